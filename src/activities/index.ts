@@ -1,0 +1,13 @@
+import { createAuditActivities } from './audit';
+import type { ActivityDeps } from './deps';
+
+export type { ActivityDeps } from './deps';
+
+/** All activities, built over their dependencies; the worker registers the whole set. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createAuditActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,75 @@
+/**
+ * The bridge: one BullMQ Worker per TestPlanIt queue it serves, each turning jobs into Temporal
+ * workflows (see processor.ts). It holds no job state of its own: everything needed to resume
+ * after a crash is in Redis (the job) and Temporal (the workflow).
+ */
+import { Worker } from 'bullmq';
+import type { Client } from '@temporalio/client';
+import { Redis } from 'ioredis';
+import type { AppConfig } from '../config';
+import { describeTenant } from '../jobs/jobInput';
+import type { Logger } from '../logging';
+import type { TenantRegistry } from '../tenancy/registry';
+import { createJobProcessor } from './processor';
+
+export interface RunningBridge {
+  /** Stops taking jobs, hands running jobs back to their queues, and closes connections. */
+  close(): Promise<void>;
+}
+
+export function createRedisConnection(url: string): Redis {
+  // BullMQ needs maxRetriesPerRequest null for its blocking commands.
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: false });
+}
+
+export async function startBridge(
+  config: AppConfig,
+  deps: { client: Client; tenants: TenantRegistry; logger: Logger },
+): Promise<RunningBridge> {
+  const { logger } = deps;
+  const redis = createRedisConnection(config.redis.url);
+  const shutdown = new AbortController();
+
+  const workers = config.bridge.queues.map((queue) => {
+    const processor = createJobProcessor(queue, {
+      client: deps.client,
+      tenants: deps.tenants,
+      redis,
+      logger,
+      taskQueuePrefix: config.temporal.taskQueuePrefix,
+      bullPrefix: config.redis.prefix,
+      statusPollMs: config.bridge.statusPollMs,
+      shutdown: shutdown.signal,
+    });
+    const worker = new Worker(queue, processor, {
+      connection: redis,
+      prefix: config.redis.prefix,
+      concurrency: config.concurrency[queue],
+      lockDuration: config.bridge.lockDurationMs,
+      stalledInterval: config.bridge.stalledIntervalMs,
+      maxStalledCount: config.bridge.maxStalledCount,
+    });
+    worker.on('error', (error) => logger.error(`BullMQ worker error on queue ${queue}: ${error.message}`));
+    worker.on('stalled', (jobId) => logger.warn(`${queue} job ${jobId} stalled; it will be redelivered and reattach to its workflow`));
+    worker.on('failed', (job, error) => {
+      const tenantId = (job?.data as { tenantId?: string } | undefined)?.tenantId;
+      logger.debug(`${queue} job ${job?.id} marked failed for tenant ${describeTenant(tenantId)}: ${error.message}`, {
+        tenant: tenantId,
+      });
+    });
+    logger.info(
+      `Bridge consuming ${config.redis.prefix}:${queue} with concurrency ${config.concurrency[queue]}`,
+    );
+    return worker;
+  });
+
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+
+  return {
+    async close() {
+      shutdown.abort();
+      await Promise.all(workers.map((worker) => worker.close()));
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,177 @@
+/**
+ * All configuration, parsed and validated once at start from the environment, then passed down.
+ * Names follow TestPlanIt's own variables (VALKEY_URL, MULTI_TENANT_MODE, TENANT_*, *_CONCURRENCY,
+ * BULLMQ_PREFIX) and Temporal's client conventions (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS*, or a temporal.toml profile). Invalid values are refused with
+ * the name of the variable.
+ */
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { z } from 'zod';
+import type { LogLevel } from './logging';
+import { QUEUE_NAMES, QUEUE_SETTINGS, isQueueName, type QueueName } from './jobs/queues';
+import { routedQueues } from './jobs/routes';
+import type { TenancySettings } from './tenancy/registry';
+import { TenantConfigError } from './tenancy/errors';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface AppConfig {
+  logLevel: LogLevel;
+  temporal: {
+    connection: NativeConnectionOptions;
+    namespace: string;
+    taskQueuePrefix: string;
+  };
+  redis: { url: string; prefix: string };
+  tenancy: TenancySettings;
+  database: { maxClients: number; connectionsPerClient: number; idleTimeoutMs: number };
+  elasticsearchNode?: string;
+  concurrency: Record<QueueName, number>;
+  bridge: {
+    queues: QueueName[];
+    lockDurationMs: number;
+    stalledIntervalMs: number;
+    maxStalledCount: number;
+    statusPollMs: number;
+  };
+  worker: { queues: QueueName[]; shutdownGraceMs: number };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const positiveInt = (name: string, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed <= 0) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a positive integer, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const bool = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+      if (value === 'true' || value === '1') return true;
+      ctx.addIssue({ code: 'custom', message: `${name} must be "true" or "false", got "${value}"` });
+      return z.NEVER;
+    });
+
+function queueList(name: string, value: string | undefined, fallback: QueueName[]): QueueName[] {
+  if (value === undefined || value.trim() === '') return fallback;
+  const names = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const unknown = names.filter((queue) => !isQueueName(queue));
+  if (unknown.length > 0) {
+    throw new ConfigError(`${name}: unknown queue(s) ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')}`);
+  }
+  const unrouted = names.filter((queue) => !routedQueues().includes(queue as QueueName));
+  if (unrouted.length > 0) {
+    throw new ConfigError(`${name}: no workflows exist yet for queue(s) ${unrouted.join(', ')}`);
+  }
+  return names as QueueName[];
+}
+
+function redisUrl(raw: string | undefined): string {
+  const url = raw && raw !== '' ? raw : 'redis://127.0.0.1:6379';
+  // TestPlanIt accepts valkey:// URLs and hands ioredis the redis:// equivalent.
+  const normalised = url.replace(/^valkey(s?):\/\//, 'redis$1://');
+  if (!/^rediss?:\/\/.+/.test(normalised)) {
+    throw new ConfigError(`VALKEY_URL must be a redis:// or valkey:// URL, got "${url}"`);
+  }
+  return normalised;
+}
+
+function tenancySettings(env: Env): TenancySettings {
+  const multi = bool('MULTI_TENANT_MODE').parse(env.MULTI_TENANT_MODE);
+  if (multi) {
+    return {
+      mode: 'multi',
+      reloadMinIntervalMs: 5_000,
+      sources: {
+        configFile: env.TENANT_CONFIG_FILE || '/config/tenants.json',
+        configFileRequired: Boolean(env.TENANT_CONFIG_FILE),
+        configsJson: env.TENANT_CONFIGS || undefined,
+        env,
+      },
+    };
+  }
+  if (!env.DATABASE_URL) throw new ConfigError('DATABASE_URL is required when MULTI_TENANT_MODE is not "true"');
+  if (!/^postgres(ql)?:\/\/.+/.test(env.DATABASE_URL)) {
+    throw new ConfigError('DATABASE_URL must be a postgresql:// connection URL');
+  }
+  return {
+    mode: 'single',
+    databaseUrl: env.DATABASE_URL,
+    elasticsearchNode: env.ELASTICSEARCH_NODE || undefined,
+    baseUrl: env.NEXTAUTH_URL || undefined,
+  };
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message).join('; '));
+  return result.data;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  try {
+    const logLevel = parseOrThrow(z.enum(['debug', 'info', 'warn', 'error']).default('info'), env.LOG_LEVEL || undefined);
+    const temporalProfile = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+    const prefix = env.BULLMQ_PREFIX || 'bull';
+    if (!/^[a-zA-Z0-9_-]+$/.test(prefix)) throw new ConfigError(`BULLMQ_PREFIX must match [a-zA-Z0-9_-]+, got "${prefix}"`);
+
+    const concurrency = Object.fromEntries(
+      QUEUE_NAMES.map((queue) => {
+        const { concurrencyEnv, defaultConcurrency } = QUEUE_SETTINGS[queue];
+        return [queue, parseOrThrow(positiveInt(concurrencyEnv, defaultConcurrency), env[concurrencyEnv])];
+      }),
+    ) as Record<QueueName, number>;
+
+    const int = (name: string, fallback: number) => parseOrThrow(positiveInt(name, fallback), env[name]);
+
+    return {
+      logLevel,
+      temporal: {
+        connection: {
+          ...temporalProfile.connectionOptions,
+          address: temporalProfile.connectionOptions.address ?? '127.0.0.1:7233',
+        },
+        namespace: temporalProfile.namespace ?? 'default',
+        taskQueuePrefix: env.TEMPORAL_TASK_QUEUE_PREFIX || 'testplanit',
+      },
+      redis: { url: redisUrl(env.VALKEY_URL), prefix },
+      tenancy: tenancySettings(env),
+      database: {
+        maxClients: int('TENANT_DB_MAX_CLIENTS', 50),
+        connectionsPerClient: int('TENANT_DB_CONNECTIONS_PER_CLIENT', 5),
+        idleTimeoutMs: int('TENANT_DB_IDLE_TIMEOUT_MS', 60_000),
+      },
+      elasticsearchNode: env.ELASTICSEARCH_NODE || undefined,
+      concurrency,
+      bridge: {
+        queues: queueList('BRIDGE_QUEUES', env.BRIDGE_QUEUES, routedQueues()),
+        lockDurationMs: int('BRIDGE_LOCK_DURATION_MS', 30_000),
+        stalledIntervalMs: int('BRIDGE_STALLED_INTERVAL_MS', 30_000),
+        maxStalledCount: int('BRIDGE_MAX_STALLED_COUNT', 10),
+        statusPollMs: int('BRIDGE_STATUS_POLL_MS', 1_000),
+      },
+      worker: {
+        queues: queueList('WORKER_QUEUES', env.WORKER_QUEUES, routedQueues()),
+        shutdownGraceMs: int('WORKER_SHUTDOWN_GRACE_MS', 30_000),
+      },
+    };
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof TenantConfigError) throw error;
+    throw new ConfigError(`Invalid Temporal client configuration: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,36 @@
+import type { QueueName } from './queues';
+
+/**
+ * Where a unit of work came from. Workflows and activities receive it with every payload,
+ * so every log line and every write can name its tenant and its origin.
+ */
+export interface JobOrigin {
+  queue: QueueName;
+  jobName: string;
+  /** BullMQ job id, or the schedule/operator run id when not started by the bridge. */
+  jobId: string;
+  /** The resolved tenant; absent in single-tenant mode. */
+  tenantId?: string;
+  /**
+   * Stable across redeliveries and retries of the same BullMQ job, so writes keyed on it happen
+   * once however often the job is delivered.
+   */
+  idempotencyKey: string;
+}
+
+export interface JobWorkflowInput<P> {
+  origin: JobOrigin;
+  payload: P;
+}
+
+/** What the bridge reads from a running workflow to mirror it onto the BullMQ job. */
+export interface JobStatus {
+  progress: number | Record<string, unknown>;
+  /** The newest log lines; `logOffset` is the index of the first of them in the full log. */
+  logs: string[];
+  logOffset: number;
+}
+
+export function describeTenant(tenantId: string | undefined): string {
+  return tenantId ?? '(single-tenant)';
+}

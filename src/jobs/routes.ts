@@ -1,0 +1,36 @@
+/**
+ * Which workflow does each job. A queue is consumed by the bridge only once every job name on
+ * it has a route here; queues without routes stay untouched in Redis, so TestPlanIt's own worker
+ * for them can keep running side by side during a migration.
+ */
+import type { z } from 'zod';
+import { auditEventPayload } from './payloads';
+import type { QueueName } from './queues';
+
+export interface JobRoute {
+  queue: QueueName;
+  /** An exact job name, or a matcher for families of names. */
+  jobName: string | ((name: string) => boolean);
+  workflowType: string;
+  payload: z.ZodType;
+}
+
+export const JOB_ROUTES: readonly JobRoute[] = [
+  { queue: 'audit-logs', jobName: 'audit-event', workflowType: 'auditEventWorkflow', payload: auditEventPayload },
+];
+
+export function findRoute(queue: string, jobName: string): JobRoute | undefined {
+  return JOB_ROUTES.find(
+    (route) =>
+      route.queue === queue &&
+      (typeof route.jobName === 'string' ? route.jobName === jobName : route.jobName(jobName)),
+  );
+}
+
+export function routedQueues(): QueueName[] {
+  return [...new Set(JOB_ROUTES.map((route) => route.queue))];
+}
+
+export function taskQueueFor(prefix: string, queue: QueueName): string {
+  return `${prefix}-${queue}`;
+}

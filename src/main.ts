@@ -1,0 +1,80 @@
+/**
+ * Process entry point: `tsx src/main.ts all|bridge|worker`.
+ * A deployment scales bridges and workers separately; `all` runs both in one process.
+ */
+import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { startBridge, type RunningBridge } from './bridge/bridge';
+import { loadConfig } from './config';
+import { createLogger } from './logging';
+import { connectClient } from './temporal/connection';
+import { ElasticsearchClients } from './tenancy/elasticsearch';
+import { TenantPrismaPool } from './tenancy/prismaPool';
+import { TenantRegistry } from './tenancy/registry';
+import { startWorkers, type RunningWorkers } from './worker/worker';
+
+type Role = 'all' | 'bridge' | 'worker';
+
+async function main(role: Role): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(role, config.logLevel);
+  const tenants = new TenantRegistry(config.tenancy, logger.child('tenancy'));
+  logger.info(`Starting ${role} in ${tenants.multiTenant ? 'MULTI-TENANT' : 'SINGLE-TENANT'} mode`, {
+    temporal: config.temporal.connection.address,
+    namespace: config.temporal.namespace,
+  });
+
+  // Signals are handled below so the bridge hands jobs back before the workers stop.
+  Runtime.install({
+    shutdownSignals: [],
+    logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
+
+  const databases = new TenantPrismaPool(config.database, logger.child('db'));
+  const search = new ElasticsearchClients(config.elasticsearchNode);
+  let workers: RunningWorkers | undefined;
+  let bridge: RunningBridge | undefined;
+  let temporalClient: Awaited<ReturnType<typeof connectClient>> | undefined;
+
+  if (role !== 'bridge') {
+    workers = await startWorkers(config, { tenants, databases, search, logger: logger.child('activity') }, logger);
+  }
+  if (role !== 'worker') {
+    temporalClient = await connectClient(config);
+    bridge = await startBridge(config, { client: temporalClient.client, tenants, logger: logger.child('bridge') });
+  }
+  process.on('SIGHUP', () => tenants.reload());
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received; shutting down`);
+    await bridge?.close();
+    await temporalClient?.close();
+    await workers?.shutdown();
+    await databases.close();
+    await search.close();
+    logger.info('Shutdown complete');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  if (workers) {
+    await workers.finished.catch((error: unknown) => {
+      logger.error(`Worker stopped with an error: ${(error as Error).message}`);
+      process.exit(1);
+    });
+  }
+}
+
+const role = (process.argv[2] ?? 'all') as Role;
+if (!['all', 'bridge', 'worker'].includes(role)) {
+  process.stderr.write(`usage: main.ts all|bridge|worker (got "${role}")\n`);
+  process.exit(2);
+}
+main(role).catch((error: unknown) => {
+  process.stderr.write(`Fatal: ${(error as Error).message}\n`);
+  process.exit(1);
+});

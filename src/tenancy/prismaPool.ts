@@ -1,0 +1,125 @@
+/**
+ * One Prisma client per tenant database, created on first use and kept in a bounded LRU, so a
+ * worker serving 200 tenants holds at most `maxClients` x `connectionsPerClient` connections
+ * instead of one pool per tenant forever. A client is rebuilt when its tenant's URL changes.
+ * Clients are leased: an evicted or replaced client is closed only after its last lease ends,
+ * so eviction never breaks a query in flight.
+ */
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '@prisma/client';
+import type { Logger } from '../logging';
+import type { ResolvedTenant } from './registry';
+
+export interface PrismaPoolOptions {
+  maxClients: number;
+  connectionsPerClient: number;
+  /** Idle pg connections are closed after this long, so quiet tenants hold nothing open. */
+  idleTimeoutMs: number;
+}
+
+export type DatabaseClient = PrismaClient;
+export type DatabaseClientFactory = (databaseUrl: string, options: PrismaPoolOptions) => DatabaseClient;
+
+export const createPrismaClient: DatabaseClientFactory = (databaseUrl, options) =>
+  new PrismaClient({
+    adapter: new PrismaPg({
+      connectionString: databaseUrl,
+      max: options.connectionsPerClient,
+      idleTimeoutMillis: options.idleTimeoutMs,
+    }),
+  });
+
+interface PoolEntry {
+  tenantKey: string;
+  databaseUrl: string;
+  client: DatabaseClient;
+  leases: number;
+  retired: boolean;
+}
+
+export class TenantPrismaPool {
+  private readonly entries = new Map<string, PoolEntry>();
+  private readonly closing = new Set<Promise<void>>();
+
+  constructor(
+    private readonly options: PrismaPoolOptions,
+    private readonly logger: Logger,
+    private readonly factory: DatabaseClientFactory = createPrismaClient,
+  ) {}
+
+  /** Runs `work` with the tenant's client; the client stays open at least until `work` settles. */
+  async use<T>(tenant: ResolvedTenant, work: (db: DatabaseClient) => Promise<T>): Promise<T> {
+    const entry = this.lease(tenant);
+    try {
+      return await work(entry.client);
+    } finally {
+      entry.leases -= 1;
+      if (entry.retired && entry.leases === 0) this.disconnect(entry);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async close(): Promise<void> {
+    for (const entry of this.entries.values()) this.retire(entry);
+    this.entries.clear();
+    await Promise.all(this.closing);
+  }
+
+  private lease(tenant: ResolvedTenant): PoolEntry {
+    let entry = this.entries.get(tenant.key);
+    if (entry && entry.databaseUrl !== tenant.databaseUrl) {
+      this.logger.info(`Database URL changed for tenant ${tenant.key}; rebuilding its client`);
+      this.entries.delete(tenant.key);
+      this.retire(entry);
+      entry = undefined;
+    }
+    if (entry) {
+      // Re-inserting moves the entry to the most-recently-used end of the Map.
+      this.entries.delete(tenant.key);
+    } else {
+      entry = {
+        tenantKey: tenant.key,
+        databaseUrl: tenant.databaseUrl,
+        client: this.factory(tenant.databaseUrl, this.options),
+        leases: 0,
+        retired: false,
+      };
+    }
+    this.entries.set(tenant.key, entry);
+    entry.leases += 1;
+    this.evictOverflow();
+    return entry;
+  }
+
+  private evictOverflow(): void {
+    if (this.entries.size <= this.options.maxClients) return;
+    // Prefer idle clients, least recently used first; a busy one is retired and closed on release.
+    const byRecency = [...this.entries.values()];
+    const victims = [...byRecency.filter((e) => e.leases === 0), ...byRecency.filter((e) => e.leases > 0)];
+    for (const victim of victims) {
+      if (this.entries.size <= this.options.maxClients) break;
+      this.entries.delete(victim.tenantKey);
+      this.retire(victim);
+    }
+  }
+
+  private retire(entry: PoolEntry): void {
+    entry.retired = true;
+    if (entry.leases === 0) this.disconnect(entry);
+  }
+
+  private disconnect(entry: PoolEntry): void {
+    const closing = entry.client
+      .$disconnect()
+      .catch((error: unknown) =>
+        this.logger.warn(`Closing database client of tenant ${entry.tenantKey} failed`, {
+          error: (error as Error).message,
+        }),
+      )
+      .finally(() => this.closing.delete(closing));
+    this.closing.add(closing);
+  }
+}

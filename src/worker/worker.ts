@@ -1,0 +1,68 @@
+/**
+ * The Temporal workers: one per job family (task queue), all sharing one connection, one
+ * workflow bundle and one set of activities. A family's activity slots equal its TestPlanIt
+ * concurrency, so FORECAST_CONCURRENCY and friends mean what they meant for TestPlanIt's workers.
+ */
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { AppConfig } from '../config';
+import { createActivities, type ActivityDeps } from '../activities';
+import { taskQueueFor } from '../jobs/routes';
+import type { Logger } from '../logging';
+
+export interface RunningWorkers {
+  /** Resolves when every worker has stopped. */
+  finished: Promise<void>;
+  /** Stops polling; in-flight activities get the shutdown grace time to finish, then are handed back. */
+  shutdown(): Promise<void>;
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+export function workflowBundle(): Promise<WorkflowBundle> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
+  return bundle;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
+  error: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
+};
+
+export async function startWorkers(config: AppConfig, deps: ActivityDeps, logger: Logger): Promise<RunningWorkers> {
+  const connection = await NativeConnection.connect(config.temporal.connection);
+  const activities = createActivities(deps);
+  const workflows = await workflowBundle();
+
+  const workers = await Promise.all(
+    config.worker.queues.map((queue) =>
+      Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: taskQueueFor(config.temporal.taskQueuePrefix, queue),
+        workflowBundle: workflows,
+        activities,
+        maxConcurrentActivityTaskExecutions: config.concurrency[queue],
+        shutdownGraceTime: config.worker.shutdownGraceMs,
+      }),
+    ),
+  );
+
+  const finished = Promise.all(workers.map((worker) => worker.run()))
+    .then(() => undefined)
+    .finally(() => connection.close());
+  for (const queue of config.worker.queues) {
+    logger.info(`Worker polling ${taskQueueFor(config.temporal.taskQueuePrefix, queue)} with ${config.concurrency[queue]} activity slots`);
+  }
+
+  return {
+    finished,
+    async shutdown() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await finished;
+    },
+  };
+}

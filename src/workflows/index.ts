@@ -1,0 +1,2 @@
+// Every workflow type the workers register; the bridge's routes name them (src/jobs/routes.ts).
+export { auditEventWorkflow } from './auditEvent';

@@ -1,0 +1,91 @@
+/**
+ * Creates tenant databases with the TestPlanIt-compatible schema: the SQL migrations under
+ * prisma/migrations (made with `prisma migrate diff`) applied in order.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { services } from './services';
+
+const MIGRATIONS_DIR = path.resolve(__dirname, '../../prisma/migrations');
+
+export function databaseUrl(name: string, adminUrl = services.postgresAdminUrl): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function withAdmin<T>(work: (client: Client) => Promise<T>, adminUrl = services.postgresAdminUrl): Promise<T> {
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function applyMigrations(url: string): Promise<void> {
+  const migrations = fs
+    .readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const migration of migrations) {
+      await client.query(fs.readFileSync(path.join(MIGRATIONS_DIR, migration, 'migration.sql'), 'utf8'));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops and recreates database `name` with the schema; returns its URL. */
+export async function createTenantDatabase(name: string): Promise<string> {
+  await withAdmin(async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${name}"`);
+  });
+  const url = databaseUrl(name);
+  await applyMigrations(url);
+  return url;
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/** Runs one query against a database and closes the connection. */
+export async function query<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Seeds the rows audit events and projects refer to: a role, a user and `projects` projects. */
+export async function seedBasics(url: string, projects = 1): Promise<{ userId: string; projectIds: number[] }> {
+  const userId = 'user-admin';
+  await query(url, `INSERT INTO "Roles" (id, name) VALUES (1, 'user') ON CONFLICT DO NOTHING`);
+  await query(
+    url,
+    `INSERT INTO "User" (id, name, email, password, "updatedAt") VALUES ($1, 'Admin', 'admin@example.test', 'x', now())
+     ON CONFLICT DO NOTHING`,
+    [userId],
+  );
+  const projectIds: number[] = [];
+  for (let i = 1; i <= projects; i += 1) {
+    const [row] = await query<{ id: number }>(
+      url,
+      `INSERT INTO "Projects" (name, "createdBy") VALUES ($1, $2) RETURNING id`,
+      [`Project ${i}`, userId],
+    );
+    projectIds.push(row!.id);
+  }
+  return { userId, projectIds };
+}
