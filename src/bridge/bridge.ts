@@ -67,8 +67,11 @@ export async function startBridge(
 
   return {
     async close() {
+      // Closing first stops the workers fetching; only then are running jobs handed back,
+      // or a worker would pick a handed-back job straight up again.
+      const closed = Promise.all(workers.map((worker) => worker.close()));
       shutdown.abort();
-      await Promise.all(workers.map((worker) => worker.close()));
+      await closed;
       await redis.quit().catch(() => redis.disconnect());
     },
   };

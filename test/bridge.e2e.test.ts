@@ -1,0 +1,237 @@
+/**
+ * The whole path on real services: BullMQ (Redis) -> bridge process -> Temporal dev server ->
+ * worker process -> tenant PostgreSQL databases -> outcome mirrored back onto the BullMQ job.
+ */
+import type { Job, Queue } from 'bullmq';
+import { Client, Connection } from '@temporalio/client';
+import { auditLogIdFor } from '../src/activities/audit';
+import { idempotencyKeyForJob, workflowIdForJob } from '../src/bridge/workflowIds';
+import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
+import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
+import { services, uniqueSuffix } from './support/services';
+import { enqueueAuditEvent, testplanitQueue } from './support/testplanit';
+
+const suffix = uniqueSuffix();
+const tenantA = `a_${suffix}`;
+const tenantB = `b_${suffix}`;
+const tenantLate = `late_${suffix}`; // configured, but its database only appears mid-test
+const dbA = `tpw_e2e_a_${suffix}`;
+const dbB = `tpw_e2e_b_${suffix}`;
+const dbLate = `tpw_e2e_late_${suffix}`;
+
+const appEnv: Record<string, string> = {
+  MULTI_TENANT_MODE: 'true',
+  TENANT_CONFIGS: JSON.stringify({
+    [tenantA]: { databaseUrl: databaseUrl(dbA) },
+    [tenantB]: { databaseUrl: databaseUrl(dbB) },
+    [tenantLate]: { databaseUrl: databaseUrl(dbLate) },
+  }),
+  VALKEY_URL: services.redisUrl,
+  TEMPORAL_ADDRESS: services.temporalAddress,
+  BULLMQ_PREFIX: `e2e${suffix}`,
+  TEMPORAL_TASK_QUEUE_PREFIX: `e2e-${suffix}`,
+  BRIDGE_LOCK_DURATION_MS: '4000',
+  BRIDGE_STALLED_INTERVAL_MS: '2000',
+};
+
+let queue: Queue;
+let worker: AppProcess;
+let bridge: AppProcess;
+let connection: Connection;
+let temporal: Client;
+let projectA: number;
+
+async function jobState(id: string): Promise<{ state: string; job: Job }> {
+  const job = (await queue.getJob(id))!;
+  return { state: await job.getState(), job };
+}
+
+async function waitForState(ids: string[], states: string[], timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const current = await Promise.all(ids.map(async (id) => (await jobState(id)).state));
+      return current.every((state) => states.includes(state)) ? true : undefined;
+    },
+    timeoutMs,
+    async () => `jobs not ${states.join('/')}: ${JSON.stringify(await queue.getJobCounts())}\n${bridge.output().slice(-3000)}`,
+  );
+}
+
+async function auditRows(db: string) {
+  return query<{ id: string; entityId: string; projectId: number | null; metadata: Record<string, unknown>; userId: string }>(
+    databaseUrl(db),
+    `SELECT id, "entityId", "projectId", metadata, "userId" FROM "AuditLog" ORDER BY "entityId"`,
+  );
+}
+
+beforeAll(async () => {
+  await createTenantDatabase(dbA);
+  await createTenantDatabase(dbB);
+  projectA = (await seedBasics(databaseUrl(dbA))).projectIds[0]!;
+  await seedBasics(databaseUrl(dbB));
+  await dropDatabase(dbLate);
+  queue = testplanitQueue('audit-logs', appEnv.BULLMQ_PREFIX!);
+  connection = await Connection.connect({ address: services.temporalAddress });
+  temporal = new Client({ connection });
+  [worker, bridge] = await Promise.all([startApp('worker', appEnv), startApp('bridge', appEnv)]);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all([bridge && stopApp(bridge), worker && stopApp(worker)]);
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  await connection?.close();
+  await Promise.all([dropDatabase(dbA), dropDatabase(dbB), dropDatabase(dbLate)]);
+});
+
+test('each tenant’s jobs land in its own database only, with TestPlanIt’s audit fields', async () => {
+  const jobsA = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => enqueueAuditEvent(queue, { tenantId: tenantA, entityId: `a-${i}`, projectId: projectA })),
+  );
+  const jobsB = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => enqueueAuditEvent(queue, { tenantId: tenantB, entityId: `b-${i}`, projectId: 99999 })),
+  );
+  await waitForState([...jobsA, ...jobsB].map((job) => job.id!), ['completed']);
+
+  const rowsA = await auditRows(dbA);
+  const rowsB = await auditRows(dbB);
+  expect(rowsA.map((row) => row.entityId).sort()).toEqual(jobsA.map((_, i) => `a-${i}`).sort());
+  expect(rowsB.map((row) => row.entityId).sort()).toEqual(jobsB.map((_, i) => `b-${i}`).sort());
+
+  const first = rowsA[0]!;
+  expect(first.projectId).toBe(projectA);
+  expect(first.userId).toBe('user-admin');
+  expect(first.metadata).toMatchObject({ source: 'test', ipAddress: '203.0.113.7', userAgent: 'jest' });
+  expect(typeof first.metadata.queuedAt).toBe('string');
+  expect(typeof first.metadata.processedAt).toBe('string');
+  // Project 99999 does not exist in B: stored without the FK, its id kept in metadata.
+  expect(rowsB[0]!.projectId).toBeNull();
+  expect(rowsB[0]!.metadata.originalProjectId).toBe(99999);
+
+  // The row id is keyed on the job, which is what makes redelivery write it once.
+  const job = jobsA[0]!;
+  const row = rowsA.find((r) => r.entityId === 'a-0')!;
+  expect(row.id).toBe(auditLogIdFor(idempotencyKeyForJob(tenantA, 'audit-logs', job.id!)));
+});
+
+test('workflows are named by tenant and job and carry TenantId, JobQueue and JobName', async () => {
+  const job = await enqueueAuditEvent(queue, { tenantId: tenantB, entityId: 'b-sa' });
+  await waitForState([job.id!], ['completed']);
+  const workflowId = workflowIdForJob(tenantB, 'audit-logs', job.id!, 0);
+  expect(workflowId).toBe(`${tenantB}/audit-logs/${job.id}/attempt-0`);
+  const description = await temporal.workflow.getHandle(workflowId).describe();
+  expect(description.status.name).toBe('COMPLETED');
+  expect(description.taskQueue).toBe(`e2e-${suffix}-audit-logs`);
+  expect(description.searchAttributes).toMatchObject({ TenantId: [tenantB], JobQueue: ['audit-logs'], JobName: ['audit-event'] });
+  const listed = await waitFor(
+    async () => {
+      const { count } = await temporal.workflow.count(`TenantId = '${tenantB}' AND JobQueue = 'audit-logs' AND WorkflowId = '${workflowId}'`);
+      return count === 1 ? count : undefined;
+    },
+    20_000,
+    () => 'workflow not visible by its search attributes',
+  );
+  expect(listed).toBe(1);
+});
+
+test('bad input fails that job alone, at once, with a precise message', async () => {
+  const good1 = await enqueueAuditEvent(queue, { tenantId: tenantA, entityId: 'ok-1' });
+  const missingTenant = await enqueueAuditEvent(queue, { entityId: 'no-tenant' });
+  const unknownTenant = await enqueueAuditEvent(queue, { tenantId: 'nobody', entityId: 'unknown' });
+  const invalid = await queue.add('audit-event', { tenantId: tenantA, event: { action: 'EXPLODE', entityType: 'X', entityId: '1' }, context: null, queuedAt: 'now' });
+  const unknownName = await queue.add('audit-events-typo', { tenantId: tenantA });
+  const good2 = await enqueueAuditEvent(queue, { tenantId: tenantB, entityId: 'ok-2' });
+
+  const bad = [missingTenant, unknownTenant, invalid, unknownName];
+  await waitForState(bad.map((job) => job.id!), ['failed']);
+  await waitForState([good1.id!, good2.id!], ['completed']);
+
+  const reasons = await Promise.all(bad.map(async (job) => (await jobState(job.id!)).job));
+  expect(reasons.map((job) => job.failedReason)).toEqual([
+    'tenantId is required in multi-tenant mode',
+    'No configuration found for tenant: nobody',
+    expect.stringMatching(/^Invalid audit-event payload: event\.action: .*"CREATE".*$/),
+    'Unknown job type: audit-events-typo',
+  ]);
+  // attempts: 3 by TestPlanIt's defaults, yet bad input is not retried.
+  expect(reasons.map((job) => job.attemptsMade)).toEqual([1, 1, 1, 1]);
+  expect((await auditRows(dbA)).some((row) => row.entityId === 'ok-1')).toBe(true);
+  expect((await auditRows(dbB)).some((row) => row.entityId === 'ok-2')).toBe(true);
+});
+
+test('a bridge killed with jobs in flight loses none and runs none twice', async () => {
+  const perTenant = 150;
+  const jobs = (
+    await Promise.all(
+      Array.from({ length: perTenant }, (_, i) => [
+        enqueueAuditEvent(queue, { tenantId: tenantA, entityId: `kill-a-${i}` }),
+        enqueueAuditEvent(queue, { tenantId: tenantB, entityId: `kill-b-${i}` }),
+      ]).flat(),
+    )
+  ).map((job) => job.id!);
+
+  await waitFor(
+    async () => ((await queue.getJobCounts('completed')).completed ?? 0) > 80 ? true : undefined,
+    60_000,
+    () => 'bridge made no progress',
+    20,
+  );
+  await stopApp(bridge, 'SIGKILL');
+  const countsAtKill = await queue.getJobCounts('active', 'waiting', 'completed');
+  expect(countsAtKill.waiting! + countsAtKill.active!).toBeGreaterThan(0);
+
+  bridge = await startApp('bridge', appEnv);
+  await waitForState(jobs, ['completed'], 120_000);
+
+  for (const [db, prefix] of [[dbA, 'kill-a-'], [dbB, 'kill-b-']] as const) {
+    const ids = (await auditRows(db)).map((row) => row.entityId).filter((id) => id.startsWith(prefix));
+    expect(ids).toHaveLength(perTenant);
+    expect(new Set(ids).size).toBe(perTenant);
+  }
+  for (const tenant of [tenantA, tenantB]) {
+    const { count } = await temporal.workflow.count(
+      `TenantId = '${tenant}' AND WorkflowId STARTS_WITH '${tenant}/audit-logs/CREATE-RepositoryCases-kill-'`,
+    );
+    expect(count).toBe(perTenant);
+  }
+});
+
+test('a job stays active while its workflow runs, is handed back on SIGTERM, and Retry runs it again', async () => {
+  const job = await enqueueAuditEvent(queue, { tenantId: tenantLate, entityId: 'late-1' });
+  const workflowId = workflowIdForJob(tenantLate, 'audit-logs', job.id!, 0);
+
+  // The tenant's database does not exist yet: the activity keeps retrying, the job stays active.
+  await waitFor(async () => ((await jobState(job.id!)).state === 'active' ? true : undefined), 30_000, () => 'job never became active');
+  await waitFor(
+    async () => ((await temporal.workflow.getHandle(workflowId).describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined),
+    30_000,
+    () => 'workflow never started',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  expect((await jobState(job.id!)).state).toBe('active');
+
+  // Graceful shutdown hands the job back without spending an attempt; the workflow goes on.
+  expect(await stopApp(bridge, 'SIGTERM')).toBe(0);
+  const handedBack = await jobState(job.id!);
+  expect(handedBack.state).toBe('waiting');
+  expect(handedBack.job.attemptsMade).toBe(0);
+
+  bridge = await startApp('bridge', appEnv);
+  await waitFor(async () => ((await jobState(job.id!)).state === 'active' ? true : undefined), 30_000, () => 'job not picked up again');
+  const { count: runs } = await temporal.workflow.count(`WorkflowId = '${workflowId}'`);
+  expect(runs).toBe(1);
+
+  // An operator terminates the workflow: the job fails with the reason, not retried.
+  await temporal.workflow.getHandle(workflowId).terminate('operator gave up');
+  await waitForState([job.id!], ['failed']);
+  const failed = await jobState(job.id!);
+  expect(failed.job.failedReason).toBe('Workflow terminated: operator gave up');
+
+  // The database appears; the admin's Retry button runs the work again as a new workflow.
+  await createTenantDatabase(dbLate);
+  await failed.job.retry();
+  await waitForState([job.id!], ['completed']);
+  const retried = await temporal.workflow.getHandle(workflowIdForJob(tenantLate, 'audit-logs', job.id!, 1)).describe();
+  expect(retried.status.name).toBe('COMPLETED');
+  expect((await auditRows(dbLate)).map((row) => row.entityId)).toEqual(['late-1']);
+});
