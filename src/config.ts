@@ -92,7 +92,7 @@ function redisUrl(raw: string | undefined): string {
 }
 
 function tenancySettings(env: Env): TenancySettings {
-  const multi = bool('MULTI_TENANT_MODE').parse(env.MULTI_TENANT_MODE);
+  const multi = parseOrThrow(bool('MULTI_TENANT_MODE'), env.MULTI_TENANT_MODE);
   if (multi) {
     return {
       mode: 'multi',
