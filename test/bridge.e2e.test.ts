@@ -178,7 +178,8 @@ test('a bridge killed with jobs in flight loses none and runs none twice', async
   );
   await stopApp(bridge, 'SIGKILL');
   const countsAtKill = await queue.getJobCounts('active', 'waiting', 'completed');
-  expect(countsAtKill.waiting! + countsAtKill.active!).toBeGreaterThan(0);
+  expect(countsAtKill.active).toBeGreaterThan(0); // locked by the dead bridge, redelivered once their locks expire
+  expect(countsAtKill.waiting).toBeGreaterThan(0);
 
   bridge = await startApp('bridge', appEnv);
   await waitForState(jobs, ['completed'], 120_000);

@@ -3,6 +3,7 @@
  * workflows (see processor.ts). It holds no job state of its own: everything needed to resume
  * after a crash is in Redis (the job) and Temporal (the workflow).
  */
+import { setMaxListeners } from 'node:events';
 import { Worker } from 'bullmq';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
@@ -29,6 +30,8 @@ export async function startBridge(
   const { logger } = deps;
   const redis = createRedisConnection(config.redis.url);
   const shutdown = new AbortController();
+  // Every job waiting on a workflow listens for shutdown: one listener per concurrency slot.
+  setMaxListeners(0, shutdown.signal);
 
   const workers = config.bridge.queues.map((queue) => {
     const processor = createJobProcessor(queue, {

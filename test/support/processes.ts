@@ -1,5 +1,5 @@
 /**
- * Runs the real bridge and worker as child processes (`tsx src/main.ts <role>`), as an operator
+ * Runs the real bridge and worker as child processes (`node --import tsx src/main.ts <role>`), as an operator
  * would, so tests can SIGKILL and SIGTERM them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,7 +8,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 export interface AppProcess {
   role: string;
@@ -32,7 +31,9 @@ export async function startApp(
 ): Promise<AppProcess> {
   const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tpw-')), `${role}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(TSX, ['src/main.ts', role], {
+  // node with tsx as a loader, not the tsx CLI: the CLI runs the app in a child process,
+  // which a SIGKILL of the CLI would leave running.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out],

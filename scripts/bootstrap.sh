@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Everything a fresh clone needs before it can run: dependencies, the generated Prisma client,
+# and the local infrastructure (scripts/infra.sh). Safe to run again; it skips what is done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[bootstrap] npm ci" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+if [ ! -f node_modules/.prisma/client/index.js ] || [ prisma/schema.prisma -nt node_modules/.prisma/client/index.js ]; then
+  echo "[bootstrap] prisma generate" >&2
+  # generate reads no database, but Prisma insists the datasource's env var is set.
+  DATABASE_URL="${DATABASE_URL:-postgresql://unused@127.0.0.1/unused}" npx prisma generate >&2
+fi
+bash scripts/infra.sh up

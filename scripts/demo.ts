@@ -1,0 +1,84 @@
+/**
+ * `npm run demo`: two demo tenants with their own databases, the bridge and workers in one
+ * process, and audit events enqueued exactly as TestPlanIt's web app enqueues them. Prints what
+ * landed in each tenant's database, then keeps running until Ctrl-C (`--once` stops right away).
+ */
+import { spawn } from 'node:child_process';
+import { Queue, type Job } from 'bullmq';
+import { QUEUE_SETTINGS } from '../src/jobs/queues';
+import { createTenantDatabase, databaseUrl, query, seedBasics, withAdmin } from '../test/support/databases';
+import { startApp, stopApp, waitFor } from '../test/support/processes';
+import { services } from '../test/support/services';
+import { auditEventData } from '../test/support/testplanit';
+
+const TENANTS = { acme: 'tpw_demo_acme', globex: 'tpw_demo_globex' } as const;
+const once = process.argv.includes('--once');
+
+async function ensureDatabase(name: string): Promise<string> {
+  const exists = await withAdmin(async (admin) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
+  if (exists) return databaseUrl(name);
+  const url = await createTenantDatabase(name);
+  await seedBasics(url);
+  return url;
+}
+
+async function main(): Promise<void> {
+  const tenantConfigs: Record<string, { databaseUrl: string; elasticsearchNode: string; baseUrl: string }> = {};
+  for (const [tenantId, db] of Object.entries(TENANTS)) {
+    tenantConfigs[tenantId] = {
+      databaseUrl: await ensureDatabase(db),
+      elasticsearchNode: services.elasticsearchNode,
+      baseUrl: `https://${tenantId}.testplanit.example`,
+    };
+  }
+  const env = {
+    MULTI_TENANT_MODE: 'true',
+    TENANT_CONFIGS: JSON.stringify(tenantConfigs),
+    VALKEY_URL: services.redisUrl,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+  };
+  console.log(`Demo tenants: ${Object.keys(TENANTS).join(', ')} (databases ${Object.values(TENANTS).join(', ')})`);
+  const app = await startApp('all', env);
+  process.stdout.write(app.output());
+
+  const queue = new Queue('audit-logs', {
+    connection: { url: services.redisUrl, maxRetriesPerRequest: null },
+    defaultJobOptions: QUEUE_SETTINGS['audit-logs'].defaultJobOptions,
+  });
+  const jobs: Job[] = [];
+  for (const tenantId of Object.keys(TENANTS)) {
+    const data = auditEventData({ tenantId, entityId: `demo-${Date.now()}`, projectId: 1 });
+    jobs.push(await queue.add('audit-event', data, { jobId: `CREATE-RepositoryCases-${data.event.entityId}-${tenantId}` }));
+  }
+  console.log(`\nEnqueued ${jobs.length} audit-event jobs on bull:audit-logs, as the web app does.`);
+  await waitFor(
+    async () => ((await Promise.all(jobs.map((job) => job.getState()))).every((s) => s === 'completed') ? true : undefined),
+    60_000,
+    () => app.output(),
+  );
+  for (const job of jobs) {
+    console.log(`  job ${job.id}: ${await job.getState()}`);
+  }
+  for (const [tenantId, db] of Object.entries(TENANTS)) {
+    const [row] = await query<{ n: string }>(databaseUrl(db), 'SELECT count(*) AS n FROM "AuditLog"');
+    console.log(`  tenant ${tenantId}: ${row!.n} AuditLog rows in ${db}`);
+  }
+  console.log('\nTemporal Web UI: http://127.0.0.1:8233 (filter: TenantId = "acme")');
+  await queue.close();
+
+  if (once) {
+    await stopApp(app);
+    return;
+  }
+  console.log('Bridge and workers keep running; Ctrl-C stops them.');
+  spawn('tail', ['-n', '0', '-f', app.logFile], { stdio: ['ignore', 'inherit', 'inherit'] }).unref();
+  const stop = () => void stopApp(app).then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  await app.exited;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
