@@ -1,0 +1,205 @@
+/**
+ * `npm run bench:bridge`: the same audit-event jobs (two tenants) through
+ *   (a) a plain BullMQ worker running the same insert in-process, as TestPlanIt's worker does,
+ *   (b) the bridge + Temporal worker, as separate processes,
+ * and, in the same run, (c) how fast the Temporal server accepts workflow starts straight from
+ * the SDK client, to show whether the bridge or the server bounds (b).
+ *
+ * Env: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (comma list, default "10,50").
+ */
+import { Worker, type Job, type Queue } from 'bullmq';
+import { Client, Connection } from '@temporalio/client';
+import { createAuditActivities } from '../src/activities/audit';
+import { idempotencyKeyForJob } from '../src/bridge/workflowIds';
+import type { JobWorkflowInput } from '../src/jobs/jobInput';
+import { auditEventPayload, type AuditEventPayload } from '../src/jobs/payloads';
+import { createLogger } from '../src/logging';
+import { ElasticsearchClients } from '../src/tenancy/elasticsearch';
+import { TenantPrismaPool } from '../src/tenancy/prismaPool';
+import { TenantRegistry } from '../src/tenancy/registry';
+import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from '../test/support/databases';
+import { startApp, stopApp, waitFor } from '../test/support/processes';
+import { services, uniqueSuffix } from '../test/support/services';
+import { auditEventData, testplanitQueue } from '../test/support/testplanit';
+
+const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number);
+const suffix = uniqueSuffix();
+const tenants = [`bench_a_${suffix}`, `bench_b_${suffix}`];
+const dbs = tenants.map((t) => `tpw_${t}`);
+const tenantConfigs = JSON.stringify(Object.fromEntries(tenants.map((t, i) => [t, { databaseUrl: databaseUrl(dbs[i]!) }])));
+const logger = createLogger('bench', 'warn');
+
+interface Row {
+  mode: string;
+  concurrency: number;
+  jobs: number;
+  seconds: number;
+  perSecond: number;
+  p50?: number;
+  p99?: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function enqueueAll(queue: Queue, run: string): Promise<string[]> {
+  const bulk = Array.from({ length: JOBS }, (_, i) => {
+    const tenantId = tenants[i % tenants.length]!;
+    const data = auditEventData({ tenantId, entityId: `${run}-${i}`, projectId: 1 });
+    return { name: 'audit-event', data, opts: { jobId: `CREATE-RepositoryCases-${run}-${i}-${Date.now()}` } };
+  });
+  const added: Job[] = [];
+  for (let i = 0; i < bulk.length; i += 500) added.push(...(await queue.addBulk(bulk.slice(i, i + 500))));
+  return added.map((job) => job.id!);
+}
+
+/** Enqueues JOBS jobs at once and measures until the last completes; latency = finishedOn - timestamp. */
+async function measure(mode: string, concurrency: number, queue: Queue, run: string): Promise<Row> {
+  const started = Date.now();
+  const ids = await enqueueAll(queue, run);
+  await waitFor(
+    async () => ((await queue.getJobCounts('completed')).completed! >= JOBS ? true : undefined),
+    600_000,
+    async () => `${mode}: ${JSON.stringify(await queue.getJobCounts())}`,
+    50,
+  );
+  const seconds = (Date.now() - started) / 1000;
+  const failed = (await queue.getJobCounts('failed')).failed!;
+  if (failed > 0) throw new Error(`${mode}: ${failed} jobs failed`);
+  const latencies: number[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const jobs = await Promise.all(ids.slice(i, i + 500).map((id) => queue.getJob(id)));
+    for (const job of jobs) latencies.push(job!.finishedOn! - job!.timestamp);
+  }
+  latencies.sort((a, b) => a - b);
+  for (const [i, db] of dbs.entries()) {
+    const [row] = await query<{ n: string }>(databaseUrl(db), `SELECT count(*) AS n FROM "AuditLog" WHERE "entityId" LIKE $1`, [`${run}-%`]);
+    if (Number(row!.n) !== JOBS / tenants.length) throw new Error(`${mode}: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
+  }
+  return { mode, concurrency, jobs: JOBS, seconds, perSecond: JOBS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function plainBullmq(concurrency: number): Promise<Row> {
+  const prefix = `benchplain${suffix}c${concurrency}`;
+  const queue = testplanitQueue('audit-logs', prefix);
+  const registry = new TenantRegistry(
+    { mode: 'multi', reloadMinIntervalMs: 5000, sources: { configFile: '/nonexistent', configFileRequired: false, configsJson: tenantConfigs, env: {} } },
+    logger,
+  );
+  const databases = new TenantPrismaPool({ maxClients: 50, connectionsPerClient: 5, idleTimeoutMs: 60_000 }, logger);
+  const { recordAuditEvent } = createAuditActivities({ tenants: registry, databases, search: new ElasticsearchClients(), logger });
+  const worker = new Worker(
+    'audit-logs',
+    async (job) => {
+      const payload = auditEventPayload.parse(job.data) as AuditEventPayload;
+      const tenant = registry.resolve(payload.tenantId);
+      const input: JobWorkflowInput<AuditEventPayload> = {
+        origin: { queue: 'audit-logs', jobName: job.name, jobId: job.id!, tenantId: tenant.tenantId, idempotencyKey: idempotencyKeyForJob(tenant.key, 'audit-logs', job.id!) },
+        payload,
+      };
+      await recordAuditEvent(input);
+    },
+    { connection: { url: services.redisUrl, maxRetriesPerRequest: null }, prefix, concurrency },
+  );
+  try {
+    return await measure('plain BullMQ worker', concurrency, queue, `plain${concurrency}`);
+  } finally {
+    await worker.close();
+    await databases.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+async function bridgeAndTemporal(concurrency: number): Promise<Row> {
+  const prefix = `benchbridge${suffix}c${concurrency}`;
+  const env = {
+    MULTI_TENANT_MODE: 'true',
+    TENANT_CONFIGS: tenantConfigs,
+    VALKEY_URL: services.redisUrl,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+    BULLMQ_PREFIX: prefix,
+    TEMPORAL_TASK_QUEUE_PREFIX: `bench-${suffix}-c${concurrency}`,
+    AUDIT_LOG_CONCURRENCY: String(concurrency),
+    LOG_LEVEL: 'warn',
+  };
+  const worker = await startApp('worker', { ...env, LOG_LEVEL: 'info' });
+  const bridge = await startApp('bridge', { ...env, LOG_LEVEL: 'info' });
+  const queue = testplanitQueue('audit-logs', prefix);
+  try {
+    return await measure('bridge + Temporal', concurrency, queue, `bridge${concurrency}`);
+  } finally {
+    await stopApp(bridge);
+    await stopApp(worker);
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+async function temporalStarts(client: Client, concurrency: number): Promise<Row> {
+  // No worker polls this task queue; the workflows time out on their own after a minute.
+  const taskQueue = `bench-starts-${suffix}-${concurrency}`;
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < JOBS) {
+        const i = next++;
+        await client.workflow.start('auditEventWorkflow', {
+          taskQueue,
+          workflowId: `bench-start-${suffix}-${concurrency}-${i}`,
+          args: [],
+          workflowExecutionTimeout: '1 minute',
+        });
+      }
+    }),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  return { mode: 'Temporal starts via SDK', concurrency, jobs: JOBS, seconds, perSecond: JOBS / seconds };
+}
+
+function printTable(rows: Row[]): void {
+  const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
+  console.log('\nmode                       conc   jobs  seconds   jobs/s   p50 ms   p99 ms');
+  for (const r of rows) {
+    console.log(
+      `${r.mode.padEnd(26)} ${String(r.concurrency).padStart(4)} ${String(r.jobs).padStart(6)} ${fmt(r.seconds, 2).padStart(8)} ${fmt(r.perSecond, 1).padStart(8)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)}`,
+    );
+  }
+  console.log('\nratios (bridge + Temporal / plain BullMQ) at equal concurrency:');
+  for (const c of CONCURRENCIES) {
+    const plain = rows.find((r) => r.mode === 'plain BullMQ worker' && r.concurrency === c)!;
+    const bridge = rows.find((r) => r.mode === 'bridge + Temporal' && r.concurrency === c)!;
+    const starts = rows.find((r) => r.mode === 'Temporal starts via SDK' && r.concurrency === c)!;
+    console.log(
+      `  concurrency ${c}: throughput x${(bridge.perSecond / plain.perSecond).toFixed(2)}, p50 x${(bridge.p50! / plain.p50!).toFixed(2)}, p99 x${(bridge.p99! / plain.p99!).toFixed(2)}; bridge uses ${((100 * bridge.perSecond) / starts.perSecond).toFixed(0)}% of the server's start rate`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  for (const db of dbs) await seedBasics(await createTenantDatabase(db));
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  const client = new Client({ connection });
+  const rows: Row[] = [];
+  try {
+    for (const concurrency of CONCURRENCIES) {
+      rows.push(await plainBullmq(concurrency));
+      rows.push(await bridgeAndTemporal(concurrency));
+      rows.push(await temporalStarts(client, concurrency));
+      console.log(`concurrency ${concurrency} done`);
+    }
+    console.log(`\n${JOBS} audit-event jobs, ${tenants.length} tenants, ${new Date().toISOString()}, ${require('node:os').cpus().length} cores`);
+    printTable(rows);
+  } finally {
+    await connection.close();
+    for (const db of dbs) await dropDatabase(db);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
