@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[bootstrap] npm ci" >&2
-  npm ci --no-audit --no-fund >&2
+  # `npm install` from the lockfile: npm 11 here rejects `npm ci` for locks whose optional
+  # platform packages (swc's, esbuild's) it did not record.
+  echo "[bootstrap] npm install" >&2
+  npm install --no-audit --no-fund >&2
 fi
 if [ ! -f node_modules/.prisma/client/index.js ] || [ prisma/schema.prisma -nt node_modules/.prisma/client/index.js ]; then
   echo "[bootstrap] prisma generate" >&2

@@ -4,7 +4,7 @@
  * after a crash is in Redis (the job) and Temporal (the workflow).
  */
 import { setMaxListeners } from 'node:events';
-import { Worker } from 'bullmq';
+import { Job, Worker } from 'bullmq';
 import type { Client } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
@@ -53,7 +53,15 @@ export async function startBridge(
       maxStalledCount: config.bridge.maxStalledCount,
     });
     worker.on('error', (error) => logger.error(`BullMQ worker error on queue ${queue}: ${error.message}`));
-    worker.on('stalled', (jobId) => logger.warn(`${queue} job ${jobId} stalled; it will be redelivered and reattach to its workflow`));
+    worker.on('stalled', (jobId) => {
+      void Job.fromId(worker, jobId).then((job) => {
+        const tenantId = (job?.data as { tenantId?: string } | undefined)?.tenantId;
+        logger.warn(
+          `${queue} job ${jobId} for tenant ${describeTenant(tenantId)} stalled; it is redelivered and reattaches to its workflow`,
+          { tenant: tenantId },
+        );
+      });
+    });
     worker.on('failed', (job, error) => {
       const tenantId = (job?.data as { tenantId?: string } | undefined)?.tenantId;
       logger.debug(`${queue} job ${job?.id} marked failed for tenant ${describeTenant(tenantId)}: ${error.message}`, {

@@ -50,13 +50,13 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     const named = typeof rawTenantId(job) === 'string' ? (rawTenantId(job) as string) : undefined;
 
     const route = findRoute(queue, job.name);
-    if (!route) throw rejectJob(`Unknown job type: ${job.name}`, named);
+    if (!route) throw rejectJob(jobId, `Unknown job type: ${job.name}`, named);
 
     let tenant: ResolvedTenant;
     try {
       tenant = deps.tenants.resolve(rawTenantId(job));
     } catch (error) {
-      if (error instanceof TenancyError) throw rejectJob(error.message, named);
+      if (error instanceof TenancyError) throw rejectJob(jobId, error.message, named);
       throw error;
     }
     const tenantLabel = describeTenant(tenant.tenantId);
@@ -67,7 +67,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
 
     const parsed = route.payload.safeParse(job.data);
     if (!parsed.success) {
-      throw rejectJob(`Invalid ${job.name} payload: ${describePayloadIssues(parsed.error)}`, tenant.tenantId);
+      throw rejectJob(jobId, `Invalid ${job.name} payload: ${describePayloadIssues(parsed.error)}`, tenant.tenantId);
     }
 
     const workflowId = workflowIdForJob(tenant.key, queue, jobId, job.attemptsMade);
@@ -125,9 +125,9 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     }
   };
 
-  function rejectJob(message: string, tenantId: string | undefined): UnrecoverableError {
+  function rejectJob(jobId: string, message: string, tenantId: string | undefined): UnrecoverableError {
     const label = tenantId ?? (deps.tenants.multiTenant ? '(none)' : describeTenant(undefined));
-    logger.warn(`Rejected ${queue} job for tenant ${label}: ${message}`, { tenant: tenantId });
+    logger.warn(`Rejected ${queue} job ${jobId} for tenant ${label}: ${message}`, { tenant: tenantId });
     return new UnrecoverableError(message);
   }
 
