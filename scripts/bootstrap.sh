@@ -10,9 +10,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "[bootstrap] npm install" >&2
   npm install --no-audit --no-fund >&2
 fi
-if [ ! -f node_modules/.prisma/client/index.js ] || [ prisma/schema.prisma -nt node_modules/.prisma/client/index.js ]; then
-  echo "[bootstrap] prisma generate" >&2
-  # generate reads no database, but Prisma insists the datasource's env var is set.
-  DATABASE_URL="${DATABASE_URL:-postgresql://unused@127.0.0.1/unused}" npx prisma generate >&2
-fi
+# Always: npm leaves only a placeholder client, and a stale one would not match the schema.
+echo "[bootstrap] prisma generate" >&2
+# generate reads no database, but Prisma insists the datasource's env var is set.
+DATABASE_URL="${DATABASE_URL:-postgresql://unused@127.0.0.1/unused}" npx prisma generate >/dev/null
 bash scripts/infra.sh up
