@@ -13,7 +13,9 @@ import { createAuditActivities } from '../src/activities/audit';
 import { idempotencyKeyForJob } from '../src/bridge/workflowIds';
 import type { JobWorkflowInput } from '../src/jobs/jobInput';
 import { auditEventPayload, type AuditEventPayload } from '../src/jobs/payloads';
+import { EmailLedger } from '../src/email/ledger';
 import { createLogger } from '../src/logging';
+import { createRedisConnection } from '../src/redis';
 import { ElasticsearchClients } from '../src/tenancy/elasticsearch';
 import { TenantPrismaPool } from '../src/tenancy/prismaPool';
 import { TenantRegistry } from '../src/tenancy/registry';
@@ -89,7 +91,15 @@ async function plainBullmq(concurrency: number): Promise<Row> {
     logger,
   );
   const databases = new TenantPrismaPool({ maxClients: 50, connectionsPerClient: 5, idleTimeoutMs: 60_000 }, logger);
-  const { recordAuditEvent } = createAuditActivities({ tenants: registry, databases, search: new ElasticsearchClients(), logger });
+  const redis = createRedisConnection(services.redisUrl);
+  const { recordAuditEvent } = createAuditActivities({
+    tenants: registry,
+    databases,
+    search: new ElasticsearchClients(),
+    logger,
+    emailLedger: new EmailLedger(redis),
+    defaultBaseUrl: 'http://localhost:3000',
+  });
   const worker = new Worker(
     'audit-logs',
     async (job) => {
@@ -108,6 +118,7 @@ async function plainBullmq(concurrency: number): Promise<Row> {
   } finally {
     await worker.close();
     await databases.close();
+    redis.disconnect();
     await queue.obliterate({ force: true });
     await queue.close();
   }

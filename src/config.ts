@@ -36,6 +36,20 @@ export interface AppConfig {
     statusPollMs: number;
   };
   worker: { queues: QueueName[]; shutdownGraceMs: number };
+  /** Undefined when EMAIL_SERVER_HOST is unset: email activities then fail with that reason. */
+  email?: EmailSettings;
+  /** Base of links in emails when a tenant has no baseUrl: NEXTAUTH_URL, else TestPlanIt's default. */
+  defaultBaseUrl: string;
+}
+
+export interface EmailSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+  from: string;
+  fromName: string;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +131,22 @@ function tenancySettings(env: Env): TenancySettings {
   };
 }
 
+function emailSettings(env: Env, int: (name: string, fallback: number) => number): EmailSettings | undefined {
+  if (!env.EMAIL_SERVER_HOST) return undefined;
+  const port = int('EMAIL_SERVER_PORT', 587);
+  if (!env.EMAIL_FROM) throw new ConfigError('EMAIL_FROM is required when EMAIL_SERVER_HOST is set');
+  return {
+    host: env.EMAIL_SERVER_HOST,
+    port,
+    // Port 465 speaks TLS from the first byte; other ports upgrade with STARTTLS when offered.
+    secure: env.EMAIL_SERVER_SECURE ? parseOrThrow(bool('EMAIL_SERVER_SECURE'), env.EMAIL_SERVER_SECURE) : port === 465,
+    user: env.EMAIL_SERVER_USER || undefined,
+    password: env.EMAIL_SERVER_PASSWORD || undefined,
+    from: env.EMAIL_FROM,
+    fromName: env.EMAIL_FROM_NAME || 'TestPlanIt',
+  };
+}
+
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message).join('; '));
@@ -169,6 +199,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
         queues: queueList('WORKER_QUEUES', env.WORKER_QUEUES, routedQueues()),
         shutdownGraceMs: int('WORKER_SHUTDOWN_GRACE_MS', 30_000),
       },
+      email: emailSettings(env, int),
+      defaultBaseUrl: env.NEXTAUTH_URL || 'http://localhost:3000',
     };
   } catch (error) {
     if (error instanceof ConfigError || error instanceof TenantConfigError) throw error;

@@ -7,9 +7,8 @@ import { startBridge, type RunningBridge } from './bridge/bridge';
 import { loadConfig } from './config';
 import { createLogger } from './logging';
 import { connectClient } from './temporal/connection';
-import { ElasticsearchClients } from './tenancy/elasticsearch';
-import { TenantPrismaPool } from './tenancy/prismaPool';
 import { TenantRegistry } from './tenancy/registry';
+import { createActivityDeps } from './worker/dependencies';
 import { startWorkers, type RunningWorkers } from './worker/worker';
 
 type Role = 'all' | 'bridge' | 'worker';
@@ -30,14 +29,14 @@ async function main(role: Role): Promise<void> {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
   });
 
-  const databases = new TenantPrismaPool(config.database, logger.child('db'));
-  const search = new ElasticsearchClients(config.elasticsearchNode);
+  let activityDeps: ReturnType<typeof createActivityDeps> | undefined;
   let workers: RunningWorkers | undefined;
   let bridge: RunningBridge | undefined;
   let temporalClient: Awaited<ReturnType<typeof connectClient>> | undefined;
 
   if (role !== 'bridge') {
-    workers = await startWorkers(config, { tenants, databases, search, logger: logger.child('activity') }, logger);
+    activityDeps = createActivityDeps(config, tenants, logger.child('activity'));
+    workers = await startWorkers(config, activityDeps.deps, logger);
   }
   if (role !== 'worker') {
     temporalClient = await connectClient(config);
@@ -53,8 +52,7 @@ async function main(role: Role): Promise<void> {
     await bridge?.close();
     await temporalClient?.close();
     await workers?.shutdown();
-    await databases.close();
-    await search.close();
+    await activityDeps?.close();
     logger.info('Shutdown complete');
     process.exit(0);
   };

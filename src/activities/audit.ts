@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
 import type { Prisma } from '@prisma/client';
 import type { JobWorkflowInput } from '../jobs/jobInput';
 import { describeTenant } from '../jobs/jobInput';
 import type { AuditEventPayload } from '../jobs/payloads';
-import { withTenantDatabase, type ActivityDeps } from './deps';
+import { stableRowId, withTenantDatabase, type ActivityDeps } from './deps';
 
 /**
  * The AuditLog id is derived from the job's idempotency key, so a retried or redelivered
  * activity inserts the same row at most once (INSERT ... ON CONFLICT DO NOTHING).
  */
 export function auditLogIdFor(idempotencyKey: string): string {
-  return 'a' + createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24);
+  return stableRowId('a', idempotencyKey);
 }
 
 export function createAuditActivities(deps: ActivityDeps) {

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeTenant } from '../jobs/jobInput';
+import type { EmailLedger } from '../email/ledger';
+import type { Mailer } from '../email/mailer';
 import type { Logger } from '../logging';
 import type { ElasticsearchClients } from '../tenancy/elasticsearch';
 import { TenancyError } from '../tenancy/errors';
@@ -13,6 +16,11 @@ export interface ActivityDeps {
   databases: TenantPrismaPool;
   search: ElasticsearchClients;
   logger: Logger;
+  /** Undefined when no SMTP server is configured; email activities then fail saying so. */
+  mailer?: Mailer;
+  emailLedger: EmailLedger;
+  /** Link base for tenants without a baseUrl. */
+  defaultBaseUrl: string;
 }
 
 /**
@@ -35,4 +43,9 @@ export async function withTenantDatabase<T>(
     throw error;
   }
   return deps.databases.use(tenant, (db) => work(db, tenant));
+}
+
+/** A deterministic, cuid-sized row id for a write that must happen once per idempotency key. */
+export function stableRowId(prefix: string, idempotencyKey: string): string {
+  return prefix + createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24);
 }

@@ -6,21 +6,16 @@
 import { setMaxListeners } from 'node:events';
 import { Job, Worker } from 'bullmq';
 import type { Client } from '@temporalio/client';
-import { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import { describeTenant } from '../jobs/jobInput';
 import type { Logger } from '../logging';
+import { createRedisConnection } from '../redis';
 import type { TenantRegistry } from '../tenancy/registry';
 import { createJobProcessor } from './processor';
 
 export interface RunningBridge {
   /** Stops taking jobs, hands running jobs back to their queues, and closes connections. */
   close(): Promise<void>;
-}
-
-export function createRedisConnection(url: string): Redis {
-  // BullMQ needs maxRetriesPerRequest null for its blocking commands.
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: false });
 }
 
 export async function startBridge(

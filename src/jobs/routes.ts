@@ -4,7 +4,14 @@
  * for them can keep running side by side during a migration.
  */
 import type { z } from 'zod';
-import { auditEventPayload } from './payloads';
+import {
+  auditEventPayload,
+  createNotificationPayload,
+  processUserNotificationsPayload,
+  sendDigestEmailPayload,
+  sendNotificationEmailPayload,
+  tenantOnlyPayload,
+} from './payloads';
 import type { QueueName } from './queues';
 
 export interface JobRoute {
@@ -17,6 +24,16 @@ export interface JobRoute {
 
 export const JOB_ROUTES: readonly JobRoute[] = [
   { queue: 'audit-logs', jobName: 'audit-event', workflowType: 'auditEventWorkflow', payload: auditEventPayload },
+  { queue: 'notifications', jobName: 'create-notification', workflowType: 'createNotificationWorkflow', payload: createNotificationPayload },
+  {
+    queue: 'notifications',
+    jobName: 'process-user-notifications',
+    workflowType: 'processUserNotificationsWorkflow',
+    payload: processUserNotificationsPayload,
+  },
+  { queue: 'notifications', jobName: 'send-daily-digest', workflowType: 'sendDailyDigestWorkflow', payload: tenantOnlyPayload },
+  { queue: 'emails', jobName: 'send-notification-email', workflowType: 'sendNotificationEmailWorkflow', payload: sendNotificationEmailPayload },
+  { queue: 'emails', jobName: 'send-digest-email', workflowType: 'sendDigestEmailWorkflow', payload: sendDigestEmailPayload },
 ];
 
 export function findRoute(queue: string, jobName: string): JobRoute | undefined {

@@ -1,2 +1,9 @@
 // Every workflow type the workers register; the bridge's routes name them (src/jobs/routes.ts).
 export { auditEventWorkflow } from './auditEvent';
+export {
+  createNotificationWorkflow,
+  processUserNotificationsWorkflow,
+  sendDailyDigestWorkflow,
+  sendDigestEmailWorkflow,
+  sendNotificationEmailWorkflow,
+} from './notifications';

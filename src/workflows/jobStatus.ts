@@ -17,12 +17,20 @@ export interface JobCompletion<R> {
 }
 
 export class JobReporter {
-  private progress: JobStatus['progress'] = 0;
+  private progress: JobStatus['progress'];
   private logs: string[] = [];
-  private logOffset = 0;
+  private logOffset: number;
 
-  constructor() {
+  /** `carried` continues the status of the run before a continue-as-new, so log numbering goes on. */
+  constructor(carried?: Pick<JobStatus, 'progress' | 'logOffset'>) {
+    this.progress = carried?.progress ?? 0;
+    this.logOffset = carried?.logOffset ?? 0;
     setHandler(jobStatusQuery, () => this.status());
+  }
+
+  /** What the next run needs to continue this run's status. */
+  carryOver(): Pick<JobStatus, 'progress' | 'logOffset'> {
+    return { progress: this.progress, logOffset: this.logOffset + this.logs.length };
   }
 
   setProgress(progress: JobStatus['progress']): void {

@@ -1,0 +1,199 @@
+/**
+ * Notification and email activities: TestPlanIt's notification and email workers' effects
+ * (contract section 4), with emails sent once per notification or digest.
+ */
+import type { NotificationMode, Prisma } from '@prisma/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { notificationContent } from '../email/content';
+import { notificationsPageUrl, notificationUrl } from '../email/links';
+import { renderDigestEmail, renderNotificationEmail, type DigestItem } from '../email/templates';
+import { describeTenant, type JobOrigin, type JobWorkflowInput } from '../jobs/jobInput';
+import type {
+  CreateNotificationPayload,
+  ProcessUserNotificationsPayload,
+  SendDigestEmailPayload,
+} from '../jobs/payloads';
+import type { DatabaseClient } from '../tenancy/prismaPool';
+import type { ResolvedTenant } from '../tenancy/registry';
+import { stableRowId, withTenantDatabase, type ActivityDeps } from './deps';
+import { deliverOnce, type DeliveryOutcome } from './emailDelivery';
+
+const DEFAULT_LOCALE = 'en_US';
+
+async function globalDefaultMode(db: DatabaseClient): Promise<NotificationMode> {
+  const settings = await db.appConfig.findUnique({ where: { key: 'notificationSettings' } });
+  const mode = (settings?.value as { defaultMode?: NotificationMode } | null)?.defaultMode;
+  return mode ?? 'IN_APP';
+}
+
+/** The user's mode; USE_GLOBAL (the default) defers to AppConfig notificationSettings.defaultMode, else IN_APP. */
+export async function resolveNotificationMode(db: DatabaseClient, userId: string): Promise<NotificationMode> {
+  const preferences = await db.userPreferences.findUnique({ where: { userId }, select: { notificationMode: true } });
+  const mode = preferences?.notificationMode ?? 'USE_GLOBAL';
+  return mode === 'USE_GLOBAL' ? globalDefaultMode(db) : mode;
+}
+
+function baseUrlOf(deps: ActivityDeps, tenant: ResolvedTenant): string {
+  return tenant.baseUrl ?? deps.defaultBaseUrl;
+}
+
+function pageLinks(deps: ActivityDeps, tenant: ResolvedTenant, locale: string) {
+  const base = baseUrlOf(deps, tenant).replace(/\/+$/, '');
+  return {
+    notificationsUrl: notificationsPageUrl(base, locale),
+    preferencesUrl: `${base}/${locale.replace('_', '-')}/users/profile`,
+  };
+}
+
+export interface CreatedNotification {
+  mode: NotificationMode;
+  notificationId?: string;
+}
+
+export interface DigestRun {
+  origin: JobOrigin;
+  /** Notifications created at or after this instant (ISO) are included. */
+  since: string;
+}
+
+export interface DigestOutcome {
+  userId: string;
+  outcome: DeliveryOutcome | 'nothing-to-send';
+  notifications: number;
+}
+
+export function createNotificationActivities(deps: ActivityDeps) {
+  const log = (origin: JobOrigin, message: string) =>
+    deps.logger.info(`${message} for tenant ${describeTenant(origin.tenantId)}`, { tenant: origin.tenantId, jobId: origin.jobId });
+
+  async function sendDigest(
+    db: DatabaseClient,
+    tenant: ResolvedTenant,
+    userId: string,
+    items: Array<DigestItem & { id: string }>,
+    idempotencyKey: string,
+  ): Promise<DeliveryOutcome> {
+    const user = await db.user.findUnique({ where: { id: userId }, include: { userPreferences: true } });
+    if (!user) throw ApplicationFailure.nonRetryable(`User ${userId} not found`, 'UserNotFound');
+    const locale = user.userPreferences?.locale ?? DEFAULT_LOCALE;
+    const rendered = renderDigestEmail({ userName: user.name, locale, notifications: items, ...pageLinks(deps, tenant, locale) });
+    const outcome = await deliverOnce(deps, tenant, idempotencyKey, user.email, rendered);
+    // Marked read only once the server accepted the digest (or had accepted it before a crash).
+    await db.notification.updateMany({ where: { id: { in: items.map((item) => item.id) }, userId }, data: { isRead: true } });
+    return outcome;
+  }
+
+  return {
+    /** `create-notification`: the row (unless the mode is NONE), written once per job. */
+    async createNotification({ origin, payload }: JobWorkflowInput<CreateNotificationPayload>): Promise<CreatedNotification> {
+      return withTenantDatabase(deps, origin, async (db) => {
+        const mode = await resolveNotificationMode(db, payload.userId);
+        if (mode === 'NONE') {
+          log(origin, `Skipping notification for user ${payload.userId}: notifications disabled`);
+          return { mode };
+        }
+        const id = stableRowId('n', origin.idempotencyKey);
+        await db.notification.createMany({
+          data: [
+            {
+              id,
+              userId: payload.userId,
+              type: payload.type,
+              title: payload.title,
+              message: payload.message,
+              relatedEntityId: payload.relatedEntityId,
+              relatedEntityType: payload.relatedEntityType,
+              data: payload.data as Prisma.InputJsonValue | undefined,
+            },
+          ],
+          skipDuplicates: true,
+        });
+        log(origin, `Created notification ${id} for user ${payload.userId} with mode ${mode}`);
+        return { mode, notificationId: id };
+      });
+    },
+
+    /** `send-notification-email` (and the immediate mode of create-notification). */
+    async sendNotificationEmail({ origin, notificationId }: { origin: JobOrigin; notificationId: string }): Promise<DeliveryOutcome> {
+      return withTenantDatabase(deps, origin, async (db, tenant) => {
+        const notification = await db.notification.findUnique({
+          where: { id: notificationId },
+          include: { user: { include: { userPreferences: true } } },
+        });
+        if (!notification) {
+          throw ApplicationFailure.nonRetryable(`Notification ${notificationId} not found`, 'NotificationNotFound');
+        }
+        const locale = notification.user.userPreferences?.locale ?? DEFAULT_LOCALE;
+        const content = notificationContent(notification, locale);
+        const url = notificationUrl({
+          type: notification.type,
+          data: (notification.data ?? {}) as Record<string, unknown>,
+          baseUrl: baseUrlOf(deps, tenant),
+          locale,
+        });
+        const rendered = renderNotificationEmail({ userName: notification.user.name, locale, url, ...content, ...pageLinks(deps, tenant, locale) });
+        const outcome = await deliverOnce(deps, tenant, `notification:${notificationId}`, notification.user.email, rendered);
+        log(origin, `Notification email ${notificationId} to user ${notification.userId}: ${outcome}`);
+        return outcome;
+      });
+    },
+
+    /** `process-user-notifications`: TestPlanIt only counts the unread notifications. */
+    async countUnreadNotifications({ origin, payload }: JobWorkflowInput<ProcessUserNotificationsPayload>): Promise<number> {
+      return withTenantDatabase(deps, origin, async (db) => {
+        const count = await db.notification.count({ where: { userId: payload.userId, isRead: false, isDeleted: false } });
+        log(origin, `User ${payload.userId} has ${count} unread notifications`);
+        return count;
+      });
+    },
+
+    /** A page of users who get a daily digest, ordered by user id (keyset pagination). */
+    async listDigestRecipients({ origin, afterUserId, limit }: { origin: JobOrigin; afterUserId?: string; limit: number }): Promise<string[]> {
+      return withTenantDatabase(deps, origin, async (db) => {
+        const daily = (await globalDefaultMode(db)) === 'IN_APP_EMAIL_DAILY';
+        const modes: NotificationMode[] = daily ? ['IN_APP_EMAIL_DAILY', 'USE_GLOBAL'] : ['IN_APP_EMAIL_DAILY'];
+        const rows = await db.userPreferences.findMany({
+          where: { notificationMode: { in: modes }, ...(afterUserId ? { userId: { gt: afterUserId } } : {}) },
+          orderBy: { userId: 'asc' },
+          take: limit,
+          select: { userId: true },
+        });
+        return rows.map((row) => row.userId);
+      });
+    },
+
+    /** One user's digest: unread, undeleted notifications since `since`; sent once per run and user. */
+    async sendUserDigest({ origin, since, userId }: DigestRun & { userId: string }): Promise<DigestOutcome> {
+      return withTenantDatabase(deps, origin, async (db, tenant) => {
+        const notifications = await db.notification.findMany({
+          where: { userId, isRead: false, isDeleted: false, createdAt: { gte: new Date(since) } },
+          orderBy: { createdAt: 'desc' },
+        });
+        if (notifications.length === 0) return { userId, outcome: 'nothing-to-send', notifications: 0 };
+        const user = await db.user.findUnique({ where: { id: userId }, include: { userPreferences: true } });
+        const locale = user?.userPreferences?.locale ?? DEFAULT_LOCALE;
+        const items = notifications.map((n) => ({
+          id: n.id,
+          title: n.title,
+          message: n.message,
+          createdAt: n.createdAt.toISOString(),
+          url: notificationUrl({ type: n.type, data: (n.data ?? {}) as Record<string, unknown>, baseUrl: baseUrlOf(deps, tenant), locale }),
+        }));
+        const outcome = await sendDigest(db, tenant, userId, items, `digest:${origin.idempotencyKey}:${userId}`);
+        log(origin, `Daily digest with ${items.length} notifications to user ${userId}: ${outcome}`);
+        return { userId, outcome, notifications: items.length };
+      });
+    },
+
+    /** `send-digest-email` from older web apps: the notifications come in the payload. */
+    async sendDigestEmail({ origin, payload }: JobWorkflowInput<SendDigestEmailPayload>): Promise<DeliveryOutcome> {
+      return withTenantDatabase(deps, origin, async (db, tenant) => {
+        const outcome = await sendDigest(db, tenant, payload.userId, payload.notifications, `digest-job:${origin.idempotencyKey}`);
+        log(origin, `Digest email with ${payload.notifications.length} notifications to user ${payload.userId}: ${outcome}`);
+        return outcome;
+      });
+    },
+  };
+}
+
+export type NotificationActivities = ReturnType<typeof createNotificationActivities>;

@@ -1,0 +1,29 @@
+/**
+ * Remembers which emails were accepted by the SMTP server, per tenant and idempotency key, in
+ * Valkey/Redis (shared by all workers, kept 60 days). An activity checks it before sending and
+ * records right after the server accepted, so a retry after a timeout or a crash does not send
+ * again. The one window left, a crash between the server's "250 OK" and the record, resends
+ * with the same Message-ID, which mail clients collapse.
+ */
+import type { Redis } from 'ioredis';
+
+const RETENTION_SECONDS = 60 * 24 * 60 * 60;
+
+export class EmailLedger {
+  constructor(
+    private readonly redis: Redis,
+    private readonly namespace = 'testplanit-workers:email-sent',
+  ) {}
+
+  private key(tenantKey: string, idempotencyKey: string): string {
+    return `${this.namespace}:${tenantKey}:${idempotencyKey}`;
+  }
+
+  async wasSent(tenantKey: string, idempotencyKey: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(tenantKey, idempotencyKey))) === 1;
+  }
+
+  async recordSent(tenantKey: string, idempotencyKey: string, messageId: string): Promise<void> {
+    await this.redis.set(this.key(tenantKey, idempotencyKey), messageId, 'EX', RETENTION_SECONDS);
+  }
+}
