@@ -7,6 +7,14 @@ import * as path from 'node:path';
 import Handlebars from 'handlebars';
 
 const TEMPLATE_DIR = path.join(__dirname, 'templates');
+
+// Links are built by this project from ids; escaping them for an attribute needs only these
+// characters, and leaves "=" in query strings readable (Handlebars' default would encode it).
+Handlebars.registerHelper('href', (url: unknown) =>
+  new Handlebars.SafeString(
+    String(url ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!),
+  ),
+);
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
 function template(name: string): Handlebars.TemplateDelegate {

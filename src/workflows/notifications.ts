@@ -31,7 +31,9 @@ function emailActivities() {
   const taskQueue = workflowInfo().taskQueue.replace(/-(notifications|emails)$/, '-emails');
   return proxyActivities<NotificationActivities>({
     taskQueue,
-    startToCloseTimeout: '2 minutes',
+    // Bounds how long a send on a worker that died is awaited before it is retried elsewhere;
+    // the SMTP transport's own timeouts (15 s connect, 30 s socket) fit inside.
+    startToCloseTimeout: '45 seconds',
     retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
   });
 }

@@ -89,3 +89,38 @@ export async function seedBasics(url: string, projects = 1): Promise<{ userId: s
   }
   return { userId, projectIds };
 }
+
+export interface SeedUser {
+  id: string;
+  email: string;
+  name?: string;
+  mode?: string;
+  locale?: string;
+}
+
+/** A user with preferences (notificationMode, locale), as TestPlanIt stores them. */
+export async function seedUser(url: string, user: SeedUser): Promise<void> {
+  await query(url, `INSERT INTO "Roles" (id, name) VALUES (1, 'user') ON CONFLICT DO NOTHING`);
+  await query(url, `INSERT INTO "User" (id, name, email, password, "updatedAt") VALUES ($1, $2, $3, 'x', now())`, [
+    user.id,
+    user.name ?? user.id,
+    user.email,
+  ]);
+  await query(
+    url,
+    `INSERT INTO "UserPreferences" (id, "userId", "notificationMode", locale) VALUES ($1, $2, $3::"NotificationMode", $4::"Locale")`,
+    [`pref-${user.id}`, user.id, user.mode ?? 'USE_GLOBAL', user.locale ?? 'en_US'],
+  );
+}
+
+export async function insertNotification(
+  url: string,
+  n: { id: string; userId: string; title: string; type?: string; isRead?: boolean; createdAt?: Date; data?: unknown },
+): Promise<void> {
+  await query(
+    url,
+    `INSERT INTO "Notification" (id, "userId", type, title, message, data, "isRead", "createdAt", "updatedAt")
+     VALUES ($1, $2, $3::"NotificationType", $4, $5, $6, $7, $8, now())`,
+    [n.id, n.userId, n.type ?? 'WORK_ASSIGNED', n.title, `${n.title} message`, JSON.stringify(n.data ?? {}), n.isRead ?? false, n.createdAt ?? new Date()],
+  );
+}
