@@ -1,5 +1,6 @@
 import { createAuditActivities } from './audit';
 import type { ActivityDeps } from './deps';
+import { createForecastActivities } from './forecasts';
 import { createNotificationActivities } from './notifications';
 
 export type { ActivityDeps } from './deps';
@@ -9,6 +10,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createAuditActivities(deps),
     ...createNotificationActivities(deps),
+    ...createForecastActivities(deps),
   };
 }
 

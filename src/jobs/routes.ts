@@ -11,6 +11,7 @@ import {
   sendDigestEmailPayload,
   sendNotificationEmailPayload,
   tenantOnlyPayload,
+  updateSingleCaseForecastPayload,
 } from './payloads';
 import type { QueueName } from './queues';
 
@@ -34,6 +35,20 @@ export const JOB_ROUTES: readonly JobRoute[] = [
   { queue: 'notifications', jobName: 'send-daily-digest', workflowType: 'sendDailyDigestWorkflow', payload: tenantOnlyPayload },
   { queue: 'emails', jobName: 'send-notification-email', workflowType: 'sendNotificationEmailWorkflow', payload: sendNotificationEmailPayload },
   { queue: 'emails', jobName: 'send-digest-email', workflowType: 'sendDigestEmailWorkflow', payload: sendDigestEmailPayload },
+  {
+    queue: 'forecast-updates',
+    jobName: 'update-single-case-forecast',
+    workflowType: 'updateSingleCaseForecastWorkflow',
+    payload: updateSingleCaseForecastPayload,
+  },
+  { queue: 'forecast-updates', jobName: 'update-all-cases-forecast', workflowType: 'updateAllCasesForecastWorkflow', payload: tenantOnlyPayload },
+  { queue: 'forecast-updates', jobName: 'auto-complete-milestones', workflowType: 'autoCompleteMilestonesWorkflow', payload: tenantOnlyPayload },
+  {
+    queue: 'forecast-updates',
+    jobName: 'milestone-due-notifications',
+    workflowType: 'milestoneDueNotificationsWorkflow',
+    payload: tenantOnlyPayload,
+  },
 ];
 
 export function findRoute(queue: string, jobName: string): JobRoute | undefined {

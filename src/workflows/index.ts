@@ -7,3 +7,9 @@ export {
   sendDigestEmailWorkflow,
   sendNotificationEmailWorkflow,
 } from './notifications';
+export {
+  autoCompleteMilestonesWorkflow,
+  milestoneDueNotificationsWorkflow,
+  updateAllCasesForecastWorkflow,
+  updateSingleCaseForecastWorkflow,
+} from './forecasts';

@@ -27,8 +27,8 @@ const database = proxyActivities<NotificationActivities>({
  * an email comes from a notification flow or from an `emails` job. TestPlanIt's email queue
  * retries 5 times from 10 s; here that applies to 4xx and connection failures only.
  */
-function emailActivities() {
-  const taskQueue = workflowInfo().taskQueue.replace(/-(notifications|emails)$/, '-emails');
+export function emailActivities() {
+  const taskQueue = workflowInfo().taskQueue.replace(/-(notifications|emails|forecast-updates)$/, '-emails');
   return proxyActivities<NotificationActivities>({
     taskQueue,
     // Bounds how long a send on a worker that died is awaited before it is retried elsewhere;
@@ -95,7 +95,7 @@ const USERS_IN_PARALLEL = 5;
 /** Keeps each run's history small; a tenant with many users continues as a new run. */
 const PAGES_PER_RUN = 10;
 
-function failureMessage(error: unknown): string {
+export function failureMessage(error: unknown): string {
   if (error instanceof ActivityFailure && error.cause) return error.cause.message;
   return (error as Error).message;
 }

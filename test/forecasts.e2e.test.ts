@@ -1,0 +1,186 @@
+/** forecast-updates jobs on the real stack, checked against an independent in-memory computation. */
+import type { Job, Queue } from 'bullmq';
+import { Client, Connection } from '@temporalio/client';
+import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics, seedUser } from './support/databases';
+import { actualForecasts, referenceForecasts, seedForecastData } from './support/forecastData';
+import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
+import { services, uniqueSuffix } from './support/services';
+import { testplanitQueue } from './support/testplanit';
+
+const suffix = uniqueSuffix();
+const tenantA = `fa_${suffix}`;
+const tenantB = `fb_${suffix}`;
+const dbA = `tpw_fc_a_${suffix}`;
+const dbB = `tpw_fc_b_${suffix}`;
+const urlA = databaseUrl(dbA);
+const urlB = databaseUrl(dbB);
+const CASES_A = 40_000;
+
+let env: Record<string, string>;
+let worker: AppProcess;
+let bridge: AppProcess;
+let queue: Queue;
+
+async function finished(job: Job, timeoutMs = 120_000): Promise<Job> {
+  await waitFor(
+    async () => (['completed', 'failed'].includes(await queue.getJobState(job.id!)) ? true : undefined),
+    timeoutMs,
+    () => `job ${job.id} not finished\n${worker.output().slice(-2000)}`,
+  );
+  return (await queue.getJob(job.id!))!;
+}
+
+async function resetForecasts(url: string): Promise<void> {
+  await query(url, `UPDATE "RepositoryCases" SET "forecastManual" = NULL, "forecastAutomated" = NULL`);
+  await query(url, `UPDATE "TestRuns" SET "forecastManual" = NULL, "forecastAutomated" = NULL`);
+}
+
+async function expectForecastsMatchReference(url: string): Promise<void> {
+  const [expected, actual] = await Promise.all([referenceForecasts(url), actualForecasts(url)]);
+  expect(actual.cases.size).toBe(expected.cases.size);
+  const caseMismatches = [...expected.cases].filter(([id, want]) => JSON.stringify(actual.cases.get(id)) !== JSON.stringify(want));
+  expect(caseMismatches.slice(0, 5)).toEqual([]);
+  const runMismatches = [...expected.runs].filter(([id, want]) => JSON.stringify(actual.runs.get(id)) !== JSON.stringify(want));
+  expect(runMismatches.slice(0, 5)).toEqual([]);
+  // The data has manual and automated forecasts, and runs with and without pending cases.
+  expect([...actual.cases.values()].filter((c) => c.manual !== null).length).toBeGreaterThan(1000);
+  expect([...actual.cases.values()].filter((c) => c.automated !== null).length).toBeGreaterThan(1000);
+}
+
+beforeAll(async () => {
+  await seedBasics(await createTenantDatabase(dbA));
+  await seedBasics(await createTenantDatabase(dbB));
+  await seedForecastData(urlA, CASES_A);
+  await seedForecastData(urlB, 2_000);
+  env = {
+    MULTI_TENANT_MODE: 'true',
+    TENANT_CONFIGS: JSON.stringify({ [tenantA]: { databaseUrl: urlA }, [tenantB]: { databaseUrl: urlB } }),
+    VALKEY_URL: services.redisUrl,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+    BULLMQ_PREFIX: `fc${suffix}`,
+    TEMPORAL_TASK_QUEUE_PREFIX: `fc-${suffix}`,
+    BRIDGE_STATUS_POLL_MS: '100',
+  };
+  queue = testplanitQueue('forecast-updates', env.BULLMQ_PREFIX!);
+  [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all([bridge && stopApp(bridge), worker && stopApp(worker)]);
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  await Promise.all([dropDatabase(dbA), dropDatabase(dbB)]);
+});
+
+test('update-all-cases-forecast computes every case and open run of the tenant, and nothing of the other', async () => {
+  const job = await finished(await queue.add('update-all-cases-forecast', { tenantId: tenantA }));
+  expect(await job.getState()).toBe('completed');
+  const [{ n: active }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`)) as [{ n: string }];
+  expect(job.returnvalue).toEqual({ status: 'completed', successCount: Number(active), failCount: 0 });
+  expect(job.progress).toMatchObject({ percentage: 100, total: Number(active) });
+  expect((await queue.getJobLogs(job.id!)).logs.at(-1)).toMatch(/^Forecasts updated: \d+ cases, \d+ open test runs$/);
+  await expectForecastsMatchReference(urlA);
+  expect(await query(urlB, `SELECT 1 FROM "RepositoryCases" WHERE "forecastManual" IS NOT NULL OR "forecastAutomated" IS NOT NULL LIMIT 1`)).toEqual([]);
+});
+
+test('a worker killed mid-way resumes from its last chunk and the result is complete', async () => {
+  await resetForecasts(urlA);
+  const job = await queue.add('update-all-cases-forecast', { tenantId: tenantA });
+  const progressAtKill = await waitFor(
+    async () => {
+      const progress = (await queue.getJob(job.id!))!.progress as { current?: number; total?: number };
+      return progress.current && progress.current < progress.total! / 2 ? progress : undefined;
+    },
+    60_000,
+    () => 'no progress before the kill',
+    20,
+  );
+  worker.child.kill('SIGKILL');
+  await worker.exited;
+  expect(await queue.getJobState(job.id!)).toBe('active');
+  worker = await startApp('worker', env);
+  const done = await finished(job);
+  expect(await done.getState()).toBe('completed');
+  expect(progressAtKill.current).toBeGreaterThan(0);
+  await expectForecastsMatchReference(urlA);
+
+  // Nothing restarted from zero: each chunk was scheduled exactly once (a chunk lost with the
+  // worker is retried as another attempt of the same activity, not scheduled again).
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  try {
+    const history = await new Client({ connection }).workflow
+      .getHandle(`${tenantA}/forecast-updates/${job.id}/attempt-0`)
+      .fetchHistory();
+    const scheduled = history.events!.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'updateCaseForecastChunk',
+    );
+    const [{ n: active }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`)) as [{ n: string }];
+    expect(scheduled).toHaveLength(Math.ceil(Number(active) / 2000) + 1);
+  } finally {
+    await connection.close();
+  }
+}, 180_000);
+
+test('update-single-case-forecast updates the case, its linked case and their runs', async () => {
+  await resetForecasts(urlB);
+  const job = await finished(await queue.add('update-single-case-forecast', { repositoryCaseId: 3, tenantId: tenantB }));
+  expect(await job.getState()).toBe('completed');
+  expect(job.returnvalue).toEqual({ updatedCaseIds: [3, 4], affectedTestRunIds: [1] });
+  const expected = await referenceForecasts(urlB);
+  const rows = await query<{ id: number; manual: number | null; automated: number | null }>(
+    urlB,
+    `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "RepositoryCases" WHERE id IN (3, 4, 5) ORDER BY id`,
+  );
+  expect(rows).toEqual([
+    { id: 3, ...expected.cases.get(3)! },
+    { id: 4, ...expected.cases.get(3)! },
+    { id: 5, manual: null, automated: null },
+  ]);
+  expect(expected.cases.get(3)!.manual).not.toBeNull();
+  expect(expected.cases.get(3)!.automated).not.toBeNull();
+});
+
+test('milestones: auto-completion, and due reminders that keep the tenant and are not repeated the same day', async () => {
+  await seedUser(urlB, { id: 'runner', email: 'runner@b.example' });
+  await seedUser(urlB, { id: 'tester', email: 'tester@b.example' });
+  const day = 24 * 60 * 60 * 1000;
+  const insert = async (name: string, dueInMs: number, extra: string) => {
+    const [row] = await query<{ id: number }>(
+      urlB,
+      `INSERT INTO "Milestones" ("projectId", "milestoneTypesId", name, "createdBy", "completedAt", ${extra.split('=')[0]})
+       VALUES (1, 1, $1, 'user-admin', $2, ${extra.split('=')[1]}) RETURNING id`,
+      [name, new Date(Date.now() + dueInMs)],
+    );
+    return row!.id;
+  };
+  const autoPast = await insert('Auto past', -day, '"automaticCompletion"=true');
+  const autoFuture = await insert('Auto future', 5 * day, '"automaticCompletion"=true');
+  const dueSoon = await insert('Due soon', 2 * day, '"notifyDaysBefore"=3');
+  const dueLater = await insert('Due later', 10 * day, '"notifyDaysBefore"=3');
+  const overdue = await insert('Overdue', -2 * day, '"notifyDaysBefore"=1');
+  const [run] = await query<{ id: number }>(urlB, `INSERT INTO "TestRuns" ("projectId", name, "stateId", "createdById", "milestoneId") VALUES (1, 'M run', 1, 'runner', $1) RETURNING id`, [dueSoon]);
+  await query(urlB, `INSERT INTO "TestRunCases" ("testRunId", "repositoryCaseId", "assignedToId") VALUES ($1, 1, 'tester')`, [run!.id]);
+
+  const completed = await finished(await queue.add('auto-complete-milestones', { tenantId: tenantB }));
+  expect(completed.returnvalue).toEqual({ status: 'completed', successCount: 1, failCount: 0, milestoneIds: [autoPast] });
+  expect(await query(urlB, `SELECT id FROM "Milestones" WHERE "isCompleted" ORDER BY id`)).toEqual([{ id: autoPast }]);
+  expect(autoFuture).toBeGreaterThan(0);
+
+  for (let i = 0; i < 2; i += 1) {
+    const reminders = await finished(await queue.add('milestone-due-notifications', { tenantId: tenantB }));
+    expect(await reminders.getState()).toBe('completed');
+    expect(reminders.returnvalue).toMatchObject({ status: 'completed', failCount: 0 });
+  }
+  const notes = await query<{ userId: string; title: string; relatedEntityId: string; data: { isOverdue: boolean } }>(
+    urlB,
+    `SELECT "userId", title, "relatedEntityId", data FROM "Notification" WHERE type = 'MILESTONE_DUE_REMINDER' ORDER BY "relatedEntityId", "userId"`,
+  );
+  expect(notes.map((n) => [n.relatedEntityId, n.userId, n.title])).toEqual([
+    [String(dueSoon), 'runner', 'Milestone due soon'],
+    [String(dueSoon), 'tester', 'Milestone due soon'],
+    [String(dueSoon), 'user-admin', 'Milestone due soon'],
+    [String(overdue), 'user-admin', 'Milestone overdue'],
+  ]);
+  expect(notes.some((n) => n.relatedEntityId === String(dueLater))).toBe(false);
+  expect(await query(urlA, `SELECT 1 FROM "Notification" LIMIT 1`)).toEqual([]);
+});
