@@ -133,6 +133,7 @@ async function bridgeAndTemporal(concurrency: number): Promise<Row> {
     TEMPORAL_ADDRESS: services.temporalAddress,
     BULLMQ_PREFIX: prefix,
     TEMPORAL_TASK_QUEUE_PREFIX: `bench-${suffix}-c${concurrency}`,
+    SCHEDULES_SYNC_ON_START: 'false',
     AUDIT_LOG_CONCURRENCY: String(concurrency),
     LOG_LEVEL: 'warn',
   };

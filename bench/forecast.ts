@@ -40,6 +40,7 @@ async function chunkedWorkflow(): Promise<number> {
     TEMPORAL_ADDRESS: services.temporalAddress,
     BULLMQ_PREFIX: `benchfc${suffix}`,
     TEMPORAL_TASK_QUEUE_PREFIX: `benchfc-${suffix}`,
+    SCHEDULES_SYNC_ON_START: 'false',
   };
   const [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
   const queue = testplanitQueue('forecast-updates', env.BULLMQ_PREFIX);

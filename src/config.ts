@@ -40,6 +40,7 @@ export interface AppConfig {
   email?: EmailSettings;
   /** Base of links in emails when a tenant has no baseUrl: NEXTAUTH_URL, else TestPlanIt's default. */
   defaultBaseUrl: string;
+  schedules: { timezone: string; syncOnStart: boolean };
 }
 
 export interface EmailSettings {
@@ -147,6 +148,15 @@ function emailSettings(env: Env, int: (name: string, fallback: number) => number
   };
 }
 
+function timezone(name: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+  } catch {
+    throw new ConfigError(`SCHEDULE_TIMEZONE must be an IANA time zone such as UTC or Europe/Berlin, got "${name}"`);
+  }
+  return name;
+}
+
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message).join('; '));
@@ -201,6 +211,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
       },
       email: emailSettings(env, int),
       defaultBaseUrl: env.NEXTAUTH_URL || 'http://localhost:3000',
+      schedules: {
+        timezone: timezone(env.SCHEDULE_TIMEZONE || 'UTC'),
+        syncOnStart: env.SCHEDULES_SYNC_ON_START ? parseOrThrow(bool('SCHEDULES_SYNC_ON_START'), env.SCHEDULES_SYNC_ON_START) : true,
+      },
     };
   } catch (error) {
     if (error instanceof ConfigError || error instanceof TenantConfigError) throw error;

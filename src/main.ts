@@ -6,6 +6,9 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/w
 import { startBridge, type RunningBridge } from './bridge/bridge';
 import { loadConfig } from './config';
 import { createLogger } from './logging';
+import { createRedisConnection } from './redis';
+import { removeLegacyRepeatables } from './schedules/legacyRepeatables';
+import { scheduleSettings, syncSchedules } from './schedules/scheduleSync';
 import { connectClient } from './temporal/connection';
 import { TenantRegistry } from './tenancy/registry';
 import { createActivityDeps } from './worker/dependencies';
@@ -37,6 +40,18 @@ async function main(role: Role): Promise<void> {
   if (role !== 'bridge') {
     activityDeps = createActivityDeps(config, tenants, logger.child('activity'));
     workers = await startWorkers(config, activityDeps.deps, logger);
+  }
+  if (role !== 'bridge' && config.schedules.syncOnStart) {
+    // Workers own the recurring jobs: replace TestPlanIt's repeatables with Temporal Schedules.
+    const client = await connectClient(config);
+    const redis = createRedisConnection(config.redis.url);
+    try {
+      await syncSchedules(client.client, tenants, scheduleSettings(config), logger.child('schedules'));
+      await removeLegacyRepeatables(redis, config.redis.prefix, logger.child('schedules'));
+    } finally {
+      redis.disconnect();
+      await client.close();
+    }
   }
   if (role !== 'worker') {
     temporalClient = await connectClient(config);

@@ -30,6 +30,7 @@ const appEnv: Record<string, string> = {
   TEMPORAL_ADDRESS: services.temporalAddress,
   BULLMQ_PREFIX: `e2e${suffix}`,
   TEMPORAL_TASK_QUEUE_PREFIX: `e2e-${suffix}`,
+  SCHEDULES_SYNC_ON_START: 'false',
   BRIDGE_LOCK_DURATION_MS: '4000',
   BRIDGE_STALLED_INTERVAL_MS: '2000',
 };

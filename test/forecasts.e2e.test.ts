@@ -59,6 +59,7 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: services.temporalAddress,
     BULLMQ_PREFIX: `fc${suffix}`,
     TEMPORAL_TASK_QUEUE_PREFIX: `fc-${suffix}`,
+    SCHEDULES_SYNC_ON_START: 'false',
     BRIDGE_STATUS_POLL_MS: '100',
   };
   queue = testplanitQueue('forecast-updates', env.BULLMQ_PREFIX!);

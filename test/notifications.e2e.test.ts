@@ -56,6 +56,7 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: services.temporalAddress,
     BULLMQ_PREFIX: `notif${suffix}`,
     TEMPORAL_TASK_QUEUE_PREFIX: `notif-${suffix}`,
+    SCHEDULES_SYNC_ON_START: 'false',
     EMAIL_SERVER_HOST: '127.0.0.1',
     EMAIL_SERVER_PORT: String(smtp.port),
     EMAIL_FROM: 'noreply@testplanit.example',

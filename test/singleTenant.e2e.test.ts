@@ -13,6 +13,7 @@ const env = {
   TEMPORAL_ADDRESS: services.temporalAddress,
   BULLMQ_PREFIX: `single${suffix}`,
   TEMPORAL_TASK_QUEUE_PREFIX: `single-${suffix}`,
+  SCHEDULES_SYNC_ON_START: 'false',
 };
 let app: AppProcess;
 let queue: Queue;

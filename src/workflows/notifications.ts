@@ -15,6 +15,7 @@ import type {
   TenantOnlyPayload,
 } from '../jobs/payloads';
 import { JobReporter, type JobCompletion } from './jobStatus';
+import { withRunKey } from './origin';
 
 // Database work: TestPlanIt's notification queue retries 3 times with exponential backoff from 5 s.
 const database = proxyActivities<NotificationActivities>({
@@ -109,6 +110,7 @@ export async function sendDailyDigestWorkflow(
   input: JobWorkflowInput<TenantOnlyPayload>,
   carried?: DigestProgress,
 ): Promise<JobCompletion<DailyDigestSummary>> {
+  input = { ...input, origin: withRunKey(input.origin) };
   const reporter = new JobReporter(carried?.status);
   const email = emailActivities();
   const since = carried?.since ?? new Date(Date.now() - 24 * 60 * 60 * 1000).toISOString();
