@@ -165,3 +165,30 @@ test('legacy BullMQ repeatables of TestPlanIt’s scheduler are removed, other r
     redis.disconnect();
   }
 });
+
+test('a repeat job that still arrives from an old scheduler runs once and schedules no next iteration', async () => {
+  const bullPrefix = `sched${suffix}`;
+  const redis = createRedisConnection(services.redisUrl);
+  const forecast = new Queue('forecast-updates', { connection: redis, prefix: bullPrefix });
+  let app: AppProcess | undefined;
+  try {
+    await forecast.add('auto-complete-milestones', { tenantId: tenantA }, { repeat: { every: 60_000 }, jobId: `auto-complete-milestones-${tenantA}` });
+    const [iteration] = await forecast.getDelayed();
+    expect(iteration!.id).toMatch(/^repeat:/);
+    await iteration!.promote(); // already due when the migration happens
+    await removeLegacyRepeatables(redis, bullPrefix, logger);
+    expect(await forecast.getJobSchedulers()).toEqual([]);
+
+    app = await startApp('all', appEnv());
+    await waitFor(async () => ((await forecast.getJobState(iteration!.id!)) === 'completed' ? true : undefined), 60_000, () => app!.output().slice(-2000));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const counts = await forecast.getJobCounts('waiting', 'delayed', 'active', 'completed');
+    expect(counts).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 1 });
+    expect(await forecast.getJobSchedulers()).toEqual([]);
+  } finally {
+    if (app) await stopApp(app);
+    await forecast.obliterate({ force: true });
+    await forecast.close();
+    redis.disconnect();
+  }
+}, 120_000);
