@@ -9,6 +9,7 @@
  * and checked against an in-memory reference computation.
  */
 import { Client } from 'pg';
+import { GROUP_FORECASTS } from '../src/activities/forecasts';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from '../test/support/databases';
 import { actualForecasts, referenceForecasts, seedForecastData } from '../test/support/forecastData';
 import { startApp, stopApp, waitFor } from '../test/support/processes';
@@ -57,22 +58,11 @@ async function chunkedWorkflow(): Promise<number> {
   }
 }
 
+// The chunk statement of the workflow, over every active case at once.
 const SINGLE_PASS = `
-WITH targets AS (SELECT id FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"),
-grp AS (
-  SELECT t.id AS case_id, t.id AS member FROM targets t
-  UNION SELECT t.id, l."caseBId" FROM targets t JOIN "RepositoryCaseLink" l ON l."caseAId" = t.id AND l.type = 'SAME_TEST_DIFFERENT_SOURCE' AND NOT l."isDeleted"
-  UNION SELECT t.id, l."caseAId" FROM targets t JOIN "RepositoryCaseLink" l ON l."caseBId" = t.id AND l.type = 'SAME_TEST_DIFFERENT_SOURCE' AND NOT l."isDeleted"),
-members AS (SELECT g.case_id, m.id, m.source FROM grp g JOIN "RepositoryCases" m ON m.id = g.member AND NOT m."isDeleted"),
-manual AS (SELECT mb.case_id, round(avg(r.elapsed))::int AS value FROM members mb
-  JOIN "TestRunCases" trc ON trc."repositoryCaseId" = mb.id
-  JOIN "TestRunResults" r ON r."testRunCaseId" = trc.id AND NOT r."isDeleted" AND r.elapsed > 0
-  WHERE mb.source = 'MANUAL' GROUP BY mb.case_id),
-automated AS (SELECT mb.case_id, round(avg(j.time)::numeric, 3)::float8 AS value FROM members mb
-  JOIN "JUnitTestResult" j ON j."repositoryCaseId" = mb.id AND j.time > 0 WHERE mb.source <> 'MANUAL' GROUP BY mb.case_id)
-UPDATE "RepositoryCases" rc SET "forecastManual" = manual.value, "forecastAutomated" = automated.value
-FROM targets t LEFT JOIN manual ON manual.case_id = t.id LEFT JOIN automated ON automated.case_id = t.id
-WHERE rc.id = t.id`;
+WITH targets AS (SELECT id FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"), ${GROUP_FORECASTS}
+UPDATE "RepositoryCases" rc SET "forecastManual" = f.manual, "forecastAutomated" = f.automated
+FROM forecasts f WHERE rc.id = f.case_id`;
 
 async function singlePass(): Promise<number> {
   const client = new Client({ connectionString: url });

@@ -15,7 +15,7 @@ import type { DatabaseClient } from '../tenancy/prismaPool';
 import { withTenantDatabase, type ActivityDeps } from './deps';
 
 /** SQL computing (case_id, manual, automated) for every case id in the `targets` CTE. */
-const GROUP_FORECASTS = `
+export const GROUP_FORECASTS = `
   grp AS (
     SELECT t.id AS case_id, t.id AS member FROM targets t
     UNION SELECT t.id, l."caseBId" FROM targets t

@@ -20,31 +20,21 @@ export function isQueueName(value: string): value is QueueName {
 
 const DAY_SECONDS = 24 * 60 * 60;
 
+/** forecast-updates and notifications share these options in TestPlanIt's lib/queues.ts. */
+const THREE_ATTEMPTS_A_WEEK = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5000 },
+  removeOnComplete: { age: 7 * DAY_SECONDS, count: 1000 },
+  removeOnFail: { age: 14 * DAY_SECONDS },
+};
+
 /** Per-queue facts: the env var TestPlanIt reads for concurrency, its default, and the web app's job options. */
 export const QUEUE_SETTINGS: Record<
   QueueName,
   { concurrencyEnv: string; defaultConcurrency: number; defaultJobOptions: Record<string, unknown> }
 > = {
-  'forecast-updates': {
-    concurrencyEnv: 'FORECAST_CONCURRENCY',
-    defaultConcurrency: 5,
-    defaultJobOptions: {
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 5000 },
-      removeOnComplete: { age: 7 * DAY_SECONDS, count: 1000 },
-      removeOnFail: { age: 14 * DAY_SECONDS },
-    },
-  },
-  notifications: {
-    concurrencyEnv: 'NOTIFICATION_CONCURRENCY',
-    defaultConcurrency: 5,
-    defaultJobOptions: {
-      attempts: 3,
-      backoff: { type: 'exponential', delay: 5000 },
-      removeOnComplete: { age: 7 * DAY_SECONDS, count: 1000 },
-      removeOnFail: { age: 14 * DAY_SECONDS },
-    },
-  },
+  'forecast-updates': { concurrencyEnv: 'FORECAST_CONCURRENCY', defaultConcurrency: 5, defaultJobOptions: THREE_ATTEMPTS_A_WEEK },
+  notifications: { concurrencyEnv: 'NOTIFICATION_CONCURRENCY', defaultConcurrency: 5, defaultJobOptions: THREE_ATTEMPTS_A_WEEK },
   emails: {
     concurrencyEnv: 'EMAIL_CONCURRENCY',
     defaultConcurrency: 3,
