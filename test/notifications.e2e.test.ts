@@ -156,6 +156,7 @@ test('bad addresses fail that email alone: 5xx at once, 4xx retried until delive
   await seedUser(urlA, { id: 'bounce', email: 'bounce@a.example', mode: 'IN_APP_EMAIL_IMMEDIATE' });
   await seedUser(urlA, { id: 'busy', email: 'busy@a.example', mode: 'IN_APP_EMAIL_IMMEDIATE' });
   await seedUser(urlA, { id: 'fine', email: 'fine@a.example', mode: 'IN_APP_EMAIL_IMMEDIATE' });
+  await seedUser(urlA, { id: 'noaddress', email: '', mode: 'IN_APP_EMAIL_IMMEDIATE' });
   let busyRefusals = 0;
   smtp.onRecipient = (address) => {
     if (address === 'bounce@a.example') return { code: 550, message: 'Mailbox unavailable' };
@@ -163,12 +164,18 @@ test('bad addresses fail that email alone: 5xx at once, 4xx retried until delive
     return undefined;
   };
   try {
-    const [bounce, busy, fine, missing] = await settle([
+    const [bounce, busy, fine, missing, noAddress] = await settle([
       ref(notifications, await createNotificationJob(tenantA, 'bounce')),
       ref(notifications, await createNotificationJob(tenantA, 'busy')),
       ref(notifications, await createNotificationJob(tenantA, 'fine')),
       ref(emails, await emails.add('send-notification-email', { notificationId: 'does-not-exist', userId: 'fine', immediate: true, tenantId: tenantA })),
+      ref(notifications, await createNotificationJob(tenantA, 'noaddress')),
     ]);
+    expect(noAddress!.state).toBe('failed');
+    expect(noAddress!.job.failedReason).toBe('User noaddress has no email address');
+    expect(noAddress!.job.attemptsMade).toBe(1);
+    // The in-app notification exists even though its email could not be sent.
+    expect(await notificationRows(urlA, 'noaddress')).toHaveLength(1);
     expect(bounce!.state).toBe('failed');
     expect(bounce!.job.failedReason).toMatch(/^SMTP server rejected email to bounce@a\.example: 550 Mailbox unavailable/);
     expect(bounce!.job.attemptsMade).toBe(1);

@@ -21,13 +21,14 @@ export async function deliverOnce(
   deps: ActivityDeps,
   tenant: ResolvedTenant,
   idempotencyKey: string,
-  to: string | null | undefined,
+  recipient: { userId: string; email: string | null | undefined },
   rendered: RenderedEmail,
 ): Promise<DeliveryOutcome> {
+  const to = recipient.email?.trim();
   if (!deps.mailer) {
     throw ApplicationFailure.nonRetryable('Email is not configured: set EMAIL_SERVER_HOST and EMAIL_FROM', 'EmailNotConfigured');
   }
-  if (!to) throw ApplicationFailure.nonRetryable(`No email address for ${idempotencyKey}`, 'MissingEmailAddress');
+  if (!to) throw ApplicationFailure.nonRetryable(`User ${recipient.userId} has no email address`, 'MissingEmailAddress');
   if (await deps.emailLedger.wasSent(tenant.key, idempotencyKey)) return 'already-sent';
 
   const email: OutgoingEmail = { to, ...rendered, messageId: messageIdFor(tenant.key, idempotencyKey) };

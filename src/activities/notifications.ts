@@ -77,7 +77,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
     if (!user) throw ApplicationFailure.nonRetryable(`User ${userId} not found`, 'UserNotFound');
     const locale = user.userPreferences?.locale ?? DEFAULT_LOCALE;
     const rendered = renderDigestEmail({ userName: user.name, locale, notifications: items, ...pageLinks(deps, tenant, locale) });
-    const outcome = await deliverOnce(deps, tenant, idempotencyKey, user.email, rendered);
+    const outcome = await deliverOnce(deps, tenant, idempotencyKey, { userId, email: user.email }, rendered);
     // Marked read only once the server accepted the digest (or had accepted it before a crash).
     await db.notification.updateMany({ where: { id: { in: items.map((item) => item.id) }, userId }, data: { isRead: true } });
     return outcome;
@@ -132,7 +132,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
           locale,
         });
         const rendered = renderNotificationEmail({ userName: notification.user.name, locale, url, ...content, ...pageLinks(deps, tenant, locale) });
-        const outcome = await deliverOnce(deps, tenant, `notification:${notificationId}`, notification.user.email, rendered);
+        const outcome = await deliverOnce(deps, tenant, `notification:${notificationId}`, { userId: notification.userId, email: notification.user.email }, rendered);
         log(origin, `Notification email ${notificationId} to user ${notification.userId}: ${outcome}`);
         return outcome;
       });
