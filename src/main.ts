@@ -43,11 +43,15 @@ async function main(role: Role): Promise<void> {
   }
   if (role !== 'bridge' && config.schedules.syncOnStart) {
     // Workers own the recurring jobs: replace TestPlanIt's repeatables with Temporal Schedules.
+    // A failed sync must not keep the workers from serving jobs: it is logged, and
+    // `npm run schedules:sync` can be run again by hand.
     const client = await connectClient(config);
     const redis = createRedisConnection(config.redis.url);
     try {
       await syncSchedules(client.client, tenants, scheduleSettings(config), logger.child('schedules'));
       await removeLegacyRepeatables(redis, config.redis.prefix, logger.child('schedules'));
+    } catch (error) {
+      logger.error(`Schedule sync failed: ${(error as Error).message}`);
     } finally {
       redis.disconnect();
       await client.close();

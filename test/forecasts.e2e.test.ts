@@ -185,3 +185,33 @@ test('milestones: auto-completion, and due reminders that keep the tenant and ar
   expect(notes.some((n) => n.relatedEntityId === String(dueLater))).toBe(false);
   expect(await query(urlA, `SELECT 1 FROM "Notification" LIMIT 1`)).toEqual([]);
 });
+
+test('SIGTERM lets the worker finish its in-flight chunk: nothing is retried, nothing lost', async () => {
+  await resetForecasts(urlA);
+  const job = await queue.add('update-all-cases-forecast', { tenantId: tenantA });
+  await waitFor(
+    async () => {
+      const progress = (await queue.getJob(job.id!))!.progress as { current?: number; total?: number };
+      return progress.current && progress.current < progress.total! / 2 ? true : undefined;
+    },
+    60_000,
+    () => 'no progress before SIGTERM',
+    20,
+  );
+  expect(await stopApp(worker, 'SIGTERM')).toBe(0);
+  expect(worker.output()).toContain('Shutdown complete');
+  worker = await startApp('worker', env);
+  const done = await finished(job);
+  expect(await done.getState()).toBe('completed');
+  await expectForecastsMatchReference(urlA);
+
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  try {
+    const history = await new Client({ connection }).workflow.getHandle(`${tenantA}/forecast-updates/${job.id}/attempt-0`).fetchHistory();
+    const attempts = history.events!.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
+    expect(attempts.length).toBeGreaterThan(10);
+    expect(attempts.every((attempt) => attempt === 1)).toBe(true);
+  } finally {
+    await connection.close();
+  }
+}, 180_000);
