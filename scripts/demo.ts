@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Queue, type Job } from 'bullmq';
 import { QUEUE_SETTINGS } from '../src/jobs/queues';
-import { createTenantDatabase, databaseUrl, query, seedBasics, withAdmin } from '../test/support/databases';
+import { applyMigrations, createTenantDatabase, databaseUrl, query, seedBasics, withAdmin } from '../test/support/databases';
 import { startApp, stopApp, waitFor } from '../test/support/processes';
 import { services } from '../test/support/services';
 import { auditEventData } from '../test/support/testplanit';
@@ -16,7 +16,11 @@ const once = process.argv.includes('--once');
 
 async function ensureDatabase(name: string): Promise<string> {
   const exists = await withAdmin(async (admin) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
-  if (exists) return databaseUrl(name);
+  if (exists) {
+    // An older demo database gets the tables added since it was made.
+    await applyMigrations(databaseUrl(name));
+    return databaseUrl(name);
+  }
   const url = await createTenantDatabase(name);
   await seedBasics(url);
   return url;

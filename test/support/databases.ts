@@ -25,6 +25,7 @@ export async function withAdmin<T>(work: (client: Client) => Promise<T>, adminUr
   }
 }
 
+/** Applies the migrations not applied yet, recording each in `_tpw_migrations`. */
 export async function applyMigrations(url: string): Promise<void> {
   const migrations = fs
     .readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
@@ -34,8 +35,13 @@ export async function applyMigrations(url: string): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    for (const migration of migrations) {
+    await client.query(`CREATE TABLE IF NOT EXISTS "_tpw_migrations" (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const applied = new Set((await client.query<{ name: string }>(`SELECT name FROM "_tpw_migrations"`)).rows.map((r) => r.name));
+    for (const migration of migrations.filter((m) => !applied.has(m))) {
+      await client.query('BEGIN');
       await client.query(fs.readFileSync(path.join(MIGRATIONS_DIR, migration, 'migration.sql'), 'utf8'));
+      await client.query(`INSERT INTO "_tpw_migrations" (name) VALUES ($1)`, [migration]);
+      await client.query('COMMIT');
     }
   } finally {
     await client.end();
