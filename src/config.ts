@@ -34,6 +34,12 @@ export interface AppConfig {
     stalledIntervalMs: number;
     maxStalledCount: number;
     statusPollMs: number;
+    /**
+     * Jobs per queue the bridge follows at once. Unset: the queue's concurrency, so BullMQ's
+     * "active" count means "running". Set higher: the backlog waits in Temporal, where tasks are
+     * dispatched fairly across tenants, instead of in Redis in arrival order.
+     */
+    maxInFlight?: number;
   };
   worker: { queues: QueueName[]; shutdownGraceMs: number };
   /** Undefined when EMAIL_SERVER_HOST is unset: email activities then fail with that reason. */
@@ -204,6 +210,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         stalledIntervalMs: int('BRIDGE_STALLED_INTERVAL_MS', 30_000),
         maxStalledCount: int('BRIDGE_MAX_STALLED_COUNT', 10),
         statusPollMs: int('BRIDGE_STATUS_POLL_MS', 1_000),
+        maxInFlight: env.BRIDGE_MAX_IN_FLIGHT ? int('BRIDGE_MAX_IN_FLIGHT', 1) : undefined,
       },
       worker: {
         queues: queueList('WORKER_QUEUES', env.WORKER_QUEUES, routedQueues()),

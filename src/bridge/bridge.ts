@@ -42,7 +42,7 @@ export async function startBridge(
     const worker = new Worker(queue, processor, {
       connection: redis,
       prefix: config.redis.prefix,
-      concurrency: config.concurrency[queue],
+      concurrency: config.bridge.maxInFlight ?? config.concurrency[queue],
       lockDuration: config.bridge.lockDurationMs,
       stalledInterval: config.bridge.stalledIntervalMs,
       maxStalledCount: config.bridge.maxStalledCount,
@@ -64,7 +64,7 @@ export async function startBridge(
       });
     });
     logger.info(
-      `Bridge consuming ${config.redis.prefix}:${queue} with concurrency ${config.concurrency[queue]}`,
+      `Bridge consuming ${config.redis.prefix}:${queue} with concurrency ${config.bridge.maxInFlight ?? config.concurrency[queue]}`,
     );
     return worker;
   });

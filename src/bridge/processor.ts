@@ -96,10 +96,14 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       (completion: JobCompletion<unknown>) => ({ ok: true as const, completion }),
       (error: unknown) => ({ ok: false as const, error }),
     );
+    // Status is polled only for workflows that report it, starting after one interval and backing
+    // off while nothing changes, so thousands of jobs in flight do not turn into a query storm.
+    let pollDelay = deps.statusPollMs;
     for (;;) {
+      const waitForPoll = route.reportsStatus ? pollDelay : 60 * 60 * 1000;
       const settled = await Promise.race([
         outcome,
-        sleep(deps.statusPollMs, undefined, { signal: deps.shutdown }).catch(() => undefined),
+        sleep(waitForPoll, undefined, { signal: deps.shutdown }).catch(() => undefined),
       ]);
       if (settled) {
         if (!settled.ok) {
@@ -116,12 +120,14 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
         return settled.completion.returnValue;
       }
       if (deps.shutdown.aborted) return handBack(job, token, tenantLabel);
+      if (!route.reportsStatus) continue;
       const status = await handle.query<JobStatus>('jobStatus').catch((error: unknown) => {
         // No worker may be polling right now; the next poll tries again.
         logger.debug(`Status query of ${workflowId} failed: ${(error as Error).message}`, { tenant: tenant.key });
         return undefined;
       });
-      if (status) await mirror.apply(status);
+      const changed = status ? await mirror.apply(status) : false;
+      pollDelay = changed ? deps.statusPollMs : Math.min(pollDelay * 2, deps.statusPollMs * 16);
     }
   };
 

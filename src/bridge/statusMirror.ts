@@ -33,14 +33,17 @@ export class JobStatusMirror {
     this.mirroredLogLines = stored ? Number(stored) : 0;
   }
 
-  async apply(status: JobStatus): Promise<void> {
+  /** Copies what is new; returns whether anything was. */
+  async apply(status: JobStatus): Promise<boolean> {
+    let changed = false;
     const progress = JSON.stringify(status.progress);
     if (progress !== this.lastProgress) {
       await this.job.updateProgress(status.progress);
       this.lastProgress = progress;
+      changed = true;
     }
     const end = status.logOffset + status.logs.length;
-    if (end <= this.mirroredLogLines) return;
+    if (end <= this.mirroredLogLines) return changed;
     for (let index = Math.max(this.mirroredLogLines, status.logOffset); index < end; index += 1) {
       await this.job.log(status.logs[index - status.logOffset]!);
     }
@@ -50,5 +53,6 @@ export class JobStatusMirror {
       .hset(this.stateKey, this.workflowId, String(end))
       .expire(this.stateKey, MIRROR_STATE_TTL_SECONDS)
       .exec();
+    return true;
   }
 }

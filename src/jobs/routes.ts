@@ -21,6 +21,11 @@ export interface JobRoute {
   jobName: string | ((name: string) => boolean);
   workflowType: string;
   payload: z.ZodType;
+  /**
+   * The workflow reports progress or log lines while it runs, so the bridge polls its status.
+   * Short jobs do not: polling them would only load the server and the workers.
+   */
+  reportsStatus?: boolean;
 }
 
 export const JOB_ROUTES: readonly JobRoute[] = [
@@ -32,7 +37,13 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     workflowType: 'processUserNotificationsWorkflow',
     payload: processUserNotificationsPayload,
   },
-  { queue: 'notifications', jobName: 'send-daily-digest', workflowType: 'sendDailyDigestWorkflow', payload: tenantOnlyPayload },
+  {
+    queue: 'notifications',
+    jobName: 'send-daily-digest',
+    workflowType: 'sendDailyDigestWorkflow',
+    payload: tenantOnlyPayload,
+    reportsStatus: true,
+  },
   { queue: 'emails', jobName: 'send-notification-email', workflowType: 'sendNotificationEmailWorkflow', payload: sendNotificationEmailPayload },
   { queue: 'emails', jobName: 'send-digest-email', workflowType: 'sendDigestEmailWorkflow', payload: sendDigestEmailPayload },
   {
@@ -41,7 +52,13 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     workflowType: 'updateSingleCaseForecastWorkflow',
     payload: updateSingleCaseForecastPayload,
   },
-  { queue: 'forecast-updates', jobName: 'update-all-cases-forecast', workflowType: 'updateAllCasesForecastWorkflow', payload: tenantOnlyPayload },
+  {
+    queue: 'forecast-updates',
+    jobName: 'update-all-cases-forecast',
+    workflowType: 'updateAllCasesForecastWorkflow',
+    payload: tenantOnlyPayload,
+    reportsStatus: true,
+  },
   { queue: 'forecast-updates', jobName: 'auto-complete-milestones', workflowType: 'autoCompleteMilestonesWorkflow', payload: tenantOnlyPayload },
   {
     queue: 'forecast-updates',
