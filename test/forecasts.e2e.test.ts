@@ -47,6 +47,30 @@ async function expectForecastsMatchReference(url: string): Promise<void> {
   expect([...actual.cases.values()].filter((c) => c.automated !== null).length).toBeGreaterThan(1000);
 }
 
+/** Starts an all-cases forecast and resolves once it is under way but not yet half done. */
+async function startForecastAndWaitUntilUnderWay(): Promise<{ job: Job; progress: { current: number; total: number } }> {
+  const job = await queue.add('update-all-cases-forecast', { tenantId: tenantA });
+  const progress = await waitFor(
+    async () => {
+      const p = (await queue.getJob(job.id!))!.progress as { current?: number; total?: number };
+      return p.current && p.current < p.total! / 2 ? (p as { current: number; total: number }) : undefined;
+    },
+    60_000,
+    () => 'no progress before the interruption',
+    20,
+  );
+  return { job, progress };
+}
+
+async function forecastHistory(job: Job) {
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  try {
+    return (await new Client({ connection }).workflow.getHandle(`${tenantA}/forecast-updates/${job.id}/attempt-0`).fetchHistory()).events!;
+  } finally {
+    await connection.close();
+  }
+}
+
 beforeAll(async () => {
   await seedBasics(await createTenantDatabase(dbA));
   await seedBasics(await createTenantDatabase(dbB));
@@ -86,16 +110,7 @@ test('update-all-cases-forecast computes every case and open run of the tenant, 
 
 test('a worker killed mid-way resumes from its last chunk and the result is complete', async () => {
   await resetForecasts(urlA);
-  const job = await queue.add('update-all-cases-forecast', { tenantId: tenantA });
-  const progressAtKill = await waitFor(
-    async () => {
-      const progress = (await queue.getJob(job.id!))!.progress as { current?: number; total?: number };
-      return progress.current && progress.current < progress.total! / 2 ? progress : undefined;
-    },
-    60_000,
-    () => 'no progress before the kill',
-    20,
-  );
+  const { job, progress: progressAtKill } = await startForecastAndWaitUntilUnderWay();
   worker.child.kill('SIGKILL');
   await worker.exited;
   expect(await queue.getJobState(job.id!)).toBe('active');
@@ -107,19 +122,11 @@ test('a worker killed mid-way resumes from its last chunk and the result is comp
 
   // Nothing restarted from zero: each chunk was scheduled exactly once (a chunk lost with the
   // worker is retried as another attempt of the same activity, not scheduled again).
-  const connection = await Connection.connect({ address: services.temporalAddress });
-  try {
-    const history = await new Client({ connection }).workflow
-      .getHandle(`${tenantA}/forecast-updates/${job.id}/attempt-0`)
-      .fetchHistory();
-    const scheduled = history.events!.filter(
-      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'updateCaseForecastChunk',
-    );
-    const [{ n: active }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`)) as [{ n: string }];
-    expect(scheduled).toHaveLength(Math.ceil(Number(active) / 2000) + 1);
-  } finally {
-    await connection.close();
-  }
+  const scheduled = (await forecastHistory(job)).filter(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'updateCaseForecastChunk',
+  );
+  const [{ n: active }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`)) as [{ n: string }];
+  expect(scheduled).toHaveLength(Math.ceil(Number(active) / 2000) + 1);
 }, 180_000);
 
 test('update-single-case-forecast updates the case, its linked case and their runs', async () => {
@@ -188,16 +195,7 @@ test('milestones: auto-completion, and due reminders that keep the tenant and ar
 
 test('SIGTERM lets the worker finish its in-flight chunk: nothing is retried, nothing lost', async () => {
   await resetForecasts(urlA);
-  const job = await queue.add('update-all-cases-forecast', { tenantId: tenantA });
-  await waitFor(
-    async () => {
-      const progress = (await queue.getJob(job.id!))!.progress as { current?: number; total?: number };
-      return progress.current && progress.current < progress.total! / 2 ? true : undefined;
-    },
-    60_000,
-    () => 'no progress before SIGTERM',
-    20,
-  );
+  const { job } = await startForecastAndWaitUntilUnderWay();
   expect(await stopApp(worker, 'SIGTERM')).toBe(0);
   expect(worker.output()).toContain('Shutdown complete');
   worker = await startApp('worker', env);
@@ -205,13 +203,9 @@ test('SIGTERM lets the worker finish its in-flight chunk: nothing is retried, no
   expect(await done.getState()).toBe('completed');
   await expectForecastsMatchReference(urlA);
 
-  const connection = await Connection.connect({ address: services.temporalAddress });
-  try {
-    const history = await new Client({ connection }).workflow.getHandle(`${tenantA}/forecast-updates/${job.id}/attempt-0`).fetchHistory();
-    const attempts = history.events!.flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
-    expect(attempts.length).toBeGreaterThan(10);
-    expect(attempts.every((attempt) => attempt === 1)).toBe(true);
-  } finally {
-    await connection.close();
-  }
+  const attempts = (await forecastHistory(job)).flatMap((e) =>
+    e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : [],
+  );
+  expect(attempts.length).toBeGreaterThan(10);
+  expect(attempts.every((attempt) => attempt === 1)).toBe(true);
 }, 180_000);
