@@ -150,6 +150,14 @@ test('send-notification-email jobs from older web apps send once per notificatio
   expect(received).toHaveLength(1);
   expect(received[0]!.subject).toBe('TestPlanIt: Heads up');
   expect(received[0]!.text).toContain('Sent by Admin');
+
+  // An announcement written in the rich-text editor is sent as HTML.
+  const richContent = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Downtime tonight', marks: [{ type: 'bold' }] }] }] };
+  await insertNotification(urlA, { id: 'legacy-n2', userId: 'legacy', title: 'Rich', type: 'SYSTEM_ANNOUNCEMENT', data: { richContent } });
+  const [rich] = await settle([ref(emails, await emails.add('send-notification-email', { ...payload, notificationId: 'legacy-n2' }))]);
+  expect(rich!.state).toBe('completed');
+  const richMail = smtp.to('legacy@a.example').find((m) => m.subject === 'TestPlanIt: Rich')!;
+  expect(richMail.html).toContain('<p><strong>Downtime tonight</strong></p>');
 });
 
 test('bad addresses fail that email alone: 5xx at once, 4xx retried until delivered', async () => {

@@ -1,3 +1,5 @@
+import { richTextToHtml } from './richText';
+
 /**
  * Title and message of a notification email by notification type, built from the notification's
  * `data` as TestPlanIt's web app fills it; falls back to the stored title and message.
@@ -46,6 +48,8 @@ export function notificationContent(
         : stored;
     case 'SYSTEM_ANNOUNCEMENT': {
       if (typeof data.htmlContent === 'string') return { ...stored, messageHtml: data.htmlContent };
+      const rich = richTextToHtml(data.richContent);
+      if (rich) return { ...stored, messageHtml: rich };
       return text('sentByName') ? { ...stored, message: `${stored.message}\n\nSent by ${text('sentByName')}` } : stored;
     }
     case 'MILESTONE_DUE_REMINDER': {
