@@ -11,7 +11,7 @@ import { describeTenant } from '../jobs/jobInput';
 import type { Logger } from '../logging';
 import { createRedisConnection } from '../redis';
 import type { TenantRegistry } from '../tenancy/registry';
-import { createJobProcessor } from './processor';
+import { createJobProcessor, namedTenantId } from './processor';
 
 export interface RunningBridge {
   /** Stops taking jobs, hands running jobs back to their queues, and closes connections. */
@@ -39,10 +39,11 @@ export async function startBridge(
       statusPollMs: config.bridge.statusPollMs,
       shutdown: shutdown.signal,
     });
+    const concurrency = config.bridge.maxInFlight ?? config.concurrency[queue];
     const worker = new Worker(queue, processor, {
       connection: redis,
       prefix: config.redis.prefix,
-      concurrency: config.bridge.maxInFlight ?? config.concurrency[queue],
+      concurrency,
       lockDuration: config.bridge.lockDurationMs,
       stalledInterval: config.bridge.stalledIntervalMs,
       maxStalledCount: config.bridge.maxStalledCount,
@@ -50,7 +51,7 @@ export async function startBridge(
     worker.on('error', (error) => logger.error(`BullMQ worker error on queue ${queue}: ${error.message}`));
     worker.on('stalled', (jobId) => {
       void Job.fromId(worker, jobId).then((job) => {
-        const tenantId = (job?.data as { tenantId?: string } | undefined)?.tenantId;
+        const tenantId = namedTenantId(job);
         logger.warn(
           `${queue} job ${jobId} for tenant ${describeTenant(tenantId)} stalled; it is redelivered and reattaches to its workflow`,
           { tenant: tenantId },
@@ -58,13 +59,13 @@ export async function startBridge(
       });
     });
     worker.on('failed', (job, error) => {
-      const tenantId = (job?.data as { tenantId?: string } | undefined)?.tenantId;
+      const tenantId = namedTenantId(job);
       logger.debug(`${queue} job ${job?.id} marked failed for tenant ${describeTenant(tenantId)}: ${error.message}`, {
         tenant: tenantId,
       });
     });
     logger.info(
-      `Bridge consuming ${config.redis.prefix}:${queue} with concurrency ${config.bridge.maxInFlight ?? config.concurrency[queue]}`,
+      `Bridge consuming ${config.redis.prefix}:${queue} with concurrency ${concurrency}`,
     );
     return worker;
   });

@@ -16,7 +16,7 @@ import { describePayloadIssues } from '../jobs/payloads';
 import type { QueueName } from '../jobs/queues';
 import { findRoute, taskQueueFor, type JobRoute } from '../jobs/routes';
 import type { Logger } from '../logging';
-import { JOB_NAME, JOB_QUEUE, TENANT_ID } from '../temporal/searchAttributes';
+import { jobSearchAttributes } from '../temporal/searchAttributes';
 import { TenancyError } from '../tenancy/errors';
 import type { ResolvedTenant, TenantRegistry } from '../tenancy/registry';
 import type { JobCompletion } from '../workflows/jobStatus';
@@ -38,8 +38,15 @@ export interface ProcessorDeps {
 
 const START_RETRY_MAX_DELAY_MS = 30_000;
 
-function rawTenantId(job: Job): unknown {
-  return typeof job.data === 'object' && job.data !== null ? (job.data as { tenantId?: unknown }).tenantId : undefined;
+/** The job's tenantId as the web app sent it: any JSON value, or undefined. */
+export function rawTenantId(job: Job | undefined): unknown {
+  return typeof job?.data === 'object' && job.data !== null ? (job.data as { tenantId?: unknown }).tenantId : undefined;
+}
+
+/** The job's tenantId when it is a string, for log lines about jobs that may be invalid. */
+export function namedTenantId(job: Job | undefined): string | undefined {
+  const tenantId = rawTenantId(job);
+  return typeof tenantId === 'string' ? tenantId : undefined;
 }
 
 export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
@@ -47,7 +54,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
 
   return async function processJob(job: Job, token?: string): Promise<unknown> {
     const jobId = job.id!;
-    const named = typeof rawTenantId(job) === 'string' ? (rawTenantId(job) as string) : undefined;
+    const named = namedTenantId(job);
 
     const route = findRoute(queue, job.name);
     if (!route) throw rejectJob(jobId, `Unknown job type: ${job.name}`, named);
@@ -157,11 +164,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
           args: [input],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: [
-            { key: TENANT_ID, value: tenant.key },
-            { key: JOB_QUEUE, value: route.queue },
-            { key: JOB_NAME, value: input.origin.jobName },
-          ],
+          typedSearchAttributes: jobSearchAttributes(tenant.key, route.queue, input.origin.jobName),
           // Tasks of a tenant with a large backlog are interleaved with other tenants' tasks.
           priority: { fairnessKey: tenant.key },
         });

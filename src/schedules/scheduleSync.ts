@@ -17,7 +17,7 @@ import type { AppConfig } from '../config';
 import type { JobWorkflowInput } from '../jobs/jobInput';
 import { taskQueueFor } from '../jobs/routes';
 import type { Logger } from '../logging';
-import { JOB_NAME, JOB_QUEUE, TENANT_ID } from '../temporal/searchAttributes';
+import { jobSearchAttributes } from '../temporal/searchAttributes';
 import { SINGLE_TENANT_KEY, type TenantRegistry } from '../tenancy/registry';
 import { RECURRING_JOBS, scheduleIdFor, type RecurringJob } from './recurringJobs';
 
@@ -56,6 +56,7 @@ export function desiredSchedules(tenants: TenantRegistry): DesiredSchedule[] {
 
 function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): ScheduleOptions {
   const tenantKey = desired.tenantId ?? SINGLE_TENANT_KEY;
+  const searchAttributes = jobSearchAttributes(tenantKey, desired.job.queue, desired.job.jobName);
   const input: JobWorkflowInput<{ tenantId?: string }> = {
     // No idempotency key: each run derives its own from its workflow id (which carries the run time).
     origin: { queue: desired.job.queue, jobName: desired.job.jobName, jobId: `schedule:${desired.scheduleId}`, tenantId: desired.tenantId, idempotencyKey: '' },
@@ -70,20 +71,12 @@ function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): 
       workflowId: `${tenantKey}/${desired.job.queue}/${desired.scheduleId}`,
       taskQueue: taskQueueFor(settings.taskQueuePrefix, desired.job.queue),
       args: [input],
-      typedSearchAttributes: [
-        { key: TENANT_ID, value: tenantKey },
-        { key: JOB_QUEUE, value: desired.job.queue },
-        { key: JOB_NAME, value: desired.job.jobName },
-      ],
+      typedSearchAttributes: searchAttributes,
       memo: { scheduleFingerprint: fingerprintOf(desired, settings) },
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: settings.catchupWindow },
     memo: { managedBy: MANAGED_BY, taskQueuePrefix: settings.taskQueuePrefix, tenantId: tenantKey, jobName: desired.job.jobName },
-    typedSearchAttributes: [
-      { key: TENANT_ID, value: tenantKey },
-      { key: JOB_QUEUE, value: desired.job.queue },
-      { key: JOB_NAME, value: desired.job.jobName },
-    ],
+    typedSearchAttributes: searchAttributes,
   };
 }
 
