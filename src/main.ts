@@ -6,9 +6,7 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/w
 import { startBridge, type RunningBridge } from './bridge/bridge';
 import { loadConfig } from './config';
 import { createLogger } from './logging';
-import { createRedisConnection } from './redis';
-import { removeLegacyRepeatables } from './schedules/legacyRepeatables';
-import { scheduleSettings, syncSchedules } from './schedules/scheduleSync';
+import { syncRecurringJobs } from './schedules/syncRecurringJobs';
 import { connectClient } from './temporal/connection';
 import { TenantRegistry } from './tenancy/registry';
 import { createActivityDeps } from './worker/dependencies';
@@ -35,30 +33,21 @@ async function main(role: Role): Promise<void> {
   let activityDeps: ReturnType<typeof createActivityDeps> | undefined;
   let workers: RunningWorkers | undefined;
   let bridge: RunningBridge | undefined;
-  let temporalClient: Awaited<ReturnType<typeof connectClient>> | undefined;
 
   if (role !== 'bridge') {
     activityDeps = createActivityDeps(config, tenants, logger.child('activity'));
     workers = await startWorkers(config, activityDeps.deps, logger);
   }
-  if (role !== 'bridge' && config.schedules.syncOnStart) {
-    // Workers own the recurring jobs: replace TestPlanIt's repeatables with Temporal Schedules.
-    // A failed sync must not keep the workers from serving jobs: it is logged, and
-    // `npm run schedules:sync` can be run again by hand.
-    const client = await connectClient(config);
-    const redis = createRedisConnection(config.redis.url);
-    try {
-      await syncSchedules(client.client, tenants, scheduleSettings(config), logger.child('schedules'));
-      await removeLegacyRepeatables(redis, config.redis.prefix, logger.child('schedules'));
-    } catch (error) {
-      logger.error(`Schedule sync failed: ${(error as Error).message}`);
-    } finally {
-      redis.disconnect();
-      await client.close();
-    }
+  const syncsSchedules = role !== 'bridge' && config.schedules.syncOnStart;
+  const temporalClient = syncsSchedules || role !== 'worker' ? await connectClient(config) : undefined;
+  if (temporalClient && syncsSchedules) {
+    // Workers own the recurring jobs. A failed sync must not keep them from serving jobs: it is
+    // logged, and `npm run schedules:sync` can be run again by hand.
+    await syncRecurringJobs(temporalClient.client, config, tenants, logger.child('schedules')).catch((error: unknown) =>
+      logger.error(`Schedule sync failed: ${(error as Error).message}`),
+    );
   }
-  if (role !== 'worker') {
-    temporalClient = await connectClient(config);
+  if (temporalClient && role !== 'worker') {
     bridge = await startBridge(config, { client: temporalClient.client, tenants, logger: logger.child('bridge') });
   }
   process.on('SIGHUP', () => tenants.reload());

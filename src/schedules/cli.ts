@@ -8,12 +8,11 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { createLogger } from '../logging';
-import { createRedisConnection } from '../redis';
 import { connectClient } from '../temporal/connection';
 import { TenantRegistry } from '../tenancy/registry';
-import { removeLegacyRepeatables } from './legacyRepeatables';
 import { RECURRING_JOBS, scheduleIdFor } from './recurringJobs';
-import { MANAGED_BY, scheduleSettings, syncSchedules } from './scheduleSync';
+import { MANAGED_BY, scheduleSettings } from './scheduleSync';
+import { syncRecurringJobs } from './syncRecurringJobs';
 
 const USAGE = 'usage: schedules sync | list [--tenant <id>] | pause|resume|trigger --job <job-name> [--tenant <id>]';
 
@@ -31,14 +30,7 @@ async function main(): Promise<void> {
   try {
     switch (command) {
       case 'sync': {
-        const report = await syncSchedules(temporal.client, tenants, settings, logger);
-        const redis = createRedisConnection(config.redis.url);
-        try {
-          await removeLegacyRepeatables(redis, config.redis.prefix, logger);
-        } finally {
-          redis.disconnect();
-        }
-        console.log(JSON.stringify(report, null, 2));
+        console.log(JSON.stringify(await syncRecurringJobs(temporal.client, config, tenants, logger), null, 2));
         break;
       }
       case 'list': {
