@@ -1,8 +1,7 @@
 import type { Prisma } from '@prisma/client';
 import type { JobWorkflowInput } from '../jobs/jobInput';
-import { describeTenant } from '../jobs/jobInput';
 import type { AuditEventPayload } from '../jobs/payloads';
-import { stableRowId, withTenantDatabase, type ActivityDeps } from './deps';
+import { logForJob, stableRowId, withTenantDatabase, type ActivityDeps } from './deps';
 
 /**
  * The AuditLog id is derived from the job's idempotency key, so a retried or redelivered
@@ -54,10 +53,7 @@ export function createAuditActivities(deps: ActivityDeps) {
           ],
           skipDuplicates: true,
         });
-        deps.logger.info(
-          `${count === 1 ? 'Recorded' : 'Already recorded'} audit event ${event.action} ${event.entityType}:${event.entityId} for tenant ${describeTenant(origin.tenantId)}`,
-          { tenant: origin.tenantId, jobId: origin.jobId },
-        );
+        logForJob(deps, origin, `${count === 1 ? 'Recorded' : 'Already recorded'} audit event ${event.action} ${event.entityType}:${event.entityId}`);
         return count === 1;
       });
     },

@@ -49,3 +49,8 @@ export async function withTenantDatabase<T>(
 export function stableRowId(prefix: string, idempotencyKey: string): string {
   return prefix + createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 24);
 }
+
+/** One log line about a job's work, naming its tenant (text and field) and its job. */
+export function logForJob(deps: ActivityDeps, origin: JobOrigin, message: string): void {
+  deps.logger.info(`${message} for tenant ${describeTenant(origin.tenantId)}`, { tenant: origin.tenantId, jobId: origin.jobId });
+}

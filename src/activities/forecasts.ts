@@ -9,10 +9,10 @@
  * A test run's forecast is the sum over its undeleted cases that are still pending (no status,
  * or UNTESTED), or null when none is pending or none has a forecast.
  */
-import { describeTenant, type JobOrigin, type JobWorkflowInput } from '../jobs/jobInput';
+import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
 import type { UpdateSingleCaseForecastPayload } from '../jobs/payloads';
 import type { DatabaseClient } from '../tenancy/prismaPool';
-import { withTenantDatabase, type ActivityDeps } from './deps';
+import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
 
 /** SQL computing (case_id, manual, automated) for every case id in the `targets` CTE. */
 export const GROUP_FORECASTS = `
@@ -82,8 +82,6 @@ async function countActiveCases(db: DatabaseClient): Promise<number> {
 }
 
 export function createForecastActivities(deps: ActivityDeps) {
-  const log = (origin: JobOrigin, message: string) =>
-    deps.logger.info(`${message} for tenant ${describeTenant(origin.tenantId)}`, { tenant: origin.tenantId, jobId: origin.jobId });
 
   return {
     async countForecastCases({ origin }: { origin: JobOrigin }): Promise<number> {
@@ -157,7 +155,7 @@ export function createForecastActivities(deps: ActivityDeps) {
           );
           const runIds = runs.map((r) => r.id);
           if (runIds.length > 0) await tx.$executeRawUnsafe(`WITH runs AS (SELECT unnest($1::int[]) AS id), ${RUN_FORECASTS}`, runIds);
-          log(origin, `Updated forecast of case ${payload.repositoryCaseId} (${memberIds.length} linked cases, ${runIds.length} runs)`);
+          logForJob(deps, origin, `Updated forecast of case ${payload.repositoryCaseId} (${memberIds.length} linked cases, ${runIds.length} runs)`);
           return { updatedCaseIds: memberIds, affectedTestRunIds: runIds };
         }),
       );
@@ -171,7 +169,7 @@ export function createForecastActivities(deps: ActivityDeps) {
            WHERE "automaticCompletion" AND NOT "isCompleted" AND NOT "isDeleted" AND "completedAt" <= now()
            RETURNING id`,
         );
-        log(origin, `Auto-completed ${rows.length} milestones`);
+        logForJob(deps, origin, `Auto-completed ${rows.length} milestones`);
         return rows.map((row) => row.id).sort((a, b) => a - b);
       });
     },
@@ -214,7 +212,7 @@ export function createForecastActivities(deps: ActivityDeps) {
             recipientIds: recipients.map((r) => r.id),
           });
         }
-        log(origin, `Found ${due.length} milestones due or overdue`);
+        logForJob(deps, origin, `Found ${due.length} milestones due or overdue`);
         return due;
       });
     },

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { notificationContent } from '../email/content';
 import { notificationsPageUrl, notificationUrl } from '../email/links';
 import { renderDigestEmail, renderNotificationEmail, type DigestItem } from '../email/templates';
-import { describeTenant, type JobOrigin, type JobWorkflowInput } from '../jobs/jobInput';
+import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
 import type {
   CreateNotificationPayload,
   ProcessUserNotificationsPayload,
@@ -15,7 +15,7 @@ import type {
 } from '../jobs/payloads';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import type { ResolvedTenant } from '../tenancy/registry';
-import { stableRowId, withTenantDatabase, type ActivityDeps } from './deps';
+import { logForJob, stableRowId, withTenantDatabase, type ActivityDeps } from './deps';
 import { deliverOnce, type DeliveryOutcome } from './emailDelivery';
 
 const DEFAULT_LOCALE = 'en_US';
@@ -63,8 +63,6 @@ export interface DigestOutcome {
 }
 
 export function createNotificationActivities(deps: ActivityDeps) {
-  const log = (origin: JobOrigin, message: string) =>
-    deps.logger.info(`${message} for tenant ${describeTenant(origin.tenantId)}`, { tenant: origin.tenantId, jobId: origin.jobId });
 
   async function sendDigest(
     db: DatabaseClient,
@@ -89,7 +87,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
       return withTenantDatabase(deps, origin, async (db) => {
         const mode = await resolveNotificationMode(db, payload.userId);
         if (mode === 'NONE') {
-          log(origin, `Skipping notification for user ${payload.userId}: notifications disabled`);
+          logForJob(deps, origin, `Skipping notification for user ${payload.userId}: notifications disabled`);
           return { mode };
         }
         const id = stableRowId('n', origin.idempotencyKey);
@@ -108,7 +106,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
           ],
           skipDuplicates: true,
         });
-        log(origin, `Created notification ${id} for user ${payload.userId} with mode ${mode}`);
+        logForJob(deps, origin, `Created notification ${id} for user ${payload.userId} with mode ${mode}`);
         return { mode, notificationId: id };
       });
     },
@@ -133,7 +131,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
         });
         const rendered = renderNotificationEmail({ userName: notification.user.name, locale, url, ...content, ...pageLinks(deps, tenant, locale) });
         const outcome = await deliverOnce(deps, tenant, `notification:${notificationId}`, { userId: notification.userId, email: notification.user.email }, rendered);
-        log(origin, `Notification email ${notificationId} to user ${notification.userId}: ${outcome}`);
+        logForJob(deps, origin, `Notification email ${notificationId} to user ${notification.userId}: ${outcome}`);
         return outcome;
       });
     },
@@ -142,7 +140,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
     async countUnreadNotifications({ origin, payload }: JobWorkflowInput<ProcessUserNotificationsPayload>): Promise<number> {
       return withTenantDatabase(deps, origin, async (db) => {
         const count = await db.notification.count({ where: { userId: payload.userId, isRead: false, isDeleted: false } });
-        log(origin, `User ${payload.userId} has ${count} unread notifications`);
+        logForJob(deps, origin, `User ${payload.userId} has ${count} unread notifications`);
         return count;
       });
     },
@@ -180,7 +178,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
           url: notificationUrl({ type: n.type, data: (n.data ?? {}) as Record<string, unknown>, baseUrl: baseUrlOf(deps, tenant), locale }),
         }));
         const outcome = await sendDigest(db, tenant, userId, items, `digest:${origin.idempotencyKey}:${userId}`);
-        log(origin, `Daily digest with ${items.length} notifications to user ${userId}: ${outcome}`);
+        logForJob(deps, origin, `Daily digest with ${items.length} notifications to user ${userId}: ${outcome}`);
         return { userId, outcome, notifications: items.length };
       });
     },
@@ -189,7 +187,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
     async sendDigestEmail({ origin, payload }: JobWorkflowInput<SendDigestEmailPayload>): Promise<DeliveryOutcome> {
       return withTenantDatabase(deps, origin, async (db, tenant) => {
         const outcome = await sendDigest(db, tenant, payload.userId, payload.notifications, `digest-job:${origin.idempotencyKey}`);
-        log(origin, `Digest email with ${payload.notifications.length} notifications to user ${payload.userId}: ${outcome}`);
+        logForJob(deps, origin, `Digest email with ${payload.notifications.length} notifications to user ${payload.userId}: ${outcome}`);
         return outcome;
       });
     },
