@@ -114,6 +114,9 @@ start_postgres() {
   # A login role that may create the per-tenant test and demo databases.
   su postgres -c "psql -p $PG_PORT -tAc \"SELECT 1 FROM pg_roles WHERE rolname='$PG_USER'\"" | grep -q 1 ||
     su postgres -c "psql -p $PG_PORT -qc \"CREATE ROLE $PG_USER LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
+  # DROP DATABASE ... WITH (FORCE) must also end autovacuum workers, which belong to no role;
+  # only members of pg_signal_backend may do that.
+  su postgres -c "psql -p $PG_PORT -qc \"GRANT pg_signal_backend TO $PG_USER\"" >/dev/null
 }
 
 # ---------------------------------------------------------------- Elasticsearch
