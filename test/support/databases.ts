@@ -74,8 +74,29 @@ export async function query<T extends Record<string, unknown>>(url: string, sql:
   }
 }
 
-/** Seeds the rows audit events and projects refer to: a role, a user and `projects` projects. */
+/**
+ * The lookup rows every case, run, session and milestone points at, each getting id 1 in a fresh
+ * database: a color, an icon, a workflow state, a template and a milestone type.
+ */
+export async function seedLookups(url: string): Promise<void> {
+  await query(url, `INSERT INTO "ColorFamily" (name, "order") VALUES ('Gray', 0) ON CONFLICT DO NOTHING`);
+  await query(url, `INSERT INTO "Color" ("colorFamilyId", value, "order") VALUES (1, '#6b7280', 0) ON CONFLICT DO NOTHING`);
+  await query(url, `INSERT INTO "FieldIcon" (name) VALUES ('circle') ON CONFLICT DO NOTHING`);
+  await query(
+    url,
+    `INSERT INTO "Workflows" (name, "iconId", "colorId", "isDefault", "workflowType", scope)
+     SELECT 'New', 1, 1, true, 'NOT_STARTED', 'CASES' WHERE NOT EXISTS (SELECT 1 FROM "Workflows")`,
+  );
+  await query(url, `INSERT INTO "Templates" ("templateName", "isEnabled", "isDefault") VALUES ('Default', true, true) ON CONFLICT DO NOTHING`);
+  await query(url, `INSERT INTO "MilestoneTypes" (name, "iconId", "isDefault") VALUES ('Release', 1, true) ON CONFLICT DO NOTHING`);
+}
+
+/**
+ * Seeds the rows audit events, projects and cases refer to: the lookups, a role, a user and
+ * `projects` projects, each with a repository and a root folder (project 1's both get id 1).
+ */
 export async function seedBasics(url: string, projects = 1): Promise<{ userId: string; projectIds: number[] }> {
+  await seedLookups(url);
   const userId = 'user-admin';
   await query(url, `INSERT INTO "Roles" (id, name) VALUES (1, 'user') ON CONFLICT DO NOTHING`);
   await query(
@@ -92,6 +113,12 @@ export async function seedBasics(url: string, projects = 1): Promise<{ userId: s
       [`Project ${i}`, userId],
     );
     projectIds.push(row!.id);
+    const [repository] = await query<{ id: number }>(url, `INSERT INTO "Repositories" ("projectId") VALUES ($1) RETURNING id`, [row!.id]);
+    await query(url, `INSERT INTO "RepositoryFolders" ("projectId", "repositoryId", name, "creatorId") VALUES ($1, $2, 'Root', $3)`, [
+      row!.id,
+      repository!.id,
+      userId,
+    ]);
   }
   return { userId, projectIds };
 }
