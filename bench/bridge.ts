@@ -98,6 +98,7 @@ async function plainBullmq(concurrency: number): Promise<Row> {
     search: new ElasticsearchClients(),
     logger,
     emailLedger: new EmailLedger(redis),
+    reindex: { chunkSize: 1_000, bulkFlushBytes: 5_000_000, bulkConcurrency: 2 },
     defaultBaseUrl: 'http://localhost:3000',
   });
   const worker = new Worker(

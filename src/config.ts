@@ -47,6 +47,16 @@ export interface AppConfig {
   /** Base of links in emails when a tenant has no baseUrl: NEXTAUTH_URL, else TestPlanIt's default. */
   defaultBaseUrl: string;
   schedules: { timezone: string; syncOnStart: boolean };
+  reindex: ReindexSettings;
+}
+
+export interface ReindexSettings {
+  /** Rows read and documents written per chunk activity (one checkpoint each). */
+  chunkSize: number;
+  /** Bytes per bulk request the bulk helper sends. */
+  bulkFlushBytes: number;
+  /** Bulk requests in flight per chunk. */
+  bulkConcurrency: number;
 }
 
 export interface EmailSettings {
@@ -221,6 +231,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       schedules: {
         timezone: timezone(env.SCHEDULE_TIMEZONE || 'UTC'),
         syncOnStart: env.SCHEDULES_SYNC_ON_START ? parseOrThrow(bool('SCHEDULES_SYNC_ON_START'), env.SCHEDULES_SYNC_ON_START) : true,
+      },
+      reindex: {
+        chunkSize: int('REINDEX_CHUNK_SIZE', 1_000),
+        bulkFlushBytes: int('REINDEX_BULK_FLUSH_BYTES', 5_000_000),
+        bulkConcurrency: int('REINDEX_BULK_CONCURRENCY', 2),
       },
     };
   } catch (error) {

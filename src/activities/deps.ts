@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeTenant } from '../jobs/jobInput';
+import type { ReindexSettings } from '../config';
 import type { EmailLedger } from '../email/ledger';
 import type { Mailer } from '../email/mailer';
 import type { Logger } from '../logging';
@@ -21,6 +22,7 @@ export interface ActivityDeps {
   emailLedger: EmailLedger;
   /** Link base for tenants without a baseUrl. */
   defaultBaseUrl: string;
+  reindex: ReindexSettings;
 }
 
 /**

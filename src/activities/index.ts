@@ -2,6 +2,7 @@ import { createAuditActivities } from './audit';
 import type { ActivityDeps } from './deps';
 import { createForecastActivities } from './forecasts';
 import { createNotificationActivities } from './notifications';
+import { createSearchActivities } from './search';
 
 export type { ActivityDeps } from './deps';
 
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAuditActivities(deps),
     ...createNotificationActivities(deps),
     ...createForecastActivities(deps),
+    ...createSearchActivities(deps),
   };
 }
 

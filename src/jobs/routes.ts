@@ -8,6 +8,7 @@ import {
   auditEventPayload,
   createNotificationPayload,
   processUserNotificationsPayload,
+  reindexPayload,
   sendDigestEmailPayload,
   sendNotificationEmailPayload,
   tenantOnlyPayload,
@@ -65,6 +66,15 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     jobName: 'milestone-due-notifications',
     workflowType: 'milestoneDueNotificationsWorkflow',
     payload: tenantOnlyPayload,
+  },
+  {
+    // TestPlanIt's reindex worker ignores the job name: `reindex` from the admin page,
+    // `reindex-after-import-<importId>` from the Testmo importer, and any other are one job.
+    queue: 'elasticsearch-reindex',
+    jobName: () => true,
+    workflowType: 'reindexWorkflow',
+    payload: reindexPayload,
+    reportsStatus: true,
   },
 ];
 

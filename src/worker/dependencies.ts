@@ -27,6 +27,7 @@ export function createActivityDeps(
       mailer,
       emailLedger: new EmailLedger(redis),
       defaultBaseUrl: config.defaultBaseUrl,
+      reindex: config.reindex,
     },
     async close() {
       mailer?.close();

@@ -13,3 +13,4 @@ export {
   updateAllCasesForecastWorkflow,
   updateSingleCaseForecastWorkflow,
 } from './forecasts';
+export { rebuildEntityWorkflow, reindexWorkflow } from './reindex';

@@ -1,0 +1,259 @@
+/**
+ * Search indexing activities (contract section 8): the steps of a reindex, each a short,
+ * idempotent unit the workflow can checkpoint between, and the by-id indexing other workflows
+ * use to keep a live index in step with rows they changed.
+ *
+ * Idempotency: documents are keyed by their row id, so a chunk run twice writes the same
+ * documents; index creation and alias moves check what is already there.
+ */
+import type { Client } from '@elastic/elasticsearch';
+import { ApplicationFailure } from '@temporalio/common';
+import type { JobOrigin } from '../jobs/jobInput';
+import { describeRejections, writeDocuments } from '../search/bulkWriter';
+import { changedDocumentIds, transactionHorizon } from '../search/changes';
+import { DOCUMENT_SOURCES, type DocumentScope } from '../search/documents';
+import { entitiesFor, INDEX_BASE, type SearchEntity } from '../search/entities';
+import {
+  abandonedBuilds,
+  createBuildIndex,
+  deleteIndices,
+  ensureLiveIndex,
+  finishBuildIndex,
+  liveIndexState,
+  swapAlias,
+  versionedIndexName,
+} from '../search/indexLifecycle';
+import { entityIndexName } from '../tenancy/elasticsearch';
+import type { DatabaseClient } from '../tenancy/prismaPool';
+import type { ResolvedTenant } from '../tenancy/registry';
+import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
+
+export interface EntityPlan {
+  entity: SearchEntity;
+  /** Documents to write, for progress. */
+  total: number;
+}
+
+export interface ReindexPlan {
+  /** Live projects in scope, in id order: per-project entities are synced project by project. */
+  projects: Array<{ id: number; name: string }>;
+  entities: EntityPlan[];
+}
+
+export interface ChunkInput {
+  origin: JobOrigin;
+  entity: SearchEntity;
+  /** The index written: a rebuild's versioned index, or the live alias. */
+  index: string;
+  scope: DocumentScope;
+  afterId: number;
+}
+
+export interface ChunkResult {
+  /** Cursor for the next chunk; null when this one found nothing left. */
+  lastId: number | null;
+  indexed: number;
+  deleted: number;
+}
+
+interface TenantSearch {
+  db: DatabaseClient;
+  client: Client;
+  tenant: ResolvedTenant;
+}
+
+const TRANSIENT = 'SearchWriteFailed';
+
+/** TestPlanIt's wording for a tenant without Elasticsearch; retrying cannot fix it. */
+const NOT_CONFIGURED = 'Elasticsearch is not configured or unavailable';
+
+export function createSearchActivities(deps: ActivityDeps) {
+  const { chunkSize, bulkFlushBytes, bulkConcurrency } = deps.reindex;
+
+  function withTenantSearch<T>(origin: JobOrigin, work: (search: TenantSearch) => Promise<T>): Promise<T> {
+    return withTenantDatabase(deps, origin, (db, tenant) => {
+      const client = deps.search.forTenant(tenant);
+      if (!client) throw ApplicationFailure.nonRetryable(NOT_CONFIGURED, 'SearchNotConfigured');
+      return work({ db, client, tenant });
+    });
+  }
+
+  const aliasOf = (tenant: ResolvedTenant, entity: SearchEntity) => entityIndexName(INDEX_BASE[entity], tenant.tenantId);
+
+  async function replicas(db: DatabaseClient): Promise<number> {
+    const row = await db.appConfig.findUnique({ where: { key: 'elasticsearch_replicas' } });
+    const value = Number(row?.value ?? 0);
+    return Number.isInteger(value) && value >= 0 ? value : 0;
+  }
+
+  /** Writes, and fails loudly on any rejected item: a mapping error is final, the rest retried. */
+  async function write(client: Client, index: string, documents: Parameters<typeof writeDocuments>[2], deleteIds: number[], refresh = false) {
+    const result = await writeDocuments(client, index, documents, deleteIds, { flushBytes: bulkFlushBytes, concurrency: bulkConcurrency, refresh });
+    if (result.rejected.length > 0) {
+      const message = describeRejections(index, documents.length + deleteIds.length, result.rejected);
+      const final = result.rejected.every((item) => item.status >= 400 && item.status < 500 && item.status !== 408);
+      throw final ? ApplicationFailure.nonRetryable(message, 'DocumentRejected') : ApplicationFailure.retryable(message, TRANSIENT);
+    }
+    return result;
+  }
+
+  /** Builds and writes the documents of `ids`; ids that no longer qualify are deleted. */
+  async function writeByIds(search: TenantSearch, entity: SearchEntity, index: string, ids: number[], refresh = false) {
+    const source = DOCUMENT_SOURCES[entity];
+    const documents = await source.build(search.db, ids);
+    const built = new Set(documents.map((document) => document.id));
+    const gone = ids.filter((id) => !built.has(id));
+    return write(search.client, index, documents, gone, refresh);
+  }
+
+  return {
+    /** Live projects in scope and the document count of each entity, for progress. */
+    async planReindex(input: { origin: JobOrigin; entityType: 'all' | SearchEntity; projectId?: number }): Promise<ReindexPlan> {
+      return withTenantSearch(input.origin, async ({ db, client }) => {
+        // Cluster health, not ping: a core-only node does not serve its root endpoint.
+        await client.cluster.health({ timeout: '5s' }).catch((error: Error) => {
+          throw ApplicationFailure.retryable(`${NOT_CONFIGURED}: ${error.message}`, TRANSIENT);
+        });
+        const projects = await db.projects.findMany({
+          where: { isDeleted: false, ...(input.projectId ? { id: input.projectId } : {}) },
+          select: { id: true, name: true },
+          orderBy: { id: 'asc' },
+        });
+        const scope: DocumentScope = input.projectId ? { projectId: input.projectId } : {};
+        const entities: EntityPlan[] = [];
+        for (const entity of entitiesFor(input.entityType)) {
+          entities.push({ entity, total: input.projectId && projects.length === 0 ? 0 : await DOCUMENT_SOURCES[entity].count(db, scope) });
+        }
+        return { projects, entities };
+      });
+    },
+
+    /** Document count of one entity in one scope: the number a "Syncing N …" line names. */
+    async countDocuments(input: { origin: JobOrigin; entity: SearchEntity; scope: DocumentScope }): Promise<number> {
+      return withTenantDatabase(deps, input.origin, (db) => DOCUMENT_SOURCES[input.entity].count(db, input.scope));
+    },
+
+    /**
+     * Creates the rebuild's index (dropping indices earlier stopped rebuilds left behind) and
+     * returns the transaction horizon writes are caught up from.
+     */
+    async prepareRebuild(input: { origin: JobOrigin; entity: SearchEntity; startedAt: string; token: string }): Promise<{ index: string; alias: string; horizon: string }> {
+      return withTenantSearch(input.origin, async ({ db, client, tenant }) => {
+        const alias = aliasOf(tenant, input.entity);
+        const index = versionedIndexName(alias, new Date(input.startedAt), input.token);
+        const abandoned = await abandonedBuilds(client, alias, index);
+        if (abandoned.length > 0) {
+          logForJob(deps, input.origin, `Deleting ${abandoned.length} index(es) of stopped rebuilds of ${alias}: ${abandoned.join(', ')}`);
+          await deleteIndices(client, abandoned);
+        }
+        const horizon = await transactionHorizon(db);
+        await createBuildIndex(client, index, alias, input.entity);
+        logForJob(deps, input.origin, `Rebuilding ${alias} into ${index}`);
+        return { index, alias, horizon };
+      });
+    },
+
+    /** The next chunk of documents in id order after the cursor, written to `index`. */
+    async indexChunk(input: ChunkInput): Promise<ChunkResult> {
+      return withTenantSearch(input.origin, async (search) => {
+        const ids = await DOCUMENT_SOURCES[input.entity].pageIds(search.db, input.scope, input.afterId, chunkSize);
+        if (ids.length === 0) return { lastId: null, indexed: 0, deleted: 0 };
+        const result = await writeByIds(search, input.entity, input.index, ids);
+        return { lastId: ids[ids.length - 1]!, indexed: result.indexed, deleted: result.deleted };
+      });
+    },
+
+    /** The current transaction horizon: catch-up after this point starts from it. */
+    async currentHorizon(input: { origin: JobOrigin }): Promise<string> {
+      return withTenantDatabase(deps, input.origin, (db) => transactionHorizon(db));
+    },
+
+    /** Rebuilds the documents of rows written since `since`, a chunk of ids at a time. */
+    async catchUpChunk(input: { origin: JobOrigin; entity: SearchEntity; index: string; since: string; afterId: number }): Promise<ChunkResult> {
+      return withTenantSearch(input.origin, async (search) => {
+        const ids = await changedDocumentIds(search.db, DOCUMENT_SOURCES[input.entity], input.since, input.afterId, chunkSize);
+        if (ids.length === 0) return { lastId: null, indexed: 0, deleted: 0 };
+        const result = await writeByIds(search, input.entity, input.index, ids);
+        return { lastId: ids[ids.length - 1]!, indexed: result.indexed, deleted: result.deleted };
+      });
+    },
+
+    /** Deletes documents of `index` (in the scope) whose rows are gone or no longer qualify. */
+    async pruneChunk(input: ChunkInput): Promise<ChunkResult> {
+      return withTenantSearch(input.origin, async ({ db, client }) => {
+        const response = await client.search<unknown>({
+          index: input.index,
+          size: chunkSize,
+          _source: false,
+          sort: [{ id: 'asc' }],
+          search_after: [input.afterId],
+          query: input.scope.projectId ? { term: { projectId: input.scope.projectId } } : { match_all: {} },
+        });
+        const ids = response.hits.hits.map((hit) => Number(hit._id)).filter((id) => Number.isInteger(id));
+        if (ids.length === 0) return { lastId: null, indexed: 0, deleted: 0 };
+        const keep = new Set(await DOCUMENT_SOURCES[input.entity].belonging(db, ids));
+        const result = await write(client, input.index, [], ids.filter((id) => !keep.has(id)));
+        return { lastId: Math.max(...ids), indexed: 0, deleted: result.deleted };
+      });
+    },
+
+    /** Normal refresh and replicas on the rebuilt index, all of it searchable. */
+    async finishRebuild(input: { origin: JobOrigin; index: string }): Promise<void> {
+      return withTenantSearch(input.origin, async ({ db, client }) => finishBuildIndex(client, input.index, await replicas(db)));
+    },
+
+    /** Moves the live alias to the rebuilt index in one atomic call, then drops what it left. */
+    async swapLiveIndex(input: { origin: JobOrigin; entity: SearchEntity; index: string }): Promise<{ alias: string; replaced: string[] }> {
+      return withTenantSearch(input.origin, async ({ client, tenant }) => {
+        const alias = aliasOf(tenant, input.entity);
+        const before = await liveIndexState(client, alias);
+        const replaced = await swapAlias(client, alias, input.index);
+        await deleteIndices(client, replaced);
+        const migrated = before.kind === 'concrete' ? ` (replacing the index TestPlanIt created under that name)` : '';
+        logForJob(deps, input.origin, `${alias} now serves ${input.index}${migrated}`);
+        return { alias, replaced: before.kind === 'concrete' ? [alias] : replaced };
+      });
+    },
+
+    /** Drops a rebuild's index after a cancel or failure; the live alias never pointed at it. */
+    async discardRebuild(input: { origin: JobOrigin; entity: SearchEntity; index: string }): Promise<void> {
+      return withTenantSearch(input.origin, async ({ client, tenant }) => {
+        const alias = aliasOf(tenant, input.entity);
+        const state = await liveIndexState(client, alias);
+        if (state.kind === 'alias' && state.indices.includes(input.index)) return;
+        await deleteIndices(client, [input.index]);
+        logForJob(deps, input.origin, `Discarded unfinished rebuild ${input.index}; ${alias} unchanged`);
+      });
+    },
+
+    /** The live index name for in-place writes, created (and aliased) if the tenant has none yet. */
+    async liveIndex(input: { origin: JobOrigin; entity: SearchEntity; startedAt: string; token: string }): Promise<string> {
+      return withTenantSearch(input.origin, async ({ db, client, tenant }) => {
+        const alias = aliasOf(tenant, input.entity);
+        return ensureLiveIndex(client, alias, input.entity, await replicas(db), versionedIndexName(alias, new Date(input.startedAt), input.token));
+      });
+    },
+
+    /**
+     * Brings the live index in step with these rows now: documents rebuilt, and deleted for rows
+     * that are gone or no longer searchable. For workflows that changed rows (issue sync, imports).
+     */
+    async indexDocumentsById(input: { origin: JobOrigin; entity: SearchEntity; ids: number[] }): Promise<{ indexed: number; deleted: number }> {
+      return withTenantSearch(input.origin, async (search) => {
+        const alias = aliasOf(search.tenant, input.entity);
+        const now = new Date();
+        await ensureLiveIndex(search.client, alias, input.entity, await replicas(search.db), versionedIndexName(alias, now, input.origin.idempotencyKey));
+        let indexed = 0;
+        let deleted = 0;
+        for (let start = 0; start < input.ids.length; start += chunkSize) {
+          const result = await writeByIds(search, input.entity, alias, input.ids.slice(start, start + chunkSize), true);
+          indexed += result.indexed;
+          deleted += result.deleted;
+        }
+        return { indexed, deleted };
+      });
+    },
+  };
+}
+
+export type SearchActivities = ReturnType<typeof createSearchActivities>;

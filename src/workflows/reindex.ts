@@ -1,0 +1,300 @@
+/**
+ * `elasticsearch-reindex` (`reindex`, `reindex-after-import-<id>`): rebuilds a tenant's search
+ * indices from its database.
+ *
+ * The job's workflow plans the work and runs one child workflow per entity type. The child's id,
+ * `<tenant>/reindex/<entity>[/project-<id>]`, is the lock that keeps two rebuilds of one index
+ * from running at once: Temporal refuses a second running workflow with that id, so a second
+ * request waits until the first is done and then runs its own rebuild.
+ *
+ * A full rebuild loads a new versioned index, catches up rows written meanwhile, and then moves
+ * the live alias to it atomically (src/search/indexLifecycle.ts). A project's reindex rewrites
+ * that project's documents in the live index in place, as TestPlanIt does.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  continueAsNew,
+  defineSignal,
+  getExternalWorkflowHandle,
+  isCancellation,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ChunkResult, SearchActivities } from '../activities/search';
+import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
+import type { ReindexPayload } from '../jobs/payloads';
+import type { SearchEntity } from '../search/entities';
+import { JobReporter, type JobCompletion } from './jobStatus';
+
+// Planning and index administration: quick calls, retried patiently through an Elasticsearch restart.
+const admin = proxyActivities<SearchActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+// One chunk is one page of rows and one bulk load; a chunk lost with a killed worker is re-run
+// (it rewrites the same documents) within the timeout.
+const chunks = proxyActivities<SearchActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+/** TestPlanIt's reindex result. */
+export interface ReindexResult {
+  success: true;
+  results: Record<SearchEntity, number>;
+  totalDocuments: number;
+}
+
+export interface RebuildInput {
+  origin: JobOrigin;
+  entity: SearchEntity;
+  /** Rewrite this project's documents in the live index instead of rebuilding the whole index. */
+  projectId?: number;
+  /** Live projects in scope, for the per-project log lines. */
+  projects: Array<{ id: number; name: string }>;
+  /** The job workflow to report progress to. */
+  reportTo: string;
+}
+
+export interface RebuildProgress {
+  entity: SearchEntity;
+  /** Documents written so far by the rebuild. */
+  indexed: number;
+  lines: string[];
+}
+
+export interface RebuildResult {
+  entity: SearchEntity;
+  indexed: number;
+  deleted: number;
+  index: string;
+}
+
+export const rebuildProgressSignal = defineSignal<[RebuildProgress]>('rebuildProgress');
+
+const LABEL: Record<SearchEntity, string> = {
+  projects: 'projects',
+  repositoryCases: 'repository cases',
+  sharedSteps: 'shared steps',
+  testRuns: 'test runs',
+  sessions: 'sessions',
+  issues: 'issues',
+  milestones: 'milestones',
+};
+const PER_PROJECT: Record<SearchEntity, boolean> = {
+  projects: false,
+  repositoryCases: true,
+  sharedSteps: true,
+  testRuns: true,
+  sessions: true,
+  issues: false,
+  milestones: true,
+};
+const ENTITY_ORDER: SearchEntity[] = ['projects', 'repositoryCases', 'sharedSteps', 'testRuns', 'sessions', 'issues', 'milestones'];
+
+/** Activity calls per run before continue-as-new: keeps each run's history near a thousand events. */
+const CALLS_PER_RUN = 250;
+
+type Phase = 'load' | 'catchUp' | 'prune' | 'swap' | 'afterSwap' | 'done';
+
+export interface RebuildState {
+  phase: Phase;
+  /** The index written: the versioned index of a rebuild, or the live alias in place. */
+  index: string;
+  /** Transaction horizon when loading began, and when the pre-swap catch-up began. */
+  horizon: string;
+  swapHorizon?: string;
+  /** Which scope of the load, and the id cursor within it (or within catch-up/prune). */
+  segment: number;
+  cursor: number;
+  indexed: number;
+  deleted: number;
+}
+
+/** startChild's refusal of an id that is running (the class lives in @temporalio/common). */
+function isAlreadyRunning(error: unknown): boolean {
+  return error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError';
+}
+
+function rebuildLockId(origin: JobOrigin, entity: SearchEntity, projectId?: number): string {
+  return `${origin.tenantId ?? '_default'}/reindex/${entity}${projectId ? `/project-${projectId}` : ''}`;
+}
+
+/** The job: plan, then one child rebuild per entity type, each waiting for the lock it needs. */
+export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): Promise<JobCompletion<ReindexResult>> {
+  const { origin, payload } = input;
+  const reporter = new JobReporter();
+  reporter.setProgress(0);
+  reporter.log('Starting reindex operation...');
+  const plan = await admin.planReindex({ origin, entityType: payload.entityType, projectId: payload.projectId });
+  reporter.setProgress(10);
+  reporter.log(`Found ${plan.projects.length} projects to process`);
+
+  const total = plan.entities.reduce((sum, entity) => sum + entity.total, 0);
+  const written: Partial<Record<SearchEntity, number>> = {};
+  const reportProgress = () => {
+    const done = Object.values(written).reduce((sum, value) => sum + (value ?? 0), 0);
+    reporter.setProgress(total === 0 ? 90 : Math.min(90, Math.round(10 + (done / total) * 80)));
+  };
+  setHandler(rebuildProgressSignal, (progress) => {
+    written[progress.entity] = progress.indexed;
+    for (const line of progress.lines) reporter.log(line);
+    reportProgress();
+  });
+
+  const results: Record<SearchEntity, number> = { projects: 0, repositoryCases: 0, sharedSteps: 0, testRuns: 0, sessions: 0, issues: 0, milestones: 0 };
+  const entities = ENTITY_ORDER.filter((entity) => plan.entities.some((planned) => planned.entity === entity));
+  for (const entity of entities) {
+    if (payload.projectId && plan.projects.length === 0) break;
+    const workflowId = rebuildLockId(origin, entity, payload.projectId);
+    const args: RebuildInput = { origin, entity, projectId: payload.projectId, projects: plan.projects, reportTo: workflowInfo().workflowId };
+    let waited = false;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const child = await startChild(rebuildEntityWorkflow, {
+          workflowId,
+          args: [args],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          searchAttributes: workflowInfo().searchAttributes,
+        });
+        const result = await child.result();
+        results[entity] = result.indexed;
+        written[entity] = result.indexed;
+        reportProgress();
+        break;
+      } catch (error) {
+        if (!isAlreadyRunning(error)) throw error;
+        if (!waited) reporter.log(`Waiting for the ${LABEL[entity]} reindex already running for this tenant (${workflowId}) to finish`);
+        waited = true;
+        await sleep(Math.min(30_000, 2_000 * 2 ** Math.min(attempt, 4)));
+      }
+    }
+  }
+
+  reporter.setProgress(100);
+  reporter.log('Reindex completed successfully!');
+  const totalDocuments = Object.values(results).reduce((sum, value) => sum + value, 0);
+  return reporter.complete({ success: true, results, totalDocuments });
+}
+
+/** One entity type's rebuild (or in-place project rewrite); resumable at every chunk. */
+export async function rebuildEntityWorkflow(input: RebuildInput, carried?: RebuildState): Promise<RebuildResult> {
+  const { origin, entity, projectId } = input;
+  const info = workflowInfo();
+  const inPlace = projectId !== undefined;
+  const segments: Array<{ id?: number; name?: string }> = PER_PROJECT[entity] ? input.projects : [{}];
+  const pending: string[] = [];
+
+  const report = async () => {
+    const lines = pending.splice(0, pending.length);
+    try {
+      await getExternalWorkflowHandle(input.reportTo).signal(rebuildProgressSignal, { entity, indexed: state.indexed, lines });
+    } catch {
+      // The job workflow is gone (terminated or reset): the rebuild itself is still worth finishing.
+    }
+  };
+
+  let state: RebuildState;
+  if (carried) {
+    state = carried;
+  } else {
+    const startedAt = info.startTime.toISOString();
+    const token = `${info.workflowId}/${info.firstExecutionRunId}`;
+    if (inPlace) {
+      state = { phase: 'load', index: await admin.liveIndex({ origin, entity, startedAt, token }), horizon: '0', segment: 0, cursor: 0, indexed: 0, deleted: 0 };
+    } else {
+      const prepared = await admin.prepareRebuild({ origin, entity, startedAt, token });
+      state = { phase: 'load', index: prepared.index, horizon: prepared.horizon, segment: 0, cursor: 0, indexed: 0, deleted: 0 };
+    }
+  }
+
+  const apply = (result: ChunkResult): boolean => {
+    state.indexed += result.indexed;
+    state.deleted += result.deleted;
+    if (result.lastId === null) {
+      state.cursor = 0;
+      return false;
+    }
+    state.cursor = result.lastId;
+    return true;
+  };
+
+  try {
+    for (let calls = 0; state.phase !== 'done'; calls += 1) {
+      if (calls >= CALLS_PER_RUN) {
+        await report();
+        await continueAsNew<typeof rebuildEntityWorkflow>(input, state);
+      }
+      switch (state.phase) {
+        case 'load': {
+          const segment = segments[state.segment];
+          if (!segment) {
+            if (inPlace) state.phase = 'prune';
+            else {
+              await admin.finishRebuild({ origin, index: state.index });
+              state.swapHorizon = await admin.currentHorizon({ origin });
+              state.phase = 'catchUp';
+            }
+            break;
+          }
+          const scope = segment.id !== undefined ? { projectId: segment.id } : inPlace ? { projectId } : {};
+          if (state.cursor === 0) {
+            const count = await admin.countDocuments({ origin, entity, scope });
+            if (count > 0) pending.push(segment.name ? `Syncing ${count} ${LABEL[entity]} for project ${segment.name}` : `Syncing ${count} ${LABEL[entity]}`);
+            if (count === 0) {
+              state.segment += 1;
+              break;
+            }
+          }
+          if (!apply(await chunks.indexChunk({ origin, entity, index: state.index, scope, afterId: state.cursor }))) {
+            state.segment += 1;
+            if (segment.name) pending.push(`Completed ${LABEL[entity]} for project ${segment.name}`);
+          }
+          await report();
+          break;
+        }
+        case 'catchUp': {
+          const result = await chunks.catchUpChunk({ origin, entity, index: state.index, since: state.horizon, afterId: state.cursor });
+          if (!apply(result)) state.phase = 'prune';
+          break;
+        }
+        case 'prune': {
+          const scope = inPlace ? { projectId } : {};
+          if (!apply(await chunks.pruneChunk({ origin, entity, index: state.index, scope, afterId: state.cursor }))) {
+            state.phase = inPlace ? 'done' : 'swap';
+          }
+          break;
+        }
+        case 'swap': {
+          const swapped = await admin.swapLiveIndex({ origin, entity, index: state.index });
+          pending.push(`Switched ${swapped.alias} to the rebuilt index`);
+          state.phase = 'afterSwap';
+          break;
+        }
+        case 'afterSwap': {
+          // Writes between the pre-swap catch-up and the swap went to the old index.
+          const since = state.swapHorizon ?? state.horizon;
+          if (!apply(await chunks.catchUpChunk({ origin, entity, index: state.index, since, afterId: state.cursor }))) state.phase = 'done';
+          break;
+        }
+      }
+    }
+  } catch (error) {
+    if (!inPlace && state.phase !== 'afterSwap' && state.phase !== 'done') {
+      // The live alias never pointed at this index: drop it, even when cancelled.
+      await CancellationScope.nonCancellable(() => admin.discardRebuild({ origin, entity, index: state.index }));
+    }
+    if (isCancellation(error)) throw error;
+    throw error instanceof ApplicationFailure ? error : ApplicationFailure.create({ message: (error as Error).message, cause: error as Error, nonRetryable: true });
+  }
+  await report();
+  return { entity, indexed: state.indexed, deleted: state.deleted, index: state.index };
+}

@@ -1,0 +1,227 @@
+/**
+ * elasticsearch-reindex jobs on the real stack: PostgreSQL seeded with realistic search data for
+ * two tenants, the real Elasticsearch, Temporal, the bridge and the worker as processes.
+ */
+import type { Job, Queue } from 'bullmq';
+import { Client, Connection } from '@temporalio/client';
+import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
+import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
+import { documentIds, es, getDocument, indicesBehind, indicesStartingWith } from './support/search';
+import { seedSearchData } from './support/searchData';
+import { services, uniqueSuffix } from './support/services';
+import { testplanitQueue } from './support/testplanit';
+
+const suffix = uniqueSuffix();
+const tenantA = `ra_${suffix}`;
+const tenantB = `rb_${suffix}`;
+const dbA = `tpw_rx_a_${suffix}`;
+const dbB = `tpw_rx_b_${suffix}`;
+const urlA = databaseUrl(dbA);
+const urlB = databaseUrl(dbB);
+const CASES_PER_PROJECT_A = 4_000;
+
+const alias = (tenant: string, base: string) => `testplanit-${tenant}-${base}`;
+const BASES = {
+  projects: 'projects',
+  repositoryCases: 'repository-cases',
+  sharedSteps: 'shared-steps',
+  testRuns: 'test-runs',
+  sessions: 'sessions',
+  issues: 'issues',
+  milestones: 'milestones',
+} as const;
+type Entity = keyof typeof BASES;
+
+/** The rows each index must hold, by TestPlanIt's rules, read straight from the database. */
+const EXPECTED_ROWS: Record<Entity, string> = {
+  projects: `SELECT id FROM "Projects"`,
+  repositoryCases: `SELECT c.id FROM "RepositoryCases" c JOIN "Projects" p ON p.id = c."projectId" WHERE NOT c."isArchived" AND NOT p."isDeleted"`,
+  sharedSteps: `SELECT g.id FROM "SharedStepGroup" g JOIN "Projects" p ON p.id = g."projectId" WHERE NOT p."isDeleted"`,
+  testRuns: `SELECT r.id FROM "TestRuns" r JOIN "Projects" p ON p.id = r."projectId" WHERE NOT p."isDeleted"`,
+  sessions: `SELECT s.id FROM "Sessions" s JOIN "Projects" p ON p.id = s."projectId" WHERE NOT p."isDeleted"`,
+  milestones: `SELECT m.id FROM "Milestones" m JOIN "Projects" p ON p.id = m."projectId" WHERE NOT p."isDeleted"`,
+  issues: `SELECT i.id FROM "Issue" i WHERE i."projectId" IS NOT NULL
+             OR EXISTS (SELECT 1 FROM "_IssueToRepositoryCases" l JOIN "RepositoryCases" c ON c.id = l."B"
+                        JOIN "Projects" p ON p.id = c."projectId" WHERE l."A" = i.id AND NOT p."isDeleted")
+             OR EXISTS (SELECT 1 FROM "_IssueToTestRuns" l JOIN "TestRuns" r ON r.id = l."B" WHERE l."A" = i.id AND NOT r."isDeleted")`,
+};
+
+async function expectedIds(url: string, entity: Entity): Promise<number[]> {
+  return (await query<{ id: number }>(url, `${EXPECTED_ROWS[entity]} ORDER BY 1`)).map((row) => row.id);
+}
+
+let env: Record<string, string>;
+let worker: AppProcess;
+let bridge: AppProcess;
+let queue: Queue;
+
+async function finished(job: Job, timeoutMs = 240_000): Promise<Job> {
+  await waitFor(
+    async () => (['completed', 'failed'].includes(await queue.getJobState(job.id!)) ? true : undefined),
+    timeoutMs,
+    () => `job ${job.id} not finished\n${worker.output().slice(-3000)}`,
+  );
+  return (await queue.getJob(job.id!))!;
+}
+
+function reindex(tenantId: string, entityType: string, projectId?: number): Promise<Job> {
+  return queue.add('reindex', { entityType, userId: 'user-admin', tenantId, ...(projectId ? { projectId } : {}) });
+}
+
+async function progressOf(job: Job): Promise<number> {
+  const progress = (await queue.getJob(job.id!))!.progress;
+  return typeof progress === 'number' ? progress : 0;
+}
+
+async function waitForProgress(job: Job, min: number, max: number): Promise<number> {
+  return waitFor(
+    async () => {
+      const progress = await progressOf(job);
+      if (progress >= max) throw new Error(`job ${job.id} went past ${max}% before the test could act (${progress}%)`);
+      return progress >= min ? progress : undefined;
+    },
+    120_000,
+    async () => `job ${job.id} at ${await progressOf(job)}%`,
+    25,
+  );
+}
+
+async function withTemporal<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  try {
+    return await work(new Client({ connection }));
+  } finally {
+    await connection.close();
+  }
+}
+
+async function expectIndexMatchesDatabase(tenant: string, url: string, entity: Entity): Promise<void> {
+  const behind = await indicesBehind(alias(tenant, BASES[entity]));
+  expect(behind.alias).toBe(true);
+  expect(behind.indices).toHaveLength(1);
+  expect(behind.writeIndex).toBe(behind.indices[0]);
+  const ids = await documentIds(alias(tenant, BASES[entity]));
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids).toEqual(await expectedIds(url, entity));
+}
+
+beforeAll(async () => {
+  await seedBasics(await createTenantDatabase(dbA), 3);
+  await seedBasics(await createTenantDatabase(dbB), 1);
+  await seedSearchData(urlA, { casesPerProject: CASES_PER_PROJECT_A });
+  await seedSearchData(urlB, { casesPerProject: 300, issues: 6 });
+  // A deleted project of tenant A: its documents stay out of every index.
+  await query(urlA, `UPDATE "Projects" SET "isDeleted" = true WHERE id = 3`);
+  env = {
+    MULTI_TENANT_MODE: 'true',
+    TENANT_CONFIGS: JSON.stringify({
+      [tenantA]: { databaseUrl: urlA, elasticsearchNode: services.elasticsearchNode },
+      [tenantB]: { databaseUrl: urlB, elasticsearchNode: services.elasticsearchNode },
+    }),
+    VALKEY_URL: services.redisUrl,
+    TEMPORAL_ADDRESS: services.temporalAddress,
+    BULLMQ_PREFIX: `rx${suffix}`,
+    TEMPORAL_TASK_QUEUE_PREFIX: `rx-${suffix}`,
+    SCHEDULES_SYNC_ON_START: 'false',
+    BRIDGE_STATUS_POLL_MS: '100',
+    REINDEX_CHUNK_SIZE: '250',
+  };
+  queue = testplanitQueue('elasticsearch-reindex', env.BULLMQ_PREFIX!);
+  [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
+}, 300_000);
+
+afterAll(async () => {
+  await Promise.all([bridge && stopApp(bridge), worker && stopApp(worker)]);
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  for (const tenant of [tenantA, tenantB]) {
+    const indices = await indicesStartingWith(`testplanit-${tenant}-`);
+    if (indices.length > 0) await es.indices.delete({ index: indices });
+  }
+  await es.close();
+  await Promise.all([dropDatabase(dbA), dropDatabase(dbB)]);
+});
+
+test('a full reindex builds every index of the tenant from its database, with TestPlanIt’s documents, and leaves the other tenant alone', async () => {
+  const jobB = await finished(await reindex(tenantB, 'all'));
+  expect(await jobB.getState()).toBe('completed');
+  const tenantBIndices = await indicesStartingWith(`testplanit-${tenantB}-`);
+  expect(tenantBIndices).toHaveLength(7);
+
+  // TestPlanIt created tenant A's cases index itself, under the name the alias takes; it holds a
+  // document of a case that no longer exists.
+  await es.indices.create({ index: alias(tenantA, 'repository-cases') });
+  await es.index({ index: alias(tenantA, 'repository-cases'), id: '999999', document: { id: 999999, name: 'gone' }, refresh: true });
+
+  const job = await finished(await reindex(tenantA, 'all'));
+  expect(await job.getState()).toBe('completed');
+  for (const entity of Object.keys(BASES) as Entity[]) await expectIndexMatchesDatabase(tenantA, urlA, entity);
+  expect(await getDocument(alias(tenantA, 'repository-cases'), 999999)).toBeUndefined();
+
+  const expectedCount = async (entity: Entity) => (await expectedIds(urlA, entity)).length;
+  const results = {
+    projects: await expectedCount('projects'),
+    repositoryCases: await expectedCount('repositoryCases'),
+    sharedSteps: await expectedCount('sharedSteps'),
+    testRuns: await expectedCount('testRuns'),
+    sessions: await expectedCount('sessions'),
+    issues: await expectedCount('issues'),
+    milestones: await expectedCount('milestones'),
+  };
+  expect(job.returnvalue).toEqual({ success: true, results, totalDocuments: Object.values(results).reduce((a, b) => a + b, 0) });
+  expect(results.repositoryCases).toBeGreaterThan(7_000);
+  expect(job.progress).toBe(100);
+  const { logs } = await queue.getJobLogs(job.id!);
+  expect(logs[0]).toBe('Starting reindex operation...');
+  expect(logs).toContain('Found 2 projects to process');
+  const [{ n: casesP1 }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE "projectId" = 1 AND NOT "isArchived"`)) as [{ n: string }];
+  expect(logs).toContain(`Syncing ${casesP1} repository cases for project Project 1`);
+  expect(logs).toContain('Syncing 2 shared steps for project Project 2');
+  expect(logs.at(-1)).toBe('Reindex completed successfully!');
+
+  // Documents carry what TestPlanIt's search reads.
+  const [sample] = await query<{ id: number }>(
+    urlA,
+    `SELECT c.id FROM "RepositoryCases" c WHERE c.id % 10 = 0 AND c.id % 50 <> 0 AND c.id % 97 <> 0 AND "projectId" = 2 ORDER BY c.id LIMIT 1`,
+  );
+  const doc = await getDocument<Record<string, any>>(alias(tenantA, 'repository-cases'), sample!.id);
+  expect(doc).toMatchObject({
+    id: sample!.id,
+    projectId: 2,
+    projectName: 'Project 2',
+    folderPath: '/Root/Authentication/Login',
+    templateName: 'Default',
+    stateName: 'New',
+    stateIcon: 'circle',
+    stateColor: '#6b7280',
+    isDeleted: false,
+    isArchived: false,
+    creatorName: 'Admin',
+  });
+  expect(doc!.tags.map((tag: { name: string }) => tag.name).sort()).toEqual([`tag-${1 + (sample!.id % 20)}`, `tag-${1 + ((sample!.id + 7) % 20)}`].sort());
+  const shared = doc!.steps.filter((step: { isSharedStep: boolean }) => step.isSharedStep);
+  expect(shared.map((step: { step: string; sharedStepGroupName: string }) => [step.step, step.sharedStepGroupName])).toEqual([
+    ['Shared action 1', 'Log in as admin'],
+    ['Shared action 2', 'Log in as admin'],
+  ]);
+  const [sharedStep] = await query<{ id: number }>(urlA, `SELECT id FROM "Steps" WHERE "testCaseId" = $1 AND "sharedStepGroupId" IS NOT NULL`, [sample!.id]);
+  expect(shared.map((step: { id: number }) => step.id)).toEqual([sharedStep!.id * 1000, sharedStep!.id * 1000 + 1]);
+  const byName = Object.fromEntries(doc!.customFields.map((field: { fieldName: string }) => [field.fieldName, field]));
+  expect(byName.Priority).toMatchObject({ fieldType: 'Select', fieldOption: { name: ['High', 'Medium', 'Low'][sample!.id % 3], icon: { name: 'circle' } } });
+  expect(byName.Platforms.valueArray).toHaveLength(2);
+  expect(byName.Preconditions).toMatchObject({ fieldType: 'Text Long', value: `Preconditions for case ${sample!.id}` });
+  expect(byName.Smoke).toMatchObject({ valueBoolean: true });
+  expect(doc!.searchableContent).toContain('Shared action 1');
+  expect(doc!.searchableContent).toContain(`Enter credentials step 1 of case ${sample!.id}`);
+
+  const deletedCase = await query<{ id: number }>(urlA, `SELECT id FROM "RepositoryCases" WHERE "isDeleted" AND NOT "isArchived" LIMIT 1`);
+  expect(await getDocument(alias(tenantA, 'repository-cases'), deletedCase[0]!.id)).toMatchObject({ isDeleted: true });
+  const issue = await getDocument<Record<string, unknown>>(alias(tenantA, 'issues'), 3);
+  expect(issue).toMatchObject({ title: 'Login fails 3', projectName: 'Project 1', issueSystem: 'Jira Cloud', url: 'https://jira.example.test/browse/AUTH-3' });
+  const run = await getDocument<Record<string, unknown>>(alias(tenantA, 'test-runs'), 1);
+  expect(run).toMatchObject({ configurationName: 'Chrome on Linux', milestoneName: 'Release 1', note: 'Nightly regression 1' });
+
+  // Tenant B's indices are the very same ones as before A's reindex.
+  expect(await indicesStartingWith(`testplanit-${tenantB}-`)).toEqual(tenantBIndices);
+  for (const entity of Object.keys(BASES) as Entity[]) await expectIndexMatchesDatabase(tenantB, urlB, entity);
+}, 300_000);
