@@ -225,3 +225,152 @@ test('a full reindex builds every index of the tenant from its database, with Te
   expect(await indicesStartingWith(`testplanit-${tenantB}-`)).toEqual(tenantBIndices);
   for (const entity of Object.keys(BASES) as Entity[]) await expectIndexMatchesDatabase(tenantB, urlB, entity);
 }, 300_000);
+
+test('searches during a rebuild never fail or come back empty, and rows written meanwhile are caught up before the swap', async () => {
+  const cases = alias(tenantA, 'repository-cases');
+  const liveBefore = (await indicesBehind(cases)).indices[0]!;
+  const countBefore = (await es.count({ index: cases })).count;
+  const [first, second, third] = (await query<{ id: number }>(urlA, `SELECT id FROM "RepositoryCases" WHERE "projectId" = 1 AND NOT "isArchived" ORDER BY id LIMIT 3`)).map((row) => row.id);
+
+  let searching = true;
+  const counts: number[] = [];
+  const failures: string[] = [];
+  const searches = (async () => {
+    while (searching) {
+      try {
+        counts.push((await es.count({ index: cases, query: { match: { searchableContent: 'credentials' } } })).count);
+      } catch (error) {
+        failures.push(String(error));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+
+  const job = await reindex(tenantA, 'repositoryCases');
+  await waitForProgress(job, 25, 85);
+  // The web app's edits while the rebuild loads: the first cases were loaded already.
+  await query(urlA, `UPDATE "RepositoryCases" SET name = 'Renamed during the rebuild', "currentVersion" = "currentVersion" + 1 WHERE id = $1`, [first]);
+  await query(urlA, `DELETE FROM "RepositoryCases" WHERE id = $1`, [second]);
+  await query(urlA, `UPDATE "RepositoryCases" SET "isArchived" = true WHERE id = $1`, [third]);
+  const [added] = await query<{ id: number }>(
+    urlA,
+    `INSERT INTO "RepositoryCases" ("projectId", "repositoryId", "folderId", "templateId", name, "stateId", "creatorId")
+     SELECT "projectId", "repositoryId", "folderId", "templateId", 'Added during the rebuild', "stateId", "creatorId" FROM "RepositoryCases" WHERE id = $1 RETURNING id`,
+    [first],
+  );
+  await query(urlA, `INSERT INTO "Steps" ("testCaseId", "order", step) VALUES ($1, 1, '"Enter credentials for the new case"'::jsonb)`, [added!.id]);
+  const done = await finished(job);
+  searching = false;
+  await searches;
+
+  expect(await done.getState()).toBe('completed');
+  expect(failures).toEqual([]);
+  expect(counts.length).toBeGreaterThan(20);
+  const countAfter = (await es.count({ index: cases, query: { match: { searchableContent: 'credentials' } } })).count;
+  const countOld = counts[0]!;
+  expect(countOld).toBeGreaterThan(7_000);
+  // Every search saw the whole old index or the whole new one, never a partial or empty one.
+  expect(counts.filter((count) => count !== countOld && count !== countAfter)).toEqual([]);
+  expect(countBefore).toBeGreaterThan(0);
+
+  await expectIndexMatchesDatabase(tenantA, urlA, 'repositoryCases');
+  expect(await getDocument(cases, first!)).toMatchObject({ name: 'Renamed during the rebuild' });
+  expect(await getDocument(cases, second!)).toBeUndefined();
+  expect(await getDocument(cases, third!)).toBeUndefined();
+  expect(await getDocument(cases, added!.id)).toMatchObject({ name: 'Added during the rebuild', steps: [{ step: 'Enter credentials for the new case' }] });
+  const liveAfter = (await indicesBehind(cases)).indices[0]!;
+  expect(liveAfter).not.toBe(liveBefore);
+  expect(await indicesStartingWith(`${cases}-v`)).toEqual([liveAfter]);
+}, 300_000);
+
+test('a second reindex of the same index waits for the running one instead of rebuilding in parallel', async () => {
+  const cases = alias(tenantA, 'repository-cases');
+  let watching = true;
+  let mostIndices = 0;
+  const watcher = (async () => {
+    while (watching) {
+      mostIndices = Math.max(mostIndices, (await indicesStartingWith(`${cases}-v`)).length);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const firstJob = await reindex(tenantA, 'repositoryCases');
+  await waitForProgress(firstJob, 11, 90);
+  const secondJob = await reindex(tenantA, 'repositoryCases');
+  const [first, second] = [await finished(firstJob), await finished(secondJob)];
+  watching = false;
+  await watcher;
+
+  expect([await first.getState(), await second.getState()]).toEqual(['completed', 'completed']);
+  expect((await queue.getJobLogs(second.id!)).logs).toContain(
+    `Waiting for the repository cases reindex already running for this tenant (${tenantA}/reindex/repositoryCases) to finish`,
+  );
+  expect(second.finishedOn!).toBeGreaterThan(first.finishedOn!);
+  // The live index and at most one rebuild at any moment.
+  expect(mostIndices).toBe(2);
+  await expectIndexMatchesDatabase(tenantA, urlA, 'repositoryCases');
+  expect(await indicesStartingWith(`${cases}-v`)).toHaveLength(1);
+}, 300_000);
+
+test('a worker killed mid-rebuild resumes from its last chunk; every index ends complete and duplicate-free', async () => {
+  const job = await reindex(tenantA, 'all');
+  await waitForProgress(job, 30, 75);
+  worker.child.kill('SIGKILL');
+  await worker.exited;
+  worker = await startApp('worker', env);
+  const done = await finished(job);
+  expect(await done.getState()).toBe('completed');
+  for (const entity of Object.keys(BASES) as Entity[]) await expectIndexMatchesDatabase(tenantA, urlA, entity);
+  // Each index is its alias's one versioned index: nothing left over from the interrupted run.
+  expect(await indicesStartingWith(`testplanit-${tenantA}-`)).toHaveLength(7);
+  // It resumed, not restarted: the first project's cases were announced once.
+  const { logs } = await queue.getJobLogs(done.id!);
+  expect(logs.filter((line) => line.startsWith('Syncing') && line.endsWith('repository cases for project Project 1'))).toHaveLength(1);
+  expect(logs.at(-1)).toBe('Reindex completed successfully!');
+}, 300_000);
+
+test('cancel stops a rebuild cleanly: the job fails as cancelled, the live index is untouched and the partial one is gone', async () => {
+  const cases = alias(tenantA, 'repository-cases');
+  const liveBefore = (await indicesBehind(cases)).indices;
+  const job = await reindex(tenantA, 'repositoryCases');
+  await waitForProgress(job, 20, 85);
+  await withTemporal((client) => client.workflow.getHandle(`${tenantA}/elasticsearch-reindex/${job.id}/attempt-0`).cancel());
+  const done = await finished(job);
+  expect(await done.getState()).toBe('failed');
+  expect(done.failedReason).toMatch(/cancel/i);
+  expect(done.attemptsMade).toBe(1);
+  expect((await indicesBehind(cases)).indices).toEqual(liveBefore);
+  await waitFor(async () => ((await indicesStartingWith(`${cases}-v`)).length === 1 ? true : undefined), 30_000, () => 'partial index not removed');
+  await expectIndexMatchesDatabase(tenantA, urlA, 'repositoryCases');
+}, 300_000);
+
+test('a project’s reindex rewrites that project’s documents in the live index', async () => {
+  const cases = alias(tenantA, 'repository-cases');
+  const liveBefore = (await indicesBehind(cases)).indices;
+  const [edited, removed] = (await query<{ id: number }>(urlA, `SELECT id FROM "RepositoryCases" WHERE "projectId" = 2 AND NOT "isArchived" ORDER BY id LIMIT 2`)).map((row) => row.id);
+  await query(urlA, `UPDATE "RepositoryCases" SET name = 'Edited outside the web app' WHERE id = $1`, [edited]);
+  await query(urlA, `DELETE FROM "RepositoryCases" WHERE id = $1`, [removed]);
+  const done = await finished(await reindex(tenantA, 'repositoryCases', 2));
+  expect(await done.getState()).toBe('completed');
+  const [{ n }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE "projectId" = 2 AND NOT "isArchived"`)) as [{ n: string }];
+  expect(done.returnvalue).toMatchObject({ success: true, results: { repositoryCases: Number(n) }, totalDocuments: Number(n) });
+  expect((await indicesBehind(cases)).indices).toEqual(liveBefore);
+  await es.indices.refresh({ index: cases });
+  expect(await getDocument(cases, edited!)).toMatchObject({ name: 'Edited outside the web app' });
+  expect(await getDocument(cases, removed!)).toBeUndefined();
+  await expectIndexMatchesDatabase(tenantA, urlA, 'repositoryCases');
+}, 300_000);
+
+test('bad input fails that job alone, at once, with a precise message', async () => {
+  const invalid = await finished(await queue.add('reindex', { entityType: 'everything', userId: 'user-admin', tenantId: tenantA }));
+  expect(await invalid.getState()).toBe('failed');
+  expect(invalid.failedReason).toContain('entityType');
+  expect(invalid.attemptsMade).toBe(1);
+  // TestPlanIt's Testmo importer queues its reindex without a tenant.
+  const anonymous = await finished(await queue.add('reindex-after-import-7', { entityType: 'all', userId: 'user-admin' }));
+  expect(anonymous.failedReason).toBe('tenantId is required in multi-tenant mode');
+  const unknown = await finished(await reindex('nobody', 'projects'));
+  expect(unknown.failedReason).toBe('No configuration found for tenant: nobody');
+  const fine = await finished(await queue.add('reindex-after-import-8', { entityType: 'projects', userId: 'user-admin', tenantId: tenantB }));
+  expect(await fine.getState()).toBe('completed');
+  expect(fine.returnvalue).toMatchObject({ success: true, results: { projects: 1 } });
+});

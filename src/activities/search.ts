@@ -7,6 +7,7 @@
  * documents; index creation and alias moves check what is already there.
  */
 import type { Client } from '@elastic/elasticsearch';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeRejections, writeDocuments } from '../search/bulkWriter';
@@ -64,6 +65,18 @@ interface TenantSearch {
 
 const TRANSIENT = 'SearchWriteFailed';
 
+/**
+ * Tells Temporal this chunk is still alive, so a chunk lost with a killed worker is retried after
+ * the heartbeat timeout rather than the whole start-to-close timeout. A no-op outside an activity.
+ */
+function beat(): void {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // Called directly (a test or the CLI), not as an activity.
+  }
+}
+
 /** TestPlanIt's wording for a tenant without Elasticsearch; retrying cannot fix it. */
 const NOT_CONFIGURED = 'Elasticsearch is not configured or unavailable';
 
@@ -100,7 +113,9 @@ export function createSearchActivities(deps: ActivityDeps) {
   /** Builds and writes the documents of `ids`; ids that no longer qualify are deleted. */
   async function writeByIds(search: TenantSearch, entity: SearchEntity, index: string, ids: number[], refresh = false) {
     const source = DOCUMENT_SOURCES[entity];
+    beat();
     const documents = await source.build(search.db, ids);
+    beat();
     const built = new Set(documents.map((document) => document.id));
     const gone = ids.filter((id) => !built.has(id));
     return write(search.client, index, documents, gone, refresh);

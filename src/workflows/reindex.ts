@@ -38,10 +38,11 @@ const admin = proxyActivities<SearchActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
-// One chunk is one page of rows and one bulk load; a chunk lost with a killed worker is re-run
-// (it rewrites the same documents) within the timeout.
+// One chunk is one page of rows and one bulk load; it heartbeats between its steps, so a chunk
+// lost with a killed worker is re-run (rewriting the same documents) within seconds.
 const chunks = proxyActivities<SearchActivities>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
