@@ -2,6 +2,9 @@
  * elasticsearch-reindex jobs on the real stack: PostgreSQL seeded with realistic search data for
  * two tenants, the real Elasticsearch, Temporal, the bridge and the worker as processes.
  */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import type { Job, Queue } from 'bullmq';
 import { Client, Connection } from '@temporalio/client';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
@@ -374,3 +377,15 @@ test('bad input fails that job alone, at once, with a precise message', async ()
   expect(await fine.getState()).toBe('completed');
   expect(fine.returnvalue).toMatchObject({ success: true, results: { projects: 1 } });
 });
+
+test('operators reindex a tenant from the CLI, which prints progress and the result', async () => {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/search/cli.ts', '--tenant', tenantB, '--entity', 'sessions'], {
+    cwd: path.resolve(__dirname, '..'),
+    env: { ...process.env, ...env },
+  });
+  expect(stdout).toMatch(new RegExp(`^Started ${tenantB}/elasticsearch-reindex/cli-\\S+ \\(tenant ${tenantB}, sessions\\)`));
+  expect(stdout).toContain('  Syncing 5 sessions for project Project 1');
+  expect(stdout).toContain('  Reindex completed successfully!');
+  expect(stdout).toContain('"sessions": 5');
+  await expectIndexMatchesDatabase(tenantB, urlB, 'sessions');
+}, 120_000);
