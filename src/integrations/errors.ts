@@ -1,0 +1,34 @@
+/**
+ * How a tracker call failed, in the terms the sync workflow acts on: wait exactly as long as the
+ * tracker asks (rate limit), stop without retrying (credentials), retry with backoff (server
+ * trouble), or give up on that one issue (not found, rejected input).
+ */
+export class TrackerError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    /** Whether trying again later can succeed. */
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** 429, or GitHub's exhausted rate limit: retry after exactly `retryAfterMs`. */
+export class TrackerRateLimited extends TrackerError {
+  constructor(
+    message: string,
+    status: number,
+    readonly retryAfterMs: number,
+  ) {
+    super(message, status, true);
+  }
+}
+
+/** 401/403 or missing/expired credentials: the integration's sync fails, nothing is retried. */
+export class TrackerAuthFailed extends TrackerError {
+  constructor(message: string, status?: number) {
+    super(message, status, false);
+  }
+}
