@@ -48,6 +48,8 @@ export interface AppConfig {
   defaultBaseUrl: string;
   schedules: { timezone: string; syncOnStart: boolean };
   reindex: ReindexSettings;
+  /** TestPlanIt's ENCRYPTION_KEY, which encrypts integration credentials and OAuth tokens. */
+  encryptionKey?: string;
 }
 
 export interface ReindexSettings {
@@ -232,6 +234,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         timezone: timezone(env.SCHEDULE_TIMEZONE || 'UTC'),
         syncOnStart: env.SCHEDULES_SYNC_ON_START ? parseOrThrow(bool('SCHEDULES_SYNC_ON_START'), env.SCHEDULES_SYNC_ON_START) : true,
       },
+      encryptionKey: env.ENCRYPTION_KEY || undefined,
       reindex: {
         chunkSize: int('REINDEX_CHUNK_SIZE', 1_000),
         bulkFlushBytes: int('REINDEX_BULK_FLUSH_BYTES', 5_000_000),

@@ -23,6 +23,8 @@ export interface ActivityDeps {
   /** Link base for tenants without a baseUrl. */
   defaultBaseUrl: string;
   reindex: ReindexSettings;
+  /** Decrypts TestPlanIt's stored integration credentials; undefined when they are stored in clear. */
+  encryptionKey?: string;
 }
 
 /**

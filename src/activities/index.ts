@@ -1,6 +1,7 @@
 import { createAuditActivities } from './audit';
 import type { ActivityDeps } from './deps';
 import { createForecastActivities } from './forecasts';
+import { createIssueSyncActivities } from './issueSync';
 import { createNotificationActivities } from './notifications';
 import { createSearchActivities } from './search';
 
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createForecastActivities(deps),
     ...createSearchActivities(deps),
+    ...createIssueSyncActivities(deps),
   };
 }
 

@@ -105,6 +105,19 @@ export const issueSyncPayload = z.object({
   tenantId,
 });
 
+/** `sync-project-issues` names the TestPlanIt project to import into. */
+export const projectIssueSyncPayload = issueSyncPayload.refine((payload) => payload.projectId !== undefined, {
+  message: 'projectId is required',
+  path: ['projectId'],
+});
+/** `refresh-issue` and `update-issue` name the tracker's issue. */
+export const singleIssuePayload = issueSyncPayload.refine((payload) => Boolean(payload.issueId), { message: 'issueId is required', path: ['issueId'] });
+/** `create-issue` carries what to create. */
+export const createIssuePayload = issueSyncPayload.refine(
+  (payload) => typeof (payload.data as { title?: unknown } | undefined)?.title === 'string' && Boolean((payload.data as { title: string }).title),
+  { message: 'data.title is required', path: ['data', 'title'] },
+);
+
 // ---------------------------------------------------------------- testmo-imports
 export const testmoImportPayload = z.object({
   jobId: z.string().min(1),

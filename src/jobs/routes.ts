@@ -7,7 +7,11 @@ import type { z } from 'zod';
 import {
   auditEventPayload,
   createNotificationPayload,
+  createIssuePayload,
+  issueSyncPayload,
   processUserNotificationsPayload,
+  projectIssueSyncPayload,
+  singleIssuePayload,
   reindexPayload,
   sendDigestEmailPayload,
   sendNotificationEmailPayload,
@@ -67,6 +71,11 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     workflowType: 'milestoneDueNotificationsWorkflow',
     payload: tenantOnlyPayload,
   },
+  { queue: 'issue-sync', jobName: 'sync-issues', workflowType: 'issueSyncWorkflow', payload: issueSyncPayload, reportsStatus: true },
+  { queue: 'issue-sync', jobName: 'sync-project-issues', workflowType: 'issueSyncWorkflow', payload: projectIssueSyncPayload, reportsStatus: true },
+  { queue: 'issue-sync', jobName: 'refresh-issue', workflowType: 'refreshIssueWorkflow', payload: singleIssuePayload },
+  { queue: 'issue-sync', jobName: 'create-issue', workflowType: 'writeIssueWorkflow', payload: createIssuePayload },
+  { queue: 'issue-sync', jobName: 'update-issue', workflowType: 'writeIssueWorkflow', payload: singleIssuePayload },
   {
     // TestPlanIt's reindex worker ignores the job name: `reindex` from the admin page,
     // `reindex-after-import-<importId>` from the Testmo importer, and any other are one job.

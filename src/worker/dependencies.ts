@@ -28,6 +28,7 @@ export function createActivityDeps(
       emailLedger: new EmailLedger(redis),
       defaultBaseUrl: config.defaultBaseUrl,
       reindex: config.reindex,
+      encryptionKey: config.encryptionKey,
     },
     async close() {
       mailer?.close();

@@ -14,3 +14,4 @@ export {
   updateSingleCaseForecastWorkflow,
 } from './forecasts';
 export { rebuildEntityWorkflow, reindexWorkflow } from './reindex';
+export { issueSyncWorkflow, refreshIssueWorkflow, writeIssueWorkflow } from './issueSync';
