@@ -162,9 +162,9 @@ test('refresh-issue, create-issue and update-issue act on the right tenant’s t
   expect(await query(urlA, `SELECT status FROM "Issue" WHERE "externalId" = 'acme/web#1'`)).toEqual([{ status: 'closed' }]);
 });
 
-test('a worker killed during a 3,000-issue project import resumes without refetching done pages; every issue exists once', async () => {
-  fake.jira.get('IMP')!.splice(IMPORTED);
-  await query(urlA, `DELETE FROM "Issue" WHERE "externalId" LIKE 'IMP-%'`);
+test('a worker killed during a 3,001-issue project import resumes without refetching done pages; every issue exists once', async () => {
+  // The project holds the 3,000 issues plus the one create-issue added (already a local row).
+  const total = IMPORTED + 1;
   const searchesBefore = fake.seen(/search\/jql/).length;
   const job = await syncJob('sync-project-issues', tenantA, jiraA, { projectId: '1' });
   await waitFor(
@@ -181,17 +181,18 @@ test('a worker killed during a 3,000-issue project import resumes without refetc
   worker = await startApp('worker', env);
   const done = await finished(job);
   expect(await done.getState()).toBe('completed');
-  expect(done.returnvalue).toEqual({ synced: IMPORTED, errors: [] });
+  expect(done.returnvalue).toEqual({ synced: total, errors: [] });
   const [{ n, distinct }] = (await query<{ n: string; distinct: string }>(
     urlA,
     `SELECT count(*) AS n, count(DISTINCT "externalId") AS distinct FROM "Issue" WHERE "externalId" LIKE 'IMP-%' AND "projectId" = 1`,
   )) as [{ n: string; distinct: string }];
-  expect([Number(n), Number(distinct)]).toEqual([IMPORTED, IMPORTED]);
-  // 30 pages of 100; at most the one page in flight at the kill was asked for again.
+  expect([Number(n), Number(distinct)]).toEqual([total, total]);
+  // 31 pages of 100; at most the one page in flight at the kill was asked for again.
   const searches = fake.seen(/search\/jql/).length - searchesBefore;
-  expect(searches).toBeGreaterThanOrEqual(30);
-  expect(searches).toBeLessThanOrEqual(31);
-  expect(await documentIds(`testplanit-${tenantA}-issues`)).toHaveLength(120 + 1 + IMPORTED);
+  expect(searches).toBeGreaterThanOrEqual(31);
+  expect(searches).toBeLessThanOrEqual(32);
+  // Synced Jira issues, the updated GitHub issue and every imported one are searchable.
+  expect(await documentIds(`testplanit-${tenantA}-issues`)).toHaveLength(120 + 1 + total);
 }, 300_000);
 
 test('bad input fails that job alone with a precise message', async () => {
