@@ -67,8 +67,28 @@ async function main(): Promise<void> {
     const [row] = await query<{ n: string }>(databaseUrl(db), 'SELECT count(*) AS n FROM "AuditLog"');
     console.log(`  tenant ${tenantId}: ${row!.n} AuditLog rows in ${db}`);
   }
-  console.log('\nTemporal Web UI: http://127.0.0.1:8233 (filter: TenantId = "acme")');
   await queue.close();
+
+  // A search reindex per tenant, as the admin page's Reindex button enqueues it.
+  const reindexQueue = new Queue('elasticsearch-reindex', {
+    connection: { url: services.redisUrl, maxRetriesPerRequest: null },
+    defaultJobOptions: QUEUE_SETTINGS['elasticsearch-reindex'].defaultJobOptions,
+  });
+  const reindexJobs = await Promise.all(
+    Object.keys(TENANTS).map((tenantId) => reindexQueue.add('reindex', { entityType: 'all', userId: 'user-admin', tenantId })),
+  );
+  console.log(`\nEnqueued ${reindexJobs.length} reindex jobs on bull:elasticsearch-reindex.`);
+  await waitFor(
+    async () => ((await Promise.all(reindexJobs.map((job) => job.getState()))).every((s) => s === 'completed' || s === 'failed') ? true : undefined),
+    120_000,
+    () => app.output(),
+  );
+  for (const job of reindexJobs) {
+    const done = (await reindexQueue.getJob(job.id!))!;
+    console.log(`  tenant ${done.data.tenantId}: ${await done.getState()} ${JSON.stringify(done.returnvalue ?? done.failedReason)}`);
+  }
+  await reindexQueue.close();
+  console.log('\nTemporal Web UI: http://127.0.0.1:8233 (filter: TenantId = "acme")');
 
   if (once) {
     await stopApp(app);
