@@ -84,6 +84,26 @@ function issueColumns(issue: TrackerIssue): Prisma.IssueUpdateInput {
   };
 }
 
+/** Inserts or updates the local row of a tracker issue, keyed as TestPlanIt keys it. */
+async function saveTrackerIssue(db: DatabaseClient, target: SyncTarget, issue: TrackerIssue): Promise<number> {
+  const columns = issueColumns(issue);
+  const row = await db.issue.upsert({
+    where: { externalId_integrationId: { externalId: issue.externalId, integrationId: target.integrationId } },
+    update: columns,
+    create: {
+      ...(columns as Prisma.IssueCreateInput),
+      name: issue.externalKey,
+      title: issue.title,
+      externalId: issue.externalId,
+      createdBy: { connect: { id: target.userId } },
+      integration: { connect: { id: target.integrationId } },
+      ...(target.projectId ? { project: { connect: { id: target.projectId } } } : {}),
+    },
+    select: { id: true },
+  });
+  return row.id;
+}
+
 export function createIssueSyncActivities(deps: ActivityDeps) {
   async function trackerOf(db: DatabaseClient, target: SyncTarget): Promise<{ tracker: IssueTracker; name: string; projectKey?: string }> {
     const integration = await db.integration.findFirst({ where: { id: target.integrationId, isDeleted: false } });
@@ -176,22 +196,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
         heartbeat();
         const issueIds: number[] = [];
         for (const issue of page.issues) {
-          const columns = issueColumns(issue);
-          const row = await db.issue.upsert({
-            where: { externalId_integrationId: { externalId: issue.externalId, integrationId: input.integrationId } },
-            update: columns,
-            create: {
-              ...(columns as Prisma.IssueCreateInput),
-              name: issue.externalKey,
-              title: issue.title,
-              externalId: issue.externalId,
-              createdBy: { connect: { id: input.userId } },
-              integration: { connect: { id: input.integrationId } },
-              ...(input.projectId ? { project: { connect: { id: input.projectId } } } : {}),
-            },
-            select: { id: true },
-          });
-          issueIds.push(row.id);
+          issueIds.push(await saveTrackerIssue(db, input, issue));
         }
         return { next: page.next ?? null, synced: page.issues.length, issueIds };
       });
@@ -230,22 +235,9 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
         } catch (error) {
           throw asActivityFailure(error);
         }
-        const columns = issueColumns({ ...issue, data: { ...issue.data, createdByJob: input.origin.idempotencyKey } });
-        const row = await db.issue.upsert({
-          where: { externalId_integrationId: { externalId: issue.externalId, integrationId: input.integrationId } },
-          update: columns,
-          create: {
-            ...(columns as Prisma.IssueCreateInput),
-            name: issue.externalKey,
-            title: issue.title,
-            externalId: issue.externalId,
-            createdBy: { connect: { id: input.userId } },
-            integration: { connect: { id: input.integrationId } },
-            ...(input.projectId ? { project: { connect: { id: input.projectId } } } : {}),
-          },
-        });
+        const issueId = await saveTrackerIssue(db, input, { ...issue, data: { ...issue.data, createdByJob: input.origin.idempotencyKey } });
         logForJob(deps, input.origin, `Created issue ${issue.externalId} in ${project}`);
-        return { issueId: row.id, externalId: issue.externalId };
+        return { issueId, externalId: issue.externalId };
       });
     },
 

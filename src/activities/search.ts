@@ -31,6 +31,8 @@ import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
 
 export interface EntityPlan {
   entity: SearchEntity;
+  /** Synced project by project (the job log names each project), or tenant-wide. */
+  perProject: boolean;
   /** Documents to write, for progress. */
   total: number;
 }
@@ -137,7 +139,8 @@ export function createSearchActivities(deps: ActivityDeps) {
         const scope: DocumentScope = input.projectId ? { projectId: input.projectId } : {};
         const entities: EntityPlan[] = [];
         for (const entity of entitiesFor(input.entityType)) {
-          entities.push({ entity, total: input.projectId && projects.length === 0 ? 0 : await DOCUMENT_SOURCES[entity].count(db, scope) });
+          const source = DOCUMENT_SOURCES[entity];
+          entities.push({ entity, perProject: source.perProject, total: input.projectId && projects.length === 0 ? 0 : await source.count(db, scope) });
         }
         return { projects, entities };
       });

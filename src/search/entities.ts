@@ -17,17 +17,6 @@ export const INDEX_BASE: Record<SearchEntity, EntityIndexBase> = {
   milestones: 'milestones',
 };
 
-/** The words TestPlanIt's job log uses: "Syncing 120 repository cases for project Mobile". */
-export const ENTITY_LABEL: Record<SearchEntity, string> = {
-  projects: 'projects',
-  repositoryCases: 'repository cases',
-  sharedSteps: 'shared steps',
-  testRuns: 'test runs',
-  sessions: 'sessions',
-  issues: 'issues',
-  milestones: 'milestones',
-};
-
 export function entitiesFor(entityType: 'all' | SearchEntity): SearchEntity[] {
   return entityType === 'all' ? [...SEARCH_ENTITIES] : [entityType];
 }

@@ -60,6 +60,8 @@ export interface RebuildInput {
   projectId?: number;
   /** Live projects in scope, for the per-project log lines. */
   projects: Array<{ id: number; name: string }>;
+  /** Load project by project rather than tenant-wide. */
+  perProject: boolean;
   /** The job workflow to report progress to. */
   reportTo: string;
 }
@@ -88,15 +90,6 @@ const LABEL: Record<SearchEntity, string> = {
   sessions: 'sessions',
   issues: 'issues',
   milestones: 'milestones',
-};
-const PER_PROJECT: Record<SearchEntity, boolean> = {
-  projects: false,
-  repositoryCases: true,
-  sharedSteps: true,
-  testRuns: true,
-  sessions: true,
-  issues: false,
-  milestones: true,
 };
 const ENTITY_ORDER: SearchEntity[] = ['projects', 'repositoryCases', 'sharedSteps', 'testRuns', 'sessions', 'issues', 'milestones'];
 
@@ -151,11 +144,11 @@ export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): 
   });
 
   const results: Record<SearchEntity, number> = { projects: 0, repositoryCases: 0, sharedSteps: 0, testRuns: 0, sessions: 0, issues: 0, milestones: 0 };
-  const entities = ENTITY_ORDER.filter((entity) => plan.entities.some((planned) => planned.entity === entity));
-  for (const entity of entities) {
+  const entities = ENTITY_ORDER.flatMap((entity) => plan.entities.filter((planned) => planned.entity === entity));
+  for (const { entity, perProject } of entities) {
     if (payload.projectId && plan.projects.length === 0) break;
     const workflowId = rebuildLockId(origin, entity, payload.projectId);
-    const args: RebuildInput = { origin, entity, projectId: payload.projectId, projects: plan.projects, reportTo: workflowInfo().workflowId };
+    const args: RebuildInput = { origin, entity, projectId: payload.projectId, projects: plan.projects, perProject, reportTo: workflowInfo().workflowId };
     let waited = false;
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -191,7 +184,7 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
   const { origin, entity, projectId } = input;
   const info = workflowInfo();
   const inPlace = projectId !== undefined;
-  const segments: Array<{ id?: number; name?: string }> = PER_PROJECT[entity] ? input.projects : [{}];
+  const segments: Array<{ id?: number; name?: string }> = input.perProject ? input.projects : [{}];
   const pending: string[] = [];
 
   const report = async () => {
