@@ -6,7 +6,6 @@
  * or a rate limit goes on from there instead of refetching. Rate limits become a retry after
  * exactly the tracker's delay (`nextRetryDelay`); credential failures fail the job without retries.
  */
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Prisma } from '@prisma/client';
 import { TrackerAuthFailed, TrackerError, TrackerRateLimited } from '../integrations/errors';
@@ -15,6 +14,7 @@ import type { IssueTracker, TrackerIssue } from '../integrations/types';
 import type { JobOrigin } from '../jobs/jobInput';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
+import { heartbeat, lastHeartbeat } from './heartbeat';
 
 export interface SyncTarget {
   origin: JobOrigin;
@@ -49,22 +49,6 @@ export function asActivityFailure(error: unknown): unknown {
     return error.retryable ? ApplicationFailure.retryable(error.message, 'TrackerUnavailable') : ApplicationFailure.nonRetryable(error.message, 'TrackerRequestFailed');
   }
   return error;
-}
-
-function heartbeat(details?: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // Called outside an activity.
-  }
-}
-
-function resumeFrom<T>(): T | undefined {
-  try {
-    return Context.current().info.heartbeatDetails as T | undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The columns TestPlanIt's sync writes from a tracker issue. */
@@ -148,7 +132,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
     async syncIssueBatch(input: SyncTarget & { afterId: number; limit: number }): Promise<BatchResult> {
       return withTenantDatabase(deps, input.origin, async (db) => {
         const { tracker } = await trackerOf(db, input);
-        const resumed = resumeFrom<BatchResult>();
+        const resumed = lastHeartbeat<BatchResult>();
         const result: BatchResult = resumed ?? { lastId: null, synced: 0, errors: [], issueIds: [] };
         const after = resumed?.lastId ?? input.afterId;
         const rows = await db.issue.findMany({

@@ -7,7 +7,6 @@
  * documents; index creation and alias moves check what is already there.
  */
 import type { Client } from '@elastic/elasticsearch';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeRejections, writeDocuments } from '../search/bulkWriter';
@@ -28,6 +27,7 @@ import { entityIndexName } from '../tenancy/elasticsearch';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import type { ResolvedTenant } from '../tenancy/registry';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
+import { heartbeat } from './heartbeat';
 
 export interface EntityPlan {
   entity: SearchEntity;
@@ -67,18 +67,6 @@ interface TenantSearch {
 
 const TRANSIENT = 'SearchWriteFailed';
 
-/**
- * Tells Temporal this chunk is still alive, so a chunk lost with a killed worker is retried after
- * the heartbeat timeout rather than the whole start-to-close timeout. A no-op outside an activity.
- */
-function beat(): void {
-  try {
-    Context.current().heartbeat();
-  } catch {
-    // Called directly (a test or the CLI), not as an activity.
-  }
-}
-
 /** TestPlanIt's wording for a tenant without Elasticsearch; retrying cannot fix it. */
 const NOT_CONFIGURED = 'Elasticsearch is not configured or unavailable';
 
@@ -115,9 +103,11 @@ export function createSearchActivities(deps: ActivityDeps) {
   /** Builds and writes the documents of `ids`; ids that no longer qualify are deleted. */
   async function writeByIds(search: TenantSearch, entity: SearchEntity, index: string, ids: number[], refresh = false) {
     const source = DOCUMENT_SOURCES[entity];
-    beat();
+    // A chunk lost with a killed worker is retried after the heartbeat timeout, not the whole
+    // start-to-close timeout.
+    heartbeat();
     const documents = await source.build(search.db, ids);
-    beat();
+    heartbeat();
     const built = new Set(documents.map((document) => document.id));
     const gone = ids.filter((id) => !built.has(id));
     return write(search.client, index, documents, gone, refresh);
@@ -224,12 +214,11 @@ export function createSearchActivities(deps: ActivityDeps) {
     async swapLiveIndex(input: { origin: JobOrigin; entity: SearchEntity; index: string }): Promise<{ alias: string; replaced: string[] }> {
       return withTenantSearch(input.origin, async ({ client, tenant }) => {
         const alias = aliasOf(tenant, input.entity);
-        const before = await liveIndexState(client, alias);
-        const replaced = await swapAlias(client, alias, input.index);
-        await deleteIndices(client, replaced);
-        const migrated = before.kind === 'concrete' ? ` (replacing the index TestPlanIt created under that name)` : '';
+        const { previous, replacedConcrete } = await swapAlias(client, alias, input.index);
+        await deleteIndices(client, previous);
+        const migrated = replacedConcrete ? ` (replacing the index TestPlanIt created under that name)` : '';
         logForJob(deps, input.origin, `${alias} now serves ${input.index}${migrated}`);
-        return { alias, replaced: before.kind === 'concrete' ? [alias] : replaced };
+        return { alias, replaced: replacedConcrete ? [alias] : previous };
       });
     },
 

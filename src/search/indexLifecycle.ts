@@ -59,24 +59,30 @@ export async function finishBuildIndex(client: Client, index: string, replicas: 
   await client.cluster.health({ index, wait_for_status: 'yellow', timeout: '60s' });
 }
 
+export interface AliasSwap {
+  /** Indices the alias left, for the caller to delete once nothing reads them. */
+  previous: string[];
+  /** A concrete index holding the alias's name was removed in the same call. */
+  replacedConcrete: boolean;
+}
+
 /**
  * Points the alias at `index` alone, as its write index, in one atomic call; a concrete index
- * holding the alias's name is removed in that same call. Returns the indices the alias left,
- * for the caller to delete once nothing reads them.
+ * holding the alias's name is removed in that same call.
  */
-export async function swapAlias(client: Client, alias: string, index: string): Promise<string[]> {
+export async function swapAlias(client: Client, alias: string, index: string): Promise<AliasSwap> {
   const state = await liveIndexState(client, alias);
   const actions: estypes.IndicesUpdateAliasesAction[] = [];
   let previous: string[] = [];
   if (state.kind === 'concrete') actions.push({ remove_index: { index: alias } });
   if (state.kind === 'alias') {
     previous = state.indices.filter((name) => name !== index);
-    if (previous.length === 0 && state.indices.includes(index)) return [];
+    if (previous.length === 0 && state.indices.includes(index)) return { previous: [], replacedConcrete: false };
     for (const name of previous) actions.push({ remove: { index: name, alias } });
   }
   actions.push({ add: { index, alias, is_write_index: true } });
   await client.indices.updateAliases({ actions });
-  return previous;
+  return { previous, replacedConcrete: state.kind === 'concrete' };
 }
 
 /**
@@ -84,9 +90,7 @@ export async function swapAlias(client: Client, alias: string, index: string): P
  * reindex, a first build): the existing one, or a new versioned index made live at once.
  */
 export async function ensureLiveIndex(client: Client, alias: string, entity: SearchEntity, replicas: number, fresh: string): Promise<string> {
-  const state = await liveIndexState(client, alias);
-  if (state.kind === 'concrete') return alias;
-  if (state.kind === 'alias') return alias;
+  if ((await liveIndexState(client, alias)).kind !== 'missing') return alias;
   await createBuildIndex(client, fresh, alias, entity);
   await finishBuildIndex(client, fresh, replicas);
   await swapAlias(client, alias, fresh);

@@ -91,7 +91,6 @@ const LABEL: Record<SearchEntity, string> = {
   issues: 'issues',
   milestones: 'milestones',
 };
-const ENTITY_ORDER: SearchEntity[] = ['projects', 'repositoryCases', 'sharedSteps', 'testRuns', 'sessions', 'issues', 'milestones'];
 
 /** Activity calls per run before continue-as-new: keeps each run's history near a thousand events. */
 const CALLS_PER_RUN = 250;
@@ -144,8 +143,8 @@ export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): 
   });
 
   const results: Record<SearchEntity, number> = { projects: 0, repositoryCases: 0, sharedSteps: 0, testRuns: 0, sessions: 0, issues: 0, milestones: 0 };
-  const entities = ENTITY_ORDER.flatMap((entity) => plan.entities.filter((planned) => planned.entity === entity));
-  for (const { entity, perProject } of entities) {
+  // The plan lists the entity types in the order they are rebuilt.
+  for (const { entity, perProject } of plan.entities) {
     if (payload.projectId && plan.projects.length === 0) break;
     const workflowId = rebuildLockId(origin, entity, payload.projectId);
     const args: RebuildInput = { origin, entity, projectId: payload.projectId, projects: plan.projects, perProject, reportTo: workflowInfo().workflowId };
@@ -157,7 +156,7 @@ export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): 
           args: [args],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          searchAttributes: workflowInfo().searchAttributes,
+          typedSearchAttributes: workflowInfo().typedSearchAttributes,
         });
         const result = await child.result();
         results[entity] = result.indexed;

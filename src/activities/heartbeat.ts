@@ -1,0 +1,23 @@
+/**
+ * Heartbeats for long activities. Outside an activity (a test or a CLI calling the function
+ * directly) there is no context: heartbeating is then a no-op and there is nothing to resume.
+ */
+import { Context } from '@temporalio/activity';
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Tells Temporal the activity is alive, with how far it got if `details` is given. */
+export function heartbeat(details?: unknown): void {
+  currentContext()?.heartbeat(details);
+}
+
+/** The details of the last heartbeat of a previous attempt of this activity, if any. */
+export function lastHeartbeat<T>(): T | undefined {
+  return currentContext()?.info.heartbeatDetails as T | undefined;
+}
