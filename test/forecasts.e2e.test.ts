@@ -5,7 +5,7 @@ import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics, see
 import { actualForecasts, referenceForecasts, seedForecastData } from './support/forecastData';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { services, uniqueSuffix } from './support/services';
-import { testplanitQueue } from './support/testplanit';
+import { jobFinished, testplanitQueue } from './support/testplanit';
 
 const suffix = uniqueSuffix();
 const tenantA = `fa_${suffix}`;
@@ -21,13 +21,8 @@ let worker: AppProcess;
 let bridge: AppProcess;
 let queue: Queue;
 
-async function finished(job: Job, timeoutMs = 120_000): Promise<Job> {
-  await waitFor(
-    async () => (['completed', 'failed'].includes(await queue.getJobState(job.id!)) ? true : undefined),
-    timeoutMs,
-    () => `job ${job.id} not finished\n${worker.output().slice(-2000)}`,
-  );
-  return (await queue.getJob(job.id!))!;
+function finished(job: Job, timeoutMs = 120_000): Promise<Job> {
+  return jobFinished(queue, job, timeoutMs, () => worker.output().slice(-2000));
 }
 
 async function resetForecasts(url: string): Promise<void> {

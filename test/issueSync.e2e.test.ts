@@ -8,7 +8,7 @@ import { FakeTrackers } from './support/fakeTrackers';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { documentIds, es, indicesStartingWith } from './support/search';
 import { services, uniqueSuffix } from './support/services';
-import { testplanitQueue } from './support/testplanit';
+import { jobFinished, testplanitQueue } from './support/testplanit';
 
 const suffix = uniqueSuffix();
 const tenantA = `sa_${suffix}`;
@@ -28,13 +28,8 @@ let jiraA: number;
 let githubA: number;
 let adoB: number;
 
-async function finished(job: Job, timeoutMs = 180_000): Promise<Job> {
-  await waitFor(
-    async () => (['completed', 'failed'].includes(await queue.getJobState(job.id!)) ? true : undefined),
-    timeoutMs,
-    () => `job ${job.id} not finished\n${worker.output().slice(-3000)}`,
-  );
-  return (await queue.getJob(job.id!))!;
+function finished(job: Job, timeoutMs = 180_000): Promise<Job> {
+  return jobFinished(queue, job, timeoutMs, () => worker.output().slice(-3000));
 }
 
 async function integration(url: string, name: string, provider: string, authType: string, credentials: unknown, settings: unknown): Promise<number> {

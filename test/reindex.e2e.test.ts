@@ -12,7 +12,7 @@ import { startApp, stopApp, waitFor, type AppProcess } from './support/processes
 import { documentIds, es, getDocument, indicesBehind, indicesStartingWith } from './support/search';
 import { seedSearchData } from './support/searchData';
 import { services, uniqueSuffix } from './support/services';
-import { testplanitQueue } from './support/testplanit';
+import { jobFinished, testplanitQueue } from './support/testplanit';
 
 const suffix = uniqueSuffix();
 const tenantA = `ra_${suffix}`;
@@ -58,13 +58,8 @@ let worker: AppProcess;
 let bridge: AppProcess;
 let queue: Queue;
 
-async function finished(job: Job, timeoutMs = 240_000): Promise<Job> {
-  await waitFor(
-    async () => (['completed', 'failed'].includes(await queue.getJobState(job.id!)) ? true : undefined),
-    timeoutMs,
-    () => `job ${job.id} not finished\n${worker.output().slice(-3000)}`,
-  );
-  return (await queue.getJob(job.id!))!;
+function finished(job: Job, timeoutMs = 240_000): Promise<Job> {
+  return jobFinished(queue, job, timeoutMs, () => worker.output().slice(-3000));
 }
 
 function reindex(tenantId: string, entityType: string, projectId?: number): Promise<Job> {

@@ -2,8 +2,9 @@
  * Enqueues jobs exactly as TestPlanIt's web app does: same queue names, job names, payloads,
  * default job options (lib/queues.ts) and, for audit events, the same job ids (lib/services/auditLog.ts).
  */
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { QUEUE_SETTINGS, type QueueName } from '../../src/jobs/queues';
+import { waitFor } from './processes';
 import { services } from './services';
 
 export function testplanitQueue(name: QueueName, prefix: string): Queue {
@@ -54,4 +55,17 @@ export async function enqueueAuditEvent(queue: Queue, options: AuditEventOptions
   // Date.now() alone can repeat within a millisecond; TestPlanIt would then dedupe, a test must not.
   const jobId = `${data.event.action}-${data.event.entityType}-${data.event.entityId}-${Date.now()}${sequence++}`;
   return queue.add('audit-event', data, { jobId });
+}
+
+/**
+ * Waits until the job has completed or failed and returns it as BullMQ stores it then;
+ * `context` (say, the worker's log tail) explains a timeout.
+ */
+export async function jobFinished(queue: Queue, job: Job, timeoutMs: number, context: () => string): Promise<Job> {
+  await waitFor(
+    async () => (['completed', 'failed'].includes(await queue.getJobState(job.id!)) ? true : undefined),
+    timeoutMs,
+    () => `job ${job.id} not finished\n${context()}`,
+  );
+  return (await queue.getJob(job.id!))!;
 }
