@@ -23,6 +23,7 @@ import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } fr
 import { startApp, stopApp, waitFor } from '../test/support/processes';
 import { services, uniqueSuffix } from '../test/support/services';
 import { auditEventData, testplanitQueue } from '../test/support/testplanit';
+import { ExportStore } from '../src/testmo/exportSource';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number);
@@ -100,6 +101,9 @@ async function plainBullmq(concurrency: number): Promise<Row> {
     emailLedger: new EmailLedger(redis),
     reindex: { chunkSize: 1_000, bulkFlushBytes: 5_000_000, bulkConcurrency: 2 },
     defaultBaseUrl: 'http://localhost:3000',
+    testmoExports: new ExportStore({ region: 'us-east-1' }),
+    testmoImport: { chunkSize: 500, stagingBatchSize: 1_000 },
+    enqueueJob: () => Promise.reject(new Error('audit events enqueue nothing')),
   });
   const worker = new Worker(
     'audit-logs',

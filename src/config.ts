@@ -50,6 +50,28 @@ export interface AppConfig {
   reindex: ReindexSettings;
   /** TestPlanIt's ENCRYPTION_KEY, which encrypts integration credentials and OAuth tokens. */
   encryptionKey?: string;
+  testmoImport: TestmoImportSettings;
+}
+
+/** Where Testmo exports are read from, and how an import is cut into checkpointed chunks. */
+export interface TestmoImportSettings {
+  /** TestPlanIt's AWS_* settings; the web app uploads exports there. */
+  storage: ObjectStorageSettings;
+  /** Operators may import a file from this directory (storageKey `file:<name>`); unset, never. */
+  localDir?: string;
+  /** Staged rows imported per chunk transaction (each chunk is one checkpoint). */
+  chunkSize: number;
+  /** Rows per staging insert while analysing. */
+  stagingBatchSize: number;
+}
+
+export interface ObjectStorageSettings {
+  bucket?: string;
+  region: string;
+  /** S3-compatible endpoint (MinIO and the like); addressed path-style, as TestPlanIt does. */
+  endpoint?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
 }
 
 export interface ReindexSettings {
@@ -235,6 +257,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
         syncOnStart: env.SCHEDULES_SYNC_ON_START ? parseOrThrow(bool('SCHEDULES_SYNC_ON_START'), env.SCHEDULES_SYNC_ON_START) : true,
       },
       encryptionKey: env.ENCRYPTION_KEY || undefined,
+      testmoImport: {
+        storage: {
+          bucket: env.AWS_BUCKET_NAME || undefined,
+          region: env.AWS_REGION || env.AWS_BUCKET_REGION || 'us-east-1',
+          // TestPlanIt's worker prefers the public endpoint; a worker inside the network should not.
+          endpoint: env.AWS_ENDPOINT_URL || env.AWS_PUBLIC_ENDPOINT_URL || undefined,
+          accessKeyId: env.AWS_ACCESS_KEY_ID || undefined,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY || undefined,
+        },
+        localDir: env.TESTMO_IMPORT_LOCAL_DIR || undefined,
+        chunkSize: int('TESTMO_IMPORT_CHUNK_SIZE', 500),
+        stagingBatchSize: int('TESTMO_STAGING_BATCH_SIZE', 1_000),
+      },
       reindex: {
         chunkSize: int('REINDEX_CHUNK_SIZE', 1_000),
         bulkFlushBytes: int('REINDEX_BULK_FLUSH_BYTES', 5_000_000),

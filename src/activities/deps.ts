@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeTenant } from '../jobs/jobInput';
-import type { ReindexSettings } from '../config';
+import type { ReindexSettings, TestmoImportSettings } from '../config';
+import type { QueueName } from '../jobs/queues';
+import type { ExportStore } from '../testmo/exportSource';
 import type { EmailLedger } from '../email/ledger';
 import type { Mailer } from '../email/mailer';
 import type { Logger } from '../logging';
@@ -25,6 +27,13 @@ export interface ActivityDeps {
   reindex: ReindexSettings;
   /** Decrypts TestPlanIt's stored integration credentials; undefined when they are stored in clear. */
   encryptionKey?: string;
+  testmoExports: ExportStore;
+  testmoImport: Pick<TestmoImportSettings, 'chunkSize' | 'stagingBatchSize'>;
+  /**
+   * Adds a job to one of TestPlanIt's BullMQ queues with that queue's default options, as the
+   * web app would (the reindex after an import); a job id already present is not added again.
+   */
+  enqueueJob(queue: QueueName, name: string, data: Record<string, unknown>, jobId: string): Promise<void>;
 }
 
 /**

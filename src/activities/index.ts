@@ -4,6 +4,7 @@ import { createForecastActivities } from './forecasts';
 import { createIssueSyncActivities } from './issueSync';
 import { createNotificationActivities } from './notifications';
 import { createSearchActivities } from './search';
+import { createTestmoImportActivities } from './testmoImport';
 
 export type { ActivityDeps } from './deps';
 
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createForecastActivities(deps),
     ...createSearchActivities(deps),
     ...createIssueSyncActivities(deps),
+    ...createTestmoImportActivities(deps),
   };
 }
 

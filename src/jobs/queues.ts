@@ -31,7 +31,16 @@ const THREE_ATTEMPTS_A_WEEK = {
 /** Per-queue facts: the env var TestPlanIt reads for concurrency, its default, and the web app's job options. */
 export const QUEUE_SETTINGS: Record<
   QueueName,
-  { concurrencyEnv: string; defaultConcurrency: number; defaultJobOptions: Record<string, unknown> }
+  {
+    concurrencyEnv: string;
+    defaultConcurrency: number;
+    defaultJobOptions: Record<string, unknown>;
+    /**
+     * Activity slots per concurrent job. A Testmo analysis holds its slot for the whole file while
+     * its workflow reads progress with a second, short activity; one slot each would starve that.
+     */
+    activitySlotsPerJob?: number;
+  }
 > = {
   'forecast-updates': { concurrencyEnv: 'FORECAST_CONCURRENCY', defaultConcurrency: 5, defaultJobOptions: THREE_ATTEMPTS_A_WEEK },
   notifications: { concurrencyEnv: 'NOTIFICATION_CONCURRENCY', defaultConcurrency: 5, defaultJobOptions: THREE_ATTEMPTS_A_WEEK },
@@ -58,6 +67,7 @@ export const QUEUE_SETTINGS: Record<
   'testmo-imports': {
     concurrencyEnv: 'TESTMO_IMPORT_CONCURRENCY',
     defaultConcurrency: 1,
+    activitySlotsPerJob: 2,
     defaultJobOptions: {
       attempts: 1,
       removeOnComplete: { age: 30 * DAY_SECONDS, count: 100 },

@@ -16,6 +16,7 @@ import {
   sendDigestEmailPayload,
   sendNotificationEmailPayload,
   tenantOnlyPayload,
+  testmoImportPayload,
   updateSingleCaseForecastPayload,
 } from './payloads';
 import type { QueueName } from './queues';
@@ -76,6 +77,13 @@ export const JOB_ROUTES: readonly JobRoute[] = [
   { queue: 'issue-sync', jobName: 'refresh-issue', workflowType: 'refreshIssueWorkflow', payload: singleIssuePayload },
   { queue: 'issue-sync', jobName: 'create-issue', workflowType: 'writeIssueWorkflow', payload: createIssuePayload },
   { queue: 'issue-sync', jobName: 'update-issue', workflowType: 'writeIssueWorkflow', payload: singleIssuePayload },
+  {
+    queue: 'testmo-imports',
+    jobName: 'process-testmo-import',
+    workflowType: 'testmoImportWorkflow',
+    payload: testmoImportPayload,
+    reportsStatus: true,
+  },
   {
     // TestPlanIt's reindex worker ignores the job name: `reindex` from the admin page,
     // `reindex-after-import-<importId>` from the Testmo importer, and any other are one job.

@@ -4,10 +4,9 @@
  * is a top-level key, or a key under `datasets` / `entities`; its rows are the items of
  * `data` | `rows` | `records` | `items`, its schema the value of `schema` | `columns` | `fields`;
  * `meta` and `summary` are not datasets.
- *
- * Groundwork for issue 6 (the testmo-imports workflow); nothing consumes it yet.
  */
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import Assembler from 'stream-json/Assembler';
 import { parser } from 'stream-json';
 
@@ -42,9 +41,33 @@ const STARTS = new Set(['startObject', 'startArray']);
 const ENDS = new Set(['endObject', 'endArray']);
 const PRIMITIVES = new Set(['stringValue', 'numberValue', 'nullValue', 'trueValue', 'falseValue']);
 
-/** Rows (and schemas) in file order; the consumer's pace is the reader's pace. */
-export async function* readTestmoExport(file: string): AsyncGenerator<ExportItem> {
-  const tokens = createReadStream(file).pipe(parser({ packKeys: true, packStrings: true, packNumbers: true, streamValues: false }));
+/** The export is not well-formed JSON; retrying cannot help. */
+export class TestmoExportFormatError extends Error {
+  override readonly name = 'TestmoExportFormatError';
+}
+
+/**
+ * Rows (and schemas) in file order; the consumer's pace is the reader's pace. `source` is a
+ * file path or a byte stream (an S3 object body).
+ */
+export async function* readTestmoExport(source: string | Readable): AsyncGenerator<ExportItem> {
+  const bytes = typeof source === 'string' ? createReadStream(source) : source;
+  const tokens = bytes.pipe(parser({ packKeys: true, packStrings: true, packNumbers: true, streamValues: false }));
+  // A read error of the source (a dropped S3 connection) must end the iteration, not hang it.
+  bytes.once('error', (error: Error) => tokens.destroy(error));
+  try {
+    yield* itemsOf(tokens as unknown as AsyncIterable<Token>);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('Parser cannot parse input')) {
+      throw new TestmoExportFormatError(`The export is not valid JSON: ${error.message}`);
+    }
+    throw error;
+  } finally {
+    bytes.destroy();
+  }
+}
+
+async function* itemsOf(tokens: AsyncIterable<Token>): AsyncGenerator<ExportItem> {
   const frames: Frame[] = [];
   const rowCounts = new Map<string, number>();
   let capture: { assembler: Assembler; depth: number; kind: 'row' | 'schema'; dataset: string } | undefined;
@@ -67,7 +90,7 @@ export async function* readTestmoExport(file: string): AsyncGenerator<ExportItem
     if (top?.kind === 'array') top.index += 1;
   };
 
-  for await (const token of tokens as AsyncIterable<Token>) {
+  for await (const token of tokens) {
     if (capture) {
       const assembler = capture.assembler as unknown as Record<string, (value?: unknown) => void>;
       assembler[token.name]?.call(capture.assembler, token.value);
@@ -106,4 +129,5 @@ export async function* readTestmoExport(file: string): AsyncGenerator<ExportItem
     else if (token.name === 'startArray') frames.push({ kind: 'array', index: 0 });
     else valueDone();
   }
+  if (frames.length > 0 || capture) throw new TestmoExportFormatError('The export is not valid JSON: it ends before its last value is complete');
 }

@@ -4,7 +4,10 @@ import type { AppConfig } from '../config';
 import { EmailLedger } from '../email/ledger';
 import { createSmtpMailer } from '../email/mailer';
 import type { Logger } from '../logging';
+import { Queue } from 'bullmq';
+import { QUEUE_SETTINGS, type QueueName } from '../jobs/queues';
 import { createRedisConnection } from '../redis';
+import { ExportStore } from '../testmo/exportSource';
 import { ElasticsearchClients } from '../tenancy/elasticsearch';
 import { TenantPrismaPool } from '../tenancy/prismaPool';
 import type { TenantRegistry } from '../tenancy/registry';
@@ -18,6 +21,16 @@ export function createActivityDeps(
   const mailer = config.email ? createSmtpMailer(config.email) : undefined;
   const databases = new TenantPrismaPool(config.database, logger.child('db'));
   const search = new ElasticsearchClients(config.elasticsearchNode);
+  const testmoExports = new ExportStore(config.testmoImport.storage, config.testmoImport.localDir);
+  const queues = new Map<QueueName, Queue>();
+  const queueFor = (name: QueueName) => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: redis, prefix: config.redis.prefix, defaultJobOptions: QUEUE_SETTINGS[name].defaultJobOptions });
+      queues.set(name, queue);
+    }
+    return queue;
+  };
   return {
     deps: {
       tenants,
@@ -29,9 +42,16 @@ export function createActivityDeps(
       defaultBaseUrl: config.defaultBaseUrl,
       reindex: config.reindex,
       encryptionKey: config.encryptionKey,
+      testmoExports,
+      testmoImport: config.testmoImport,
+      async enqueueJob(queue, name, data, jobId) {
+        await queueFor(queue).add(name, data, { jobId });
+      },
     },
     async close() {
       mailer?.close();
+      testmoExports.close();
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
       await databases.close();
       await search.close();
       await redis.quit().catch(() => redis.disconnect());

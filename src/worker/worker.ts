@@ -6,6 +6,7 @@
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
+import { QUEUE_SETTINGS, type QueueName } from '../jobs/queues';
 import { taskQueueFor } from '../jobs/routes';
 import type { Logger } from '../logging';
 
@@ -32,6 +33,10 @@ const quietBundlerLogger = {
   error: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
 };
 
+function activitySlots(config: AppConfig, queue: QueueName): number {
+  return config.concurrency[queue] * (QUEUE_SETTINGS[queue].activitySlotsPerJob ?? 1);
+}
+
 export async function startWorkers(config: AppConfig, deps: ActivityDeps, logger: Logger): Promise<RunningWorkers> {
   const connection = await NativeConnection.connect(config.temporal.connection);
   const activities = createActivities(deps);
@@ -45,7 +50,7 @@ export async function startWorkers(config: AppConfig, deps: ActivityDeps, logger
         taskQueue: taskQueueFor(config.temporal.taskQueuePrefix, queue),
         workflowBundle: workflows,
         activities,
-        maxConcurrentActivityTaskExecutions: config.concurrency[queue],
+        maxConcurrentActivityTaskExecutions: activitySlots(config, queue),
         shutdownGraceTime: config.worker.shutdownGraceMs,
       }),
     ),
@@ -55,7 +60,7 @@ export async function startWorkers(config: AppConfig, deps: ActivityDeps, logger
     .then(() => undefined)
     .finally(() => connection.close());
   for (const queue of config.worker.queues) {
-    logger.info(`Worker polling ${taskQueueFor(config.temporal.taskQueuePrefix, queue)} with ${config.concurrency[queue]} activity slots`);
+    logger.info(`Worker polling ${taskQueueFor(config.temporal.taskQueuePrefix, queue)} with ${activitySlots(config, queue)} activity slots`);
   }
 
   return {

@@ -15,3 +15,4 @@ export {
 } from './forecasts';
 export { rebuildEntityWorkflow, reindexWorkflow } from './reindex';
 export { issueSyncWorkflow, refreshIssueWorkflow, writeIssueWorkflow } from './issueSync';
+export { testmoImportWorkflow } from './testmoImport';

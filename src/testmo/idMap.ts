@@ -1,0 +1,89 @@
+/**
+ * The Testmo-id -> TestPlanIt-id map of one import, persisted in `TestmoImportMapping`. A chunk
+ * loads only the ids its rows reference and writes its new pairs in its own transaction, so the
+ * map survives a killed worker and is never held whole in memory.
+ */
+import type { Prisma } from '@prisma/client';
+
+export type Tx = Prisma.TransactionClient;
+
+/** Mapping `entityType`s; the target table is named beside each. */
+export const ENTITY_TARGETS = {
+  workflow: 'Workflows',
+  status: 'Status',
+  tag: 'Tags',
+  milestoneType: 'MilestoneTypes',
+  configuration: 'Configurations',
+  template: 'Templates',
+  field: 'CaseFields',
+  fieldOption: 'FieldOptions',
+  user: 'User',
+  project: 'Projects',
+  milestone: 'Milestones',
+  repository: 'Repositories',
+  repositoryRoot: 'RepositoryFolders',
+  folder: 'RepositoryFolders',
+  case: 'RepositoryCases',
+  session: 'Sessions',
+  sessionResult: 'SessionResults',
+  run: 'TestRuns',
+  runCase: 'TestRunCases',
+  runResult: 'TestRunResults',
+  issueTarget: 'Integration',
+  issue: 'Issue',
+} as const;
+
+export type EntityType = keyof typeof ENTITY_TARGETS;
+
+const keyOf = (type: EntityType, sourceId: number) => `${type}:${sourceId}`;
+
+export class IdMap {
+  private readonly known = new Map<string, string>();
+  private readonly pending: Prisma.TestmoImportMappingCreateManyInput[] = [];
+
+  constructor(
+    private readonly tx: Tx,
+    private readonly jobId: string,
+  ) {}
+
+  /** Loads the targets of these Testmo ids (already-loaded and absent ones cost nothing). */
+  async load(type: EntityType, sourceIds: Iterable<number | undefined>): Promise<void> {
+    const wanted = [...new Set([...sourceIds].filter((id): id is number => id !== undefined && !this.known.has(keyOf(type, id))))];
+    if (wanted.length === 0) return;
+    const rows = await this.tx.testmoImportMapping.findMany({
+      where: { jobId: this.jobId, entityType: type, sourceId: { in: wanted } },
+      select: { sourceId: true, targetId: true },
+    });
+    for (const row of rows) if (row.targetId !== null) this.known.set(keyOf(type, row.sourceId), row.targetId);
+  }
+
+  get(type: EntityType, sourceId: number | undefined): string | undefined {
+    return sourceId === undefined ? undefined : this.known.get(keyOf(type, sourceId));
+  }
+
+  int(type: EntityType, sourceId: number | undefined): number | undefined {
+    const target = this.get(type, sourceId);
+    return target === undefined ? undefined : Number(target);
+  }
+
+  set(type: EntityType, sourceId: number, targetId: string | number, how: 'created' | 'mapped'): void {
+    this.known.set(keyOf(type, sourceId), String(targetId));
+    this.pending.push({ jobId: this.jobId, entityType: type, sourceId, targetId: String(targetId), targetType: ENTITY_TARGETS[type], metadata: { how } });
+  }
+
+  /** Writes the pairs set since the last flush, in the caller's transaction. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    await this.tx.testmoImportMapping.createMany({ data: this.pending.splice(0), skipDuplicates: true });
+  }
+}
+
+/** `n` fresh ids from a table's own sequence, so rows and their map entries are written together. */
+export async function allocateIds(tx: Tx, table: string, n: number): Promise<number[]> {
+  if (n === 0) return [];
+  const rows = await tx.$queryRawUnsafe<Array<{ id: bigint | number }>>(
+    `SELECT nextval(pg_get_serial_sequence('"${table}"', 'id')) AS id FROM generate_series(1, $1::int)`,
+    n,
+  );
+  return rows.map((row) => Number(row.id));
+}

@@ -1,0 +1,179 @@
+/**
+ * `import` mode, one chunk at a time. Each chunk is one transaction: it locks the job row (so a
+ * stale attempt and its retry never take the same rows), imports the next staged rows of the
+ * current phase, writes their id-map entries, marks them processed and moves the progress on.
+ * The `processed` flags are the checkpoint: whatever point a worker dies at, the next chunk
+ * starts exactly after the last committed one.
+ */
+import type { Prisma } from '@prisma/client';
+import { describePayloadIssues } from '../jobs/payloads';
+import type { DatabaseClient } from '../tenancy/prismaPool';
+import { mappingConfiguration } from './configuration';
+import { IdMap } from './idMap';
+import { appendActivity, type EntityProgress, ImportJobMissingError, isFinal, markCanceled, message, rateAndEta, type ActivityEntry } from './jobRow';
+import { Defaults, ImportPrerequisiteError } from './phases/context';
+import { IMPORT_PHASES, phaseNamed, REQUIRED_DATASETS } from './phases';
+import { rowOf } from './staging';
+
+export interface ImportPlan {
+  status: 'IMPORTING' | 'COMPLETED' | 'FAILED' | 'CANCELED';
+  phases: Array<{ entity: string; rows: number }>;
+  totalCount: number;
+  processedCount: number;
+}
+
+export type ChunkOutcome =
+  | { status: 'imported'; rows: number; processedCount: number; totalCount: number }
+  | { status: 'phaseDone'; processedCount: number; totalCount: number }
+  | { status: 'canceled' }
+  | { status: 'stopped' };
+
+/** The job's configuration or datasets cannot be imported as they are. */
+export class ImportConfigurationError extends Error {
+  override readonly name = 'ImportConfigurationError';
+}
+
+const TRANSACTION = { timeout: 10 * 60_000, maxWait: 60_000 };
+
+export async function planImport(db: DatabaseClient, jobId: string): Promise<ImportPlan> {
+  const job = await db.testmoImportJob.findUnique({ where: { id: jobId } });
+  if (!job) throw new ImportJobMissingError(`Testmo import job ${jobId} does not exist`);
+  if (isFinal(job.status)) return { status: job.status, phases: [], totalCount: job.totalCount, processedCount: job.processedCount };
+  if (job.cancelRequested) {
+    await markCanceled(db, jobId, 'before');
+    return { status: 'CANCELED', phases: [], totalCount: 0, processedCount: 0 };
+  }
+  if (job.status !== 'RUNNING' && job.status !== 'READY') throw new ImportConfigurationError(`The job is ${job.status}; it must be analysed (READY) before it is imported`);
+  if (job.configuration === null) throw new ImportConfigurationError('The job has no mapping configuration; configure the import first');
+  const parsed = mappingConfiguration.safeParse(job.configuration);
+  if (!parsed.success) throw new ImportConfigurationError(`The mapping configuration is invalid: ${describePayloadIssues(parsed.error)}`);
+
+  const datasets = new Map((await db.testmoImportDataset.findMany({ where: { jobId }, select: { name: true, rowCount: true } })).map((row) => [row.name, row.rowCount]));
+  if (datasets.size === 0) throw new ImportConfigurationError('The job has no analysed datasets; analyse the export first');
+  for (const required of REQUIRED_DATASETS) {
+    if (!datasets.has(required)) throw new ImportConfigurationError(`Dataset "${required}" is missing from the export: there is nothing to import into`);
+  }
+  const phases = IMPORT_PHASES.filter((phase) => (datasets.get(phase.dataset) ?? 0) > 0).map((phase) => ({ entity: phase.entity, rows: datasets.get(phase.dataset)! }));
+  for (const { entity, rows } of phases) {
+    const phase = phaseNamed(entity);
+    const missing = phase.requires.filter((dataset) => !datasets.has(dataset));
+    if (missing.length > 0) {
+      throw new ImportConfigurationError(`Dataset "${missing[0]}" is missing from the export; "${phase.dataset}" (${rows} rows) refers to it`);
+    }
+  }
+
+  const totalCount = phases.reduce((sum, phase) => sum + phase.rows, 0);
+  const progress = (job.entityProgress ?? {}) as EntityProgress;
+  for (const { entity, rows } of phases) progress[entity] ??= { total: rows, created: 0, mapped: 0 };
+  const resuming = job.processedCount > 0;
+  await db.$transaction(async (tx) => {
+    await tx.testmoImportJob.update({
+      where: { id: jobId },
+      data: {
+        status: 'RUNNING',
+        phase: 'IMPORTING',
+        statusMessage: resuming ? 'Resuming import' : 'Background import started',
+        totalCount,
+        entityProgress: progress as Prisma.InputJsonValue,
+        error: null,
+        ...(resuming ? {} : { lastImportStartedAt: new Date(), processedCount: 0, skippedCount: 0, errorCount: 0 }),
+      },
+    });
+    await appendActivity(tx, jobId, [message(resuming ? `Import resumed at ${job.processedCount} of ${totalCount} rows` : `Import started: ${totalCount} rows in ${phases.length} phases`)]);
+  });
+  return { status: 'IMPORTING', phases, totalCount, processedCount: resuming ? job.processedCount : 0 };
+}
+
+interface LockedJob {
+  status: string;
+  cancelRequested: boolean;
+  processedCount: number;
+  totalCount: number;
+  skippedCount: number;
+  entityProgress: EntityProgress | null;
+  activityLog: ActivityEntry[] | null;
+  configuration: unknown;
+  createdById: string;
+  lastImportStartedAt: Date | null;
+}
+
+export async function importChunk(db: DatabaseClient, jobId: string, entity: string, chunkSize: number): Promise<ChunkOutcome> {
+  const phase = phaseNamed(entity);
+  return db.$transaction(async (tx) => {
+    const [job] = await tx.$queryRaw<LockedJob[]>`
+      SELECT status::text AS status, "cancelRequested", "processedCount", "totalCount", "skippedCount", "entityProgress", "activityLog",
+             configuration, "createdById", "lastImportStartedAt"
+        FROM "TestmoImportJob" WHERE id = ${jobId} FOR UPDATE`;
+    if (!job) throw new ImportJobMissingError(`Testmo import job ${jobId} does not exist`);
+    if (isFinal(job.status)) return { status: 'stopped' } as const;
+    if (job.cancelRequested) return { status: 'canceled' } as const;
+
+    const progress = job.entityProgress ?? {};
+    const entry = (progress[entity] ??= { total: 0, created: 0, mapped: 0 });
+    const staged = await tx.testmoImportStaging.findMany({
+      where: { jobId, datasetName: phase.dataset, processed: false },
+      orderBy: { rowIndex: 'asc' },
+      take: chunkSize,
+      select: { id: true, rowIndex: true, rowData: true, text1: true, text2: true, text3: true, text4: true },
+    });
+
+    if (staged.length === 0) {
+      await phase.finish?.({ tx, jobId, importerId: job.createdById });
+      const summarised = (job.activityLog ?? []).some((logged) => logged.type === 'summary' && logged.entity === entity);
+      if (!summarised) {
+        await appendActivity(tx, jobId, [{ type: 'summary', timestamp: new Date().toISOString(), entity, total: entry.total, created: entry.created, mapped: entry.mapped }]);
+      }
+      return { status: 'phaseDone', processedCount: job.processedCount, totalCount: job.totalCount } as const;
+    }
+
+    const config = mappingConfiguration.parse(job.configuration);
+    const ids = new IdMap(tx, jobId);
+    const outcome = await phase.importRows(
+      { tx, jobId, config, ids, importerId: job.createdById, defaults: new Defaults(tx) },
+      staged.map((row) => ({ rowIndex: row.rowIndex, row: rowOf(row) })),
+    );
+    await ids.flush();
+    await tx.testmoImportStaging.updateMany({ where: { id: { in: staged.map((row) => row.id) } }, data: { processed: true } });
+
+    entry.created += outcome.created;
+    entry.mapped += outcome.mapped;
+    const processedCount = job.processedCount + staged.length;
+    const done = Math.min(entry.total, entry.created + entry.mapped + outcome.skipped);
+    await tx.testmoImportJob.update({
+      where: { id: jobId },
+      data: {
+        processedCount,
+        skippedCount: job.skippedCount + outcome.skipped,
+        currentEntity: entity,
+        statusMessage: `Importing ${entity}: ${done.toLocaleString('en-US')} / ${entry.total.toLocaleString('en-US')} processed`,
+        entityProgress: progress as Prisma.InputJsonValue,
+        ...rateAndEta(processedCount, job.totalCount, job.lastImportStartedAt),
+      },
+    });
+    return { status: 'imported', rows: staged.length, processedCount, totalCount: job.totalCount } as const;
+  }, TRANSACTION);
+}
+
+export async function completeImport(db: DatabaseClient, jobId: string): Promise<{ durationMs: number }> {
+  const job = await db.testmoImportJob.findUnique({ where: { id: jobId }, select: { lastImportStartedAt: true, processedCount: true } });
+  const durationMs = job?.lastImportStartedAt ? Date.now() - job.lastImportStartedAt.getTime() : 0;
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.testmoImportJob.updateMany({
+      where: { id: jobId, status: 'RUNNING' },
+      data: {
+        status: 'COMPLETED',
+        phase: null,
+        statusMessage: 'Import completed successfully.',
+        completedAt: new Date(),
+        currentEntity: null,
+        estimatedTimeRemaining: null,
+        processingRate: null,
+        durationMs,
+      },
+    });
+    if (count > 0) await appendActivity(tx, jobId, [message('Import completed successfully.', { processedEntities: job?.processedCount ?? 0, totalTimeMs: durationMs })]);
+  });
+  return { durationMs };
+}
+
+export { ImportPrerequisiteError };

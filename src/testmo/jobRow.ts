@@ -1,0 +1,74 @@
+/**
+ * The `TestmoImportJob` row as the web app reads it: status and phase, the message under the
+ * progress bar, the activity log and the final states. One place writes each transition.
+ */
+import { Prisma } from '@prisma/client';
+import type { Tx } from './idMap';
+
+export type ActivityEntry =
+  | { type: 'summary'; timestamp: string; entity: string; total: number; created: number; mapped: number }
+  | { type: 'message'; timestamp: string; message: string; details?: Record<string, unknown> };
+
+export type EntityProgress = Record<string, { total: number; created: number; mapped: number }>;
+
+export const FINAL_STATUSES = ['COMPLETED', 'FAILED', 'CANCELED'] as const;
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+
+export const isFinal = (status: string): status is FinalStatus => (FINAL_STATUSES as readonly string[]).includes(status);
+
+/** The job does not exist in this tenant's database. */
+export class ImportJobMissingError extends Error {
+  override readonly name = 'ImportJobMissingError';
+}
+
+export const message = (text: string, details?: Record<string, unknown>): ActivityEntry => ({
+  type: 'message',
+  timestamp: new Date().toISOString(),
+  message: text,
+  ...(details ? { details } : {}),
+});
+
+/** Appends to the activity log inside the caller's transaction (the row is locked by then). */
+export async function appendActivity(tx: Tx, jobId: string, entries: ActivityEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.$executeRaw`UPDATE "TestmoImportJob"
+    SET "activityLog" = (CASE WHEN jsonb_typeof("activityLog") = 'array' THEN "activityLog" ELSE '[]'::jsonb END) || ${JSON.stringify(entries)}::jsonb,
+        "updatedAt" = now()
+    WHERE id = ${jobId}`;
+}
+
+export async function markCanceled(db: Tx, jobId: string, when: 'before' | 'during'): Promise<void> {
+  await db.testmoImportJob.update({
+    where: { id: jobId },
+    data: {
+      status: 'CANCELED',
+      phase: null,
+      statusMessage: when === 'before' ? 'Import was canceled before it started' : 'Import was canceled',
+      canceledAt: new Date(),
+      currentEntity: null,
+      estimatedTimeRemaining: null,
+    },
+  });
+}
+
+export async function markFailed(db: Tx, jobId: string, reason: string, importing: boolean): Promise<void> {
+  await db.testmoImportJob.updateMany({
+    where: { id: jobId, status: { notIn: [...FINAL_STATUSES] } },
+    data: { status: 'FAILED', phase: null, statusMessage: importing ? 'Import failed' : 'Analysis failed', error: reason, completedAt: new Date(), estimatedTimeRemaining: null },
+  });
+  await appendActivity(db, jobId, [message(importing ? 'Import failed' : 'Analysis failed', { message: reason })]);
+}
+
+/** TestPlanIt's rate and time-left strings: "12.5 items/sec" and whole seconds. */
+export function rateAndEta(done: number, total: number, since: Date | null): { processingRate: string | null; estimatedTimeRemaining: string | null } {
+  const elapsedSeconds = since ? (Date.now() - since.getTime()) / 1000 : 0;
+  if (elapsedSeconds < 2 || done === 0 || total === 0) return { processingRate: null, estimatedTimeRemaining: null };
+  const perSecond = done / elapsedSeconds;
+  return {
+    processingRate: perSecond >= 1 ? `${perSecond.toFixed(1)} items/sec` : `${(perSecond * 60).toFixed(1)} items/min`,
+    estimatedTimeRemaining: String(Math.max(0, Math.ceil((total - done) / perSecond))),
+  };
+}
+
+export const jsonNull = Prisma.JsonNull;
+export const dbNull = Prisma.DbNull;

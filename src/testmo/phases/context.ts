@@ -1,0 +1,270 @@
+/** What every import phase works with, and the shared ways of writing a chunk of rows. */
+import type { MappingConfiguration, MappingSection } from '../configuration';
+import { entryFor } from '../configuration';
+import { allocateIds, ENTITY_TARGETS, type EntityType, type IdMap, type Tx } from '../idMap';
+import { toInt } from '../values';
+
+export interface StagedRow {
+  rowIndex: number;
+  row: Record<string, unknown>;
+}
+
+export interface ChunkOutcome {
+  created: number;
+  mapped: number;
+  skipped: number;
+}
+
+export interface PhaseContext {
+  tx: Tx;
+  jobId: string;
+  config: MappingConfiguration;
+  ids: IdMap;
+  /** The user who started the import: creator of rows whose Testmo creator is unknown. */
+  importerId: string;
+  defaults: Defaults;
+}
+
+/** One step of the import: a staged dataset, imported chunk by chunk in rowIndex order. */
+export interface ImportPhase {
+  /** `currentEntity` and the `entityProgress` key the web app shows. */
+  entity: string;
+  dataset: string;
+  /** Datasets that must be in the export when this one has rows. */
+  requires: string[];
+  importRows(ctx: PhaseContext, rows: StagedRow[]): Promise<ChunkOutcome>;
+  /** Set-based fix-ups once every row is in (parents that came after their children); idempotent. */
+  finish?(ctx: Omit<PhaseContext, 'ids' | 'config' | 'defaults'>): Promise<void>;
+}
+
+/** A setting the import cannot do without is missing in TestPlanIt; retrying will not add it. */
+export class ImportPrerequisiteError extends Error {
+  override readonly name = 'ImportPrerequisiteError';
+}
+
+/** TestPlanIt's default rows, looked up once per chunk and only when a row needs one. */
+export class Defaults {
+  private readonly cache = new Map<string, Promise<number>>();
+
+  constructor(private readonly tx: Tx) {}
+
+  private lookup(key: string, what: string, find: () => Promise<{ id: number } | null>): Promise<number> {
+    let found = this.cache.get(key);
+    if (!found) {
+      found = find().then((row) => {
+        if (!row) throw new ImportPrerequisiteError(`TestPlanIt has no ${what}; create one before importing`);
+        return row.id;
+      });
+      this.cache.set(key, found);
+    }
+    return found;
+  }
+
+  template(): Promise<number> {
+    return this.lookup('template', 'enabled template', () =>
+      this.tx.templates.findFirst({ where: { isDeleted: false, isEnabled: true }, orderBy: [{ isDefault: 'desc' }, { id: 'asc' }], select: { id: true } }),
+    );
+  }
+
+  workflowState(scope: 'CASES' | 'RUNS' | 'SESSIONS'): Promise<number> {
+    return this.lookup(`state:${scope}`, `workflow state for ${scope.toLowerCase()}`, () =>
+      this.tx.workflows.findFirst({ where: { scope, isDeleted: false, isEnabled: true }, orderBy: [{ isDefault: 'desc' }, { order: 'asc' }], select: { id: true } }),
+    );
+  }
+
+  milestoneType(): Promise<number> {
+    return this.lookup('milestoneType', 'milestone type', () =>
+      this.tx.milestoneTypes.findFirst({ where: { isDeleted: false }, orderBy: [{ isDefault: 'desc' }, { id: 'asc' }], select: { id: true } }),
+    );
+  }
+
+  /** The status of a result whose Testmo status is unknown: TestPlanIt's `untested`, else the first. */
+  status(): Promise<number> {
+    return this.lookup('status', 'status', async () =>
+      (await this.tx.status.findFirst({ where: { systemName: 'untested' }, select: { id: true } })) ??
+      this.tx.status.findFirst({ where: { isDeleted: false }, orderBy: { order: 'asc' }, select: { id: true } }),
+    );
+  }
+
+  color(): Promise<number> {
+    return this.lookup('color', 'colour', () => this.tx.color.findFirst({ orderBy: { id: 'asc' }, select: { id: true } }));
+  }
+
+  icon(): Promise<number> {
+    return this.lookup('icon', 'field icon', () => this.tx.fieldIcon.findFirst({ orderBy: { id: 'asc' }, select: { id: true } }));
+  }
+
+  role(): Promise<number> {
+    return this.lookup('role', 'role', () => this.tx.roles.findFirst({ where: { isDeleted: false }, orderBy: [{ isDefault: 'desc' }, { id: 'asc' }], select: { id: true } }));
+  }
+}
+
+export const nothing = (): ChunkOutcome => ({ created: 0, mapped: 0, skipped: 0 });
+
+/** Ids among `ids` that exist in the entity's table. */
+export async function existingTargets(tx: Tx, type: EntityType, ids: Array<string | number>): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const table = ENTITY_TARGETS[type];
+  const textIds = ids.map(String);
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id::text AS id FROM "${table}" WHERE id::text = ANY($1::text[])`, textIds);
+  return new Set(rows.map((row) => row.id));
+}
+
+export interface ConfiguredEntity<Key, Id extends string | number> {
+  type: EntityType;
+  /** The configuration section its entries are in; none for entities the configurator does not list. */
+  section?: MappingSection;
+  /** The natural key a TestPlanIt row is matched on (name, email, system name). */
+  keyOf(row: Record<string, unknown>, entry: Record<string, unknown> | undefined): Key | undefined;
+  /** Existing TestPlanIt ids for these keys. */
+  existing(keys: Key[]): Promise<Map<Key, Id>>;
+  /** Creates one row per item, returning their ids in order. */
+  create(items: Array<{ row: Record<string, unknown>; entry: Record<string, unknown> | undefined; key: Key }>): Promise<Id[]>;
+}
+
+/**
+ * Configuration entities (statuses, tags, users, ...): `map` entries point at an existing row,
+ * `create` entries and unconfigured ids are matched on their natural key first, so a re-run or
+ * a second export never creates a second "Passed" status, then created.
+ */
+export async function importConfigured<Key, Id extends string | number>(
+  ctx: PhaseContext,
+  rows: StagedRow[],
+  entity: ConfiguredEntity<Key, Id>,
+): Promise<ChunkOutcome> {
+  const outcome = nothing();
+  const todo: Array<{ sourceId: number; row: Record<string, unknown>; entry: Record<string, unknown> | undefined }> = [];
+  for (const { row } of rows) {
+    const sourceId = toInt(row.id);
+    if (sourceId === undefined) {
+      outcome.skipped += 1;
+      continue;
+    }
+    todo.push({ sourceId, row, entry: entity.section ? entryFor(ctx.config, entity.section, sourceId) : undefined });
+  }
+
+  const mappedTo = todo.filter((item) => item.entry?.action === 'map' && item.entry.mappedTo != null);
+  const present = await existingTargets(ctx.tx, entity.type, mappedTo.map((item) => item.entry!.mappedTo as string | number));
+  const toMatch: typeof todo = [];
+  for (const item of todo) {
+    const target = item.entry?.action === 'map' ? item.entry.mappedTo : undefined;
+    if (target != null) {
+      if (!present.has(String(target))) {
+        throw new ImportPrerequisiteError(`The configuration maps Testmo ${entity.section ?? entity.type} ${item.sourceId} to ${ENTITY_TARGETS[entity.type]} ${target}, which does not exist`);
+      }
+      ctx.ids.set(entity.type, item.sourceId, target as string | number, 'mapped');
+      outcome.mapped += 1;
+    } else {
+      toMatch.push(item);
+    }
+  }
+
+  const keyed = toMatch.map((item) => ({ ...item, key: entity.keyOf(item.row, item.entry) }));
+  const keys = keyed.flatMap((item) => (item.key === undefined ? [] : [item.key]));
+  const existing = await entity.existing([...new Set(keys)]);
+  const creating = new Map<Key, Array<(typeof keyed)[number]>>();
+  for (const item of keyed) {
+    if (item.key === undefined) {
+      outcome.skipped += 1;
+      continue;
+    }
+    const found = existing.get(item.key);
+    if (found !== undefined) {
+      ctx.ids.set(entity.type, item.sourceId, found, 'mapped');
+      outcome.mapped += 1;
+    } else {
+      // Two Testmo rows with one natural key become one TestPlanIt row.
+      const group = creating.get(item.key) ?? [];
+      group.push(item);
+      creating.set(item.key, group);
+    }
+  }
+  const groups = [...creating.entries()];
+  const created = await entity.create(groups.map(([key, [first]]) => ({ row: first!.row, entry: first!.entry, key })));
+  groups.forEach(([, group], index) => {
+    group.forEach((item, position) => {
+      ctx.ids.set(entity.type, item.sourceId, created[index]!, position === 0 ? 'created' : 'mapped');
+      if (position === 0) outcome.created += 1;
+      else outcome.mapped += 1;
+    });
+  });
+  return outcome;
+}
+
+/** The Testmo ids a column of these rows references. */
+export function column(rows: StagedRow[], name: string): Array<number | undefined> {
+  return rows.map(({ row }) => toInt(row[name]));
+}
+
+/**
+ * Rows that become new TestPlanIt rows (projects' contents, runs, results, ...): each row builds
+ * its data from already-mapped references, or is skipped when one it cannot do without is missing.
+ */
+export async function importCreated<Data extends { id: number }>(
+  ctx: PhaseContext,
+  rows: StagedRow[],
+  entity: {
+    type: EntityType;
+    build(row: Record<string, unknown>, id: number): Promise<Data | undefined> | Data | undefined;
+    insert(data: Data[]): Promise<unknown>;
+  },
+): Promise<ChunkOutcome> {
+  const outcome = nothing();
+  const fresh = rows.filter(({ row }) => {
+    const sourceId = toInt(row.id);
+    // A repeated Testmo id (the same row twice in an export) is imported once.
+    if (sourceId === undefined || ctx.ids.get(entity.type, sourceId) !== undefined) {
+      outcome.skipped += 1;
+      return false;
+    }
+    return true;
+  });
+  await ctx.ids.load(entity.type, column(fresh, 'id'));
+  const ids = await allocateIds(ctx.tx, ENTITY_TARGETS[entity.type], fresh.length);
+  const data: Data[] = [];
+  for (const [index, { row }] of fresh.entries()) {
+    const sourceId = toInt(row.id)!;
+    if (ctx.ids.get(entity.type, sourceId) !== undefined) {
+      outcome.skipped += 1;
+      continue;
+    }
+    const built = await entity.build(row, ids[index]!);
+    if (!built) {
+      outcome.skipped += 1;
+      continue;
+    }
+    data.push(built);
+    ctx.ids.set(entity.type, sourceId, built.id, 'created');
+    outcome.created += 1;
+  }
+  if (data.length > 0) await entity.insert(data);
+  return outcome;
+}
+
+/** Link rows (`*_tags`, `*_issues`): pairs of mapped ids written to a many-to-many table. */
+export async function importLinks(
+  ctx: PhaseContext,
+  rows: StagedRow[],
+  link: { table: string; a: { type: EntityType; column: string }; b: { type: EntityType; column: string } },
+): Promise<ChunkOutcome> {
+  const outcome = nothing();
+  await ctx.ids.load(link.a.type, column(rows, link.a.column));
+  await ctx.ids.load(link.b.type, column(rows, link.b.column));
+  const pairs: Array<[number, number]> = [];
+  for (const { row } of rows) {
+    const a = ctx.ids.int(link.a.type, toInt(row[link.a.column]));
+    const b = ctx.ids.int(link.b.type, toInt(row[link.b.column]));
+    if (a === undefined || b === undefined) outcome.skipped += 1;
+    else pairs.push([a, b]);
+  }
+  if (pairs.length > 0) {
+    const inserted = await ctx.tx.$executeRawUnsafe(
+      `INSERT INTO "${link.table}" ("A", "B") SELECT * FROM unnest($1::int[], $2::int[]) ON CONFLICT DO NOTHING`,
+      pairs.map(([a]) => a),
+      pairs.map(([, b]) => b),
+    );
+    outcome.created += inserted;
+    outcome.mapped += pairs.length - inserted;
+  }
+  return outcome;
+}

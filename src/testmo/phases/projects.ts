@@ -1,0 +1,183 @@
+/** Projects and what hangs off them directly: milestones, repositories and their folders. */
+import type { Prisma } from '@prisma/client';
+import { toBool, toDate, toInt, toText, htmlToTipTap } from '../values';
+import { column, importConfigured, importCreated, type ImportPhase, type PhaseContext } from './context';
+
+const json = (html: unknown) => (htmlToTipTap(toText(html)) as Prisma.InputJsonValue | undefined) ?? undefined;
+
+/** The TestPlanIt user for a Testmo user id, or the importer. */
+export function userOf(ctx: PhaseContext, testmoUserId: unknown): string {
+  return ctx.ids.get('user', toInt(testmoUserId)) ?? ctx.importerId;
+}
+
+export const projectsPhase: ImportPhase = {
+  entity: 'projects',
+  dataset: 'projects',
+  requires: [],
+  importRows: async (ctx, rows) => {
+    await ctx.ids.load('user', column(rows, 'created_by'));
+    // A project of the same name is the same project: a second import adds to it.
+    return importConfigured(ctx, rows, {
+      type: 'project',
+      keyOf: (row) => toText(row.name),
+      existing: async (names) => new Map((await ctx.tx.projects.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })).map((row) => [row.name, row.id])),
+      create: async (items) => {
+        const data = items.map(({ row, key }) => ({
+          name: key,
+          note: toText(row.note) ?? null,
+          docs: toText(row.docs) ?? null,
+          isCompleted: toBool(row.is_completed) ?? false,
+          completedAt: toDate(row.completed_at) ?? null,
+          createdAt: toDate(row.created_at) ?? new Date(),
+          createdBy: userOf(ctx, row.created_by),
+        }));
+        const created = await ctx.tx.projects.createManyAndReturn({ data, select: { id: true, name: true } });
+        const byName = new Map(created.map((row) => [row.name, row.id]));
+        return items.map(({ key }) => byName.get(key)!);
+      },
+    });
+  },
+};
+
+export const milestonesPhase: ImportPhase = {
+  entity: 'milestones',
+  dataset: 'milestones',
+  requires: ['projects'],
+  importRows: async (ctx, rows) => {
+    await ctx.ids.load('project', column(rows, 'project_id'));
+    await ctx.ids.load('milestoneType', column(rows, 'type_id'));
+    await ctx.ids.load('user', column(rows, 'created_by'));
+    await ctx.ids.load('milestone', [...column(rows, 'parent_id'), ...column(rows, 'root_id')]);
+    return importCreated<Prisma.MilestonesCreateManyInput & { id: number }>(ctx, rows, {
+      type: 'milestone',
+      build: async (row, id) => {
+        const projectId = ctx.ids.int('project', toInt(row.project_id));
+        if (projectId === undefined) return undefined;
+        return {
+          id,
+          projectId,
+          milestoneTypesId: ctx.ids.int('milestoneType', toInt(row.type_id)) ?? (await ctx.defaults.milestoneType()),
+          name: toText(row.name) ?? `Milestone ${toInt(row.id)}`,
+          note: json(row.note),
+          docs: json(row.docs),
+          parentId: ctx.ids.int('milestone', toInt(row.parent_id)) ?? null,
+          rootId: ctx.ids.int('milestone', toInt(row.root_id)) ?? null,
+          isStarted: toBool(row.is_started) ?? false,
+          isCompleted: toBool(row.is_completed) ?? false,
+          startedAt: toDate(row.started_at) ?? null,
+          completedAt: toDate(row.completed_at) ?? null,
+          createdAt: toDate(row.created_at) ?? new Date(),
+          createdBy: userOf(ctx, row.created_by),
+        };
+      },
+      insert: (data) => ctx.tx.milestones.createMany({ data }),
+    });
+  },
+  // A milestone listed before its parent got no parent; now every milestone is mapped.
+  finish: async ({ tx, jobId }) => {
+    for (const [column, field] of [
+      ['parentId', 'parent_id'],
+      ['rootId', 'root_id'],
+    ] as const) {
+      await tx.$executeRawUnsafe(
+        `UPDATE "Milestones" m SET "${column}" = p."targetId"::int
+           FROM "TestmoImportStaging" s
+           JOIN "TestmoImportMapping" c ON c."jobId" = s."jobId" AND c."entityType" = 'milestone' AND c."sourceId" = (s."rowData"->>'id')::int
+           JOIN "TestmoImportMapping" p ON p."jobId" = s."jobId" AND p."entityType" = 'milestone' AND p."sourceId" = (s."rowData"->>'${field}')::int
+          WHERE s."jobId" = $1 AND s."datasetName" = 'milestones' AND (s."rowData"->>'${field}') ~ '^[0-9]+$'
+            AND m.id = c."targetId"::int AND m."${column}" IS DISTINCT FROM p."targetId"::int`,
+        jobId,
+      );
+    }
+  },
+};
+
+/**
+ * Testmo keeps snapshots of a repository beside the live one; only live repositories are imported
+ * (as TestPlanIt does), each with the root folder TestPlanIt gives every repository.
+ */
+export const repositoriesPhase: ImportPhase = {
+  entity: 'repositories',
+  dataset: 'repositories',
+  requires: ['projects'],
+  importRows: async (ctx, rows) => {
+    await ctx.ids.load('project', column(rows, 'project_id'));
+    const outcome = await importCreated<Prisma.RepositoriesCreateManyInput & { id: number }>(ctx, rows, {
+      type: 'repository',
+      build: (row, id) => {
+        const projectId = ctx.ids.int('project', toInt(row.project_id));
+        if (projectId === undefined || toBool(row.is_snapshot) === true) return undefined;
+        return { id, projectId };
+      },
+      insert: (data) => ctx.tx.repositories.createMany({ data }),
+    });
+    const roots: Prisma.RepositoryFoldersCreateManyInput[] = [];
+    await ctx.ids.load('repositoryRoot', column(rows, 'id'));
+    for (const { row } of rows) {
+      const sourceId = toInt(row.id);
+      const repositoryId = ctx.ids.int('repository', sourceId);
+      const projectId = ctx.ids.int('project', toInt(row.project_id));
+      if (sourceId === undefined || repositoryId === undefined || projectId === undefined) continue;
+      if (ctx.ids.get('repositoryRoot', sourceId) !== undefined) continue;
+      roots.push({ projectId, repositoryId, name: 'Root', creatorId: ctx.importerId });
+    }
+    if (roots.length > 0) {
+      const created = await ctx.tx.repositoryFolders.createManyAndReturn({ data: roots, select: { id: true, repositoryId: true } });
+      const rootByRepository = new Map(created.map((folder) => [folder.repositoryId, folder.id]));
+      for (const { row } of rows) {
+        const sourceId = toInt(row.id);
+        const root = rootByRepository.get(ctx.ids.int('repository', sourceId) ?? -1);
+        if (sourceId !== undefined && root !== undefined) ctx.ids.set('repositoryRoot', sourceId, root, 'created');
+      }
+    }
+    return outcome;
+  },
+};
+
+export const foldersPhase: ImportPhase = {
+  entity: 'repositoryFolders',
+  dataset: 'repository_folders',
+  requires: ['projects', 'repositories'],
+  importRows: async (ctx, rows) => {
+    await ctx.ids.load('project', column(rows, 'project_id'));
+    await ctx.ids.load('repository', column(rows, 'repo_id'));
+    await ctx.ids.load('repositoryRoot', column(rows, 'repo_id'));
+    await ctx.ids.load('folder', column(rows, 'parent_id'));
+    await ctx.ids.load('user', column(rows, 'created_by'));
+    return importCreated<Prisma.RepositoryFoldersCreateManyInput & { id: number }>(ctx, rows, {
+      type: 'folder',
+      build: (row, id) => {
+        const projectId = ctx.ids.int('project', toInt(row.project_id));
+        const repositoryId = ctx.ids.int('repository', toInt(row.repo_id));
+        if (projectId === undefined || repositoryId === undefined) return undefined;
+        const parentSource = toInt(row.parent_id);
+        // Under the root when Testmo has no parent; unparented (NULL) until `finish` when the
+        // parent comes later in the export, so same-named folders of different parents never clash.
+        const parentId = parentSource === undefined ? ctx.ids.int('repositoryRoot', toInt(row.repo_id)) : ctx.ids.int('folder', parentSource);
+        return {
+          id,
+          projectId,
+          repositoryId,
+          parentId: parentId ?? null,
+          name: toText(row.name) ?? `Folder ${toInt(row.id)}`,
+          docs: json(row.docs),
+          order: toInt(row.display_order) ?? 0,
+          createdAt: toDate(row.created_at) ?? new Date(),
+          creatorId: userOf(ctx, row.created_by),
+        };
+      },
+      insert: (data) => ctx.tx.repositoryFolders.createMany({ data }),
+    });
+  },
+  finish: async ({ tx, jobId }) => {
+    await tx.$executeRawUnsafe(
+      `UPDATE "RepositoryFolders" f SET "parentId" = p."targetId"::int
+         FROM "TestmoImportStaging" s
+         JOIN "TestmoImportMapping" c ON c."jobId" = s."jobId" AND c."entityType" = 'folder' AND c."sourceId" = (s."rowData"->>'id')::int
+         JOIN "TestmoImportMapping" p ON p."jobId" = s."jobId" AND p."entityType" = 'folder' AND p."sourceId" = (s."rowData"->>'parent_id')::int
+        WHERE s."jobId" = $1 AND s."datasetName" = 'repository_folders' AND (s."rowData"->>'parent_id') ~ '^[0-9]+$'
+          AND f.id = c."targetId"::int AND f."parentId" IS NULL`,
+      jobId,
+    );
+  },
+};

@@ -1,0 +1,141 @@
+/**
+ * `testmo-imports` / `process-testmo-import`: `analyze` stages an export and leaves the job
+ * READY for the user's mapping; `import` imports the staged rows phase by phase, one checkpointed
+ * chunk per activity, then queues the tenant's reindex. A killed worker costs at most the chunk
+ * in flight, which its retry redoes from the database's checkpoint.
+ *
+ * Cancel from the web app (`cancelRequested`) stops at the next chunk; cancel from Temporal stops
+ * at once. Either way the job row ends CANCELED, and any failure ends it FAILED with the reason.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+} from '@temporalio/workflow';
+import type { ImportJobRef, TestmoImportActivities } from '../activities/testmoImport';
+import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
+import type { TestmoImportPayload } from '../jobs/payloads';
+import type { ImportPlan } from '../testmo/importer';
+import { JobReporter, type JobCompletion } from './jobStatus';
+
+// Analysis streams the whole file in one activity; it heartbeats after every staged batch, so a
+// lost worker is noticed within a minute and the retry stages only what was not committed.
+const analysis = proxyActivities<TestmoImportActivities>({
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
+});
+// A chunk is one transaction of at most a few seconds; the database lock it takes makes a
+// timed-out attempt and its retry take turns.
+const chunks = proxyActivities<TestmoImportActivities>({
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+const bookkeeping = proxyActivities<TestmoImportActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+
+const ANALYSIS_PROGRESS_POLL = '5 seconds';
+/** Chunks per run before continue-as-new keeps the history small for a million-row import. */
+const CHUNKS_PER_RUN = 400;
+
+export interface TestmoImportResult {
+  status: string;
+  processedCount?: number;
+  totalCount?: number;
+  datasets?: number;
+  rows?: number;
+}
+
+export interface ImportCarry {
+  plan: ImportPlan;
+  phaseIndex: number;
+  status: Pick<JobStatus, 'progress' | 'logOffset'>;
+}
+
+function failureMessage(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function analyze(ref: ImportJobRef, reporter: JobReporter): Promise<TestmoImportResult> {
+  reporter.log(`Analysing the Testmo export of import ${ref.jobId}`);
+  let settled: { outcome?: Awaited<ReturnType<TestmoImportActivities['analyzeTestmoExport']>>; error?: unknown } | undefined;
+  const running = analysis.analyzeTestmoExport(ref).then(
+    (outcome) => (settled = { outcome }),
+    (error: unknown) => (settled = { error }),
+  );
+  // The activity writes its progress to the job row; the BullMQ job mirrors it from there.
+  while (!(await condition(() => settled !== undefined, ANALYSIS_PROGRESS_POLL))) {
+    const progress = await bookkeeping.readTestmoImportProgress(ref);
+    const percent = /(\d+)% complete/.exec(progress?.statusMessage ?? '')?.[1];
+    if (percent !== undefined) reporter.setProgress(Number(percent));
+  }
+  await running;
+  if (settled!.error !== undefined) throw settled!.error;
+  const outcome = settled!.outcome!;
+  reporter.setProgress(100);
+  reporter.log(`Analysis ${outcome.status}: ${outcome.datasets} datasets, ${outcome.rows} rows`);
+  return { status: outcome.status, datasets: outcome.datasets, rows: outcome.rows };
+}
+
+async function runImport(ref: ImportJobRef, reporter: JobReporter, input: JobWorkflowInput<TestmoImportPayload>, carried?: ImportCarry): Promise<TestmoImportResult> {
+  const plan = carried?.plan ?? (await chunks.planTestmoImport(ref));
+  if (plan.status !== 'IMPORTING') {
+    reporter.log(`Import ${ref.jobId} is already ${plan.status}`);
+    return { status: plan.status, processedCount: plan.processedCount, totalCount: plan.totalCount };
+  }
+  if (!carried) reporter.log(`Importing ${plan.totalCount} rows in ${plan.phases.length} phases`);
+
+  let processed = plan.processedCount;
+  let chunksThisRun = 0;
+  for (let index = carried?.phaseIndex ?? 0; index < plan.phases.length; index += 1) {
+    const { entity, rows } = plan.phases[index]!;
+    reporter.log(`Importing ${entity} (${rows} rows)`);
+    for (;;) {
+      if (chunksThisRun === CHUNKS_PER_RUN) {
+        await continueAsNew<typeof testmoImportWorkflow>(input, { plan: { ...plan, processedCount: processed }, phaseIndex: index, status: reporter.carryOver() });
+      }
+      chunksThisRun += 1;
+      const chunk = await chunks.importTestmoChunk({ ...ref, entity });
+      if (chunk.status === 'canceled') {
+        await bookkeeping.cancelTestmoImport(ref);
+        reporter.log(`Import canceled during ${entity}`);
+        return { status: 'CANCELED', processedCount: processed, totalCount: plan.totalCount };
+      }
+      if (chunk.status === 'stopped') return { status: 'STOPPED', processedCount: processed, totalCount: plan.totalCount };
+      processed = chunk.processedCount;
+      reporter.setProgress(plan.totalCount ? Math.min(99, Math.floor((processed / plan.totalCount) * 100)) : 99);
+      if (chunk.status === 'phaseDone') break;
+    }
+  }
+
+  const { createdById } = await bookkeeping.completeTestmoImport(ref);
+  await bookkeeping.queueReindexAfterImport({ ...ref, userId: createdById });
+  reporter.setProgress(100);
+  reporter.log(`Imported ${processed} rows; reindex queued`);
+  return { status: 'COMPLETED', processedCount: processed, totalCount: plan.totalCount };
+}
+
+export async function testmoImportWorkflow(input: JobWorkflowInput<TestmoImportPayload>, carried?: ImportCarry): Promise<JobCompletion<TestmoImportResult>> {
+  const reporter = new JobReporter(carried?.status);
+  const ref: ImportJobRef = { origin: input.origin, jobId: input.payload.jobId };
+  const importing = input.payload.mode === 'import';
+  try {
+    const result = importing ? await runImport(ref, reporter, input, carried) : await analyze(ref, reporter);
+    return reporter.complete(result);
+  } catch (error) {
+    if (isCancellation(error)) {
+      await CancellationScope.nonCancellable(() => bookkeeping.cancelTestmoImport(ref));
+      throw error;
+    }
+    const reason = failureMessage(error);
+    await CancellationScope.nonCancellable(() => bookkeeping.failTestmoImport({ ...ref, reason, importing }));
+    throw ApplicationFailure.nonRetryable(reason, 'TestmoImportFailed');
+  }
+}
