@@ -21,3 +21,17 @@ export function heartbeat(details?: unknown): void {
 export function lastHeartbeat<T>(): T | undefined {
   return currentContext()?.info.heartbeatDetails as T | undefined;
 }
+
+/**
+ * Heartbeats every `intervalMs` while `work` runs, for activities that are one long database
+ * call: a worker that dies is noticed within the heartbeat timeout, not the start-to-close one.
+ */
+export async function heartbeatingWhile<T>(work: () => Promise<T>, intervalMs = 5_000): Promise<T> {
+  heartbeat();
+  const timer = setInterval(() => heartbeat(), intervalMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

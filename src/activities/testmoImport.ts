@@ -12,7 +12,7 @@ import { completeImport, ImportConfigurationError, importChunk, planImport, type
 import { ImportJobMissingError, markCanceled, markFailed } from '../testmo/jobRow';
 import { ImportPrerequisiteError } from '../testmo/phases/context';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
-import { heartbeat } from './heartbeat';
+import { heartbeat, heartbeatingWhile } from './heartbeat';
 
 export interface ImportJobRef {
   origin: JobOrigin;
@@ -78,7 +78,7 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
       ),
 
     importTestmoChunk: ({ origin, jobId, entity }: ImportJobRef & { entity: string }): Promise<ChunkOutcome> =>
-      failingClearly(() => withTenantDatabase(deps, origin, (db) => importChunk(db, jobId, entity, deps.testmoImport.chunkSize))),
+      failingClearly(() => heartbeatingWhile(() => withTenantDatabase(deps, origin, (db) => importChunk(db, jobId, entity, deps.testmoImport.chunkSize)))),
 
     completeTestmoImport: ({ origin, jobId }: ImportJobRef): Promise<{ durationMs: number; createdById: string }> =>
       withTenantDatabase(deps, origin, async (db) => {

@@ -4,12 +4,14 @@
  * again but stages only the rows the crashed attempt had not committed: each batch is one insert,
  * in file order, so the rows of a dataset already staged are always a prefix of it.
  */
+import { randomUUID } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Prisma } from '@prisma/client';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import { readTestmoExport, TestmoExportFormatError } from './exportReader';
 import type { ExportStore } from './exportSource';
 import { appendActivity, dbNull, ImportJobMissingError, isFinal, jsonNull, markCanceled, message } from './jobRow';
+import { insertRows } from './idMap';
 import { DatasetSummaries, stagingRow } from './staging';
 
 export interface AnalyzeOptions {
@@ -61,13 +63,14 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
   const totalBytes = source.size ?? (job.originalFileSize !== null ? Number(job.originalFileSize) : undefined);
   const summaries = new DatasetSummaries();
   let batch: Prisma.TestmoImportStagingCreateManyInput[] = [];
+  const stagedAt = new Date();
   let rowsStaged = resumedRows;
   let lastProgressWrite = 0;
   let lastPercent = -1;
 
   const flush = async (): Promise<boolean> => {
     if (batch.length > 0) {
-      await db.testmoImportStaging.createMany({ data: batch });
+      await insertRows(db, 'TestmoImportStaging', batch);
       rowsStaged += batch.length;
       batch = [];
     }
@@ -97,7 +100,7 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
         continue;
       }
       summaries.addRow(item.dataset, item.row);
-      if (item.rowIndex >= (alreadyStaged.get(item.dataset) ?? 0)) batch.push(stagingRow(jobId, item.dataset, item.rowIndex, item.row));
+      if (item.rowIndex >= (alreadyStaged.get(item.dataset) ?? 0)) batch.push({ id: randomUUID(), updatedAt: stagedAt, ...stagingRow(jobId, item.dataset, item.rowIndex, item.row) });
       if (batch.length >= options.batchSize && !(await flush())) {
         await markCanceled(db, jobId, 'during');
         return { status: 'CANCELED', datasets: summaries.size, rows: summaries.totalRows };

@@ -9,6 +9,7 @@
  * and issues linked from cases, runs, results and sessions.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 
 export interface GeneratorOptions {
@@ -398,6 +399,7 @@ const UNITS: Record<string, number> = { KB: 1e3, MB: 1e6, GB: 1e9 };
 /** Cases for an export of about `bytes`, from a small sample's bytes per case. */
 export async function casesForSize(bytes: number, scratchFile: string): Promise<number> {
   const sample = await generateTestmoExport(scratchFile, { cases: 5_000 });
+  await unlink(scratchFile);
   return Math.max(10, Math.round((bytes / sample.bytes) * 5_000));
 }
 

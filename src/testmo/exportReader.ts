@@ -58,7 +58,7 @@ export async function* readTestmoExport(source: string | Readable): AsyncGenerat
   try {
     yield* itemsOf(tokens as unknown as AsyncIterable<Token>);
   } catch (error) {
-    if (error instanceof Error && error.message.startsWith('Parser cannot parse input')) {
+    if (error instanceof Error && /^Parser (cannot parse input|has expected)/.test(error.message)) {
       throw new TestmoExportFormatError(`The export is not valid JSON: ${error.message}`);
     }
     throw error;

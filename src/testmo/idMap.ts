@@ -3,6 +3,7 @@
  * loads only the ids its rows reference and writes its new pairs in its own transaction, so the
  * map survives a killed worker and is never held whole in memory.
  */
+import { randomUUID } from 'node:crypto';
 import type { Prisma } from '@prisma/client';
 
 export type Tx = Prisma.TransactionClient;
@@ -74,8 +75,23 @@ export class IdMap {
   /** Writes the pairs set since the last flush, in the caller's transaction. */
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
-    await this.tx.testmoImportMapping.createMany({ data: this.pending.splice(0), skipDuplicates: true });
+    await insertRows(this.tx, 'TestmoImportMapping', this.pending.splice(0).map((pair) => ({ id: randomUUID(), ...pair })), { ignoreConflicts: true });
   }
+}
+
+/**
+ * Inserts rows given as column -> value objects in one statement, the table's own row type
+ * parsing the values (timestamps, enums, jsonb). Several times faster than Prisma's createMany
+ * for the thousand-row chunks of an import; columns a row leaves out get NULL, not the default,
+ * so every row of a call names the same columns.
+ */
+export async function insertRows(tx: Tx, table: string, rows: Array<Record<string, unknown>>, options: { ignoreConflicts?: boolean } = {}): Promise<number> {
+  if (rows.length === 0) return 0;
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))].map((column) => `"${column}"`).join(', ');
+  return tx.$executeRawUnsafe(
+    `INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)${options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : ''}`,
+    JSON.stringify(rows),
+  );
 }
 
 /** `n` fresh ids from a table's own sequence, so rows and their map entries are written together. */

@@ -1,15 +1,15 @@
 /**
  * `import` mode, one chunk at a time. Each chunk is one transaction: it locks the job row (so a
  * stale attempt and its retry never take the same rows), imports the next staged rows of the
- * current phase, writes their id-map entries, marks them processed and moves the progress on.
- * The `processed` flags are the checkpoint: whatever point a worker dies at, the next chunk
- * starts exactly after the last committed one.
+ * current phase, writes their id-map entries and the phase's checkpoint, marks them processed
+ * and moves the progress on. Whatever point a worker dies at, the next chunk starts exactly
+ * after the last committed one.
  */
 import type { Prisma } from '@prisma/client';
 import { describePayloadIssues } from '../jobs/payloads';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import { mappingConfiguration } from './configuration';
-import { IdMap } from './idMap';
+import { IdMap, type Tx } from './idMap';
 import { appendActivity, type EntityProgress, ImportJobMissingError, isFinal, markCanceled, message, rateAndEta, type ActivityEntry } from './jobRow';
 import { Defaults, ImportPrerequisiteError } from './phases/context';
 import { IMPORT_PHASES, phaseNamed, REQUIRED_DATASETS } from './phases';
@@ -110,8 +110,9 @@ export async function importChunk(db: DatabaseClient, jobId: string, entity: str
 
     const progress = job.entityProgress ?? {};
     const entry = (progress[entity] ??= { total: 0, created: 0, mapped: 0 });
+    const checkpoint = await readCheckpoint(tx, jobId, entity);
     const staged = await tx.testmoImportStaging.findMany({
-      where: { jobId, datasetName: phase.dataset, processed: false },
+      where: { jobId, datasetName: phase.dataset, rowIndex: { gt: checkpoint } },
       orderBy: { rowIndex: 'asc' },
       take: chunkSize,
       select: { id: true, rowIndex: true, rowData: true, text1: true, text2: true, text3: true, text4: true },
@@ -133,7 +134,9 @@ export async function importChunk(db: DatabaseClient, jobId: string, entity: str
       staged.map((row) => ({ rowIndex: row.rowIndex, row: rowOf(row) })),
     );
     await ids.flush();
-    await tx.testmoImportStaging.updateMany({ where: { id: { in: staged.map((row) => row.id) } }, data: { processed: true } });
+    await tx.$executeRaw`UPDATE "TestmoImportStaging" SET processed = true, "updatedAt" = now()
+      WHERE "jobId" = ${jobId} AND "datasetName" = ${phase.dataset} AND "rowIndex" BETWEEN ${staged[0]!.rowIndex} AND ${staged[staged.length - 1]!.rowIndex}`;
+    await writeCheckpoint(tx, jobId, entity, staged[staged.length - 1]!.rowIndex);
 
     entry.created += outcome.created;
     entry.mapped += outcome.mapped;
@@ -152,6 +155,29 @@ export async function importChunk(db: DatabaseClient, jobId: string, entity: str
     });
     return { status: 'imported', rows: staged.length, processedCount, totalCount: job.totalCount } as const;
   }, TRANSACTION);
+}
+
+/**
+ * The last staged rowIndex a phase has imported, kept as a row of the id-map table (entity type
+ * `checkpoint:<phase>`) so it commits with the chunk. The next chunk reads on from it by the
+ * (jobId, datasetName, rowIndex) index, at the same cost at row one million as at row one; the
+ * `processed` flags TestPlanIt's schema has are set too, but finding the first unprocessed row
+ * would mean passing over every processed one.
+ */
+async function readCheckpoint(tx: Tx, jobId: string, entity: string): Promise<number> {
+  const row = await tx.testmoImportMapping.findUnique({
+    where: { jobId_entityType_sourceId: { jobId, entityType: `checkpoint:${entity}`, sourceId: 0 } },
+    select: { targetId: true },
+  });
+  return row?.targetId ? Number(row.targetId) : -1;
+}
+
+async function writeCheckpoint(tx: Tx, jobId: string, entity: string, rowIndex: number): Promise<void> {
+  await tx.testmoImportMapping.upsert({
+    where: { jobId_entityType_sourceId: { jobId, entityType: `checkpoint:${entity}`, sourceId: 0 } },
+    create: { jobId, entityType: `checkpoint:${entity}`, sourceId: 0, targetId: String(rowIndex), targetType: 'TestmoImportStaging' },
+    update: { targetId: String(rowIndex) },
+  });
 }
 
 export async function completeImport(db: DatabaseClient, jobId: string): Promise<{ durationMs: number }> {

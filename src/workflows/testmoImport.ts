@@ -29,10 +29,12 @@ const analysis = proxyActivities<TestmoImportActivities>({
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
-// A chunk is one transaction of at most a few seconds; the database lock it takes makes a
-// timed-out attempt and its retry take turns.
+// A chunk is one transaction of a few seconds that heartbeats while it runs: a killed worker's
+// chunk is retried within 20 s. The job-row lock each chunk takes makes a stale attempt and
+// its retry take turns, and the retry starts from the committed checkpoint.
 const chunks = proxyActivities<TestmoImportActivities>({
   startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 const bookkeeping = proxyActivities<TestmoImportActivities>({

@@ -26,7 +26,8 @@ export class TestS3Server {
   }
 
   client(): S3Client {
-    return new S3Client({ region: 'us-east-1', endpoint: this.endpoint, forcePathStyle: true, credentials: this.credentials });
+    // Without a checksum the SDK sends a plain body; s3rver does not decode aws-chunked uploads.
+    return new S3Client({ region: 'us-east-1', endpoint: this.endpoint, forcePathStyle: true, credentials: this.credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
   }
 
   /** Uploads as the browser does with its presigned URL; returns the storage key. */

@@ -1,5 +1,6 @@
 /** Test cases with their steps, custom field values and tags. */
 import type { Prisma } from '@prisma/client';
+import { insertRows } from '../idMap';
 import { htmlToTipTap, toBool, toDate, toInt, toText } from '../values';
 import { column, importCreated, importLinks, nothing, type ImportPhase } from './context';
 import { userOf } from './projects';
@@ -41,7 +42,6 @@ export const casesPhase: ImportPhase = {
           creatorId: userOf(ctx, row.created_by),
         };
       },
-      insert: (data) => ctx.tx.repositoryCases.createMany({ data }),
     });
   },
 };
@@ -72,7 +72,7 @@ export const caseStepsPhase: ImportPhase = {
       }
       steps.push({ testCaseId, order: toInt(row.display_order) ?? 0, step, expectedResult });
     }
-    if (steps.length > 0) outcome.created += (await ctx.tx.steps.createMany({ data: steps })).count;
+    outcome.created += await insertRows(ctx.tx, 'Steps', steps);
     return outcome;
   },
 };
@@ -122,7 +122,7 @@ export const caseValuesPhase: ImportPhase = {
     }
     const inserts = [...values.values()].filter((item) => item.id === undefined);
     const updates = [...values.values()].filter((item) => item.id !== undefined);
-    if (inserts.length > 0) outcome.created += (await ctx.tx.caseFieldValues.createMany({ data: inserts.map(({ testCaseId, fieldId, value }) => ({ testCaseId, fieldId, value })) })).count;
+    outcome.created += await insertRows(ctx.tx, 'CaseFieldValues', inserts.map(({ testCaseId, fieldId, value }) => ({ testCaseId, fieldId, value })));
     for (const update of updates) await ctx.tx.caseFieldValues.update({ where: { id: update.id }, data: { value: update.value } });
     outcome.mapped += wanted.length - inserts.length;
     return outcome;

@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Access, IntegrationProvider, WorkflowScope, WorkflowType } from '@prisma/client';
-import { allocateIds } from '../idMap';
+import { allocateIds, insertRows } from '../idMap';
 import { toBool, toInt, toText } from '../values';
 import { column, importConfigured, nothing, type ImportPhase, type PhaseContext } from './context';
 
@@ -21,10 +21,9 @@ async function byName<Id extends number | string>(rows: Array<{ id: Id; name: st
 }
 
 /** Inserts rows with ids taken from the table's sequence first, so each id is known before commit. */
-async function insertNumbered<T>(ctx: PhaseContext, table: string, items: T[], build: (item: T, id: number) => Promise<Record<string, unknown>> | Record<string, unknown>, insert: (data: never[]) => Promise<unknown>): Promise<number[]> {
+async function insertNumbered<T>(ctx: PhaseContext, table: string, items: T[], build: (item: T, id: number) => Promise<Record<string, unknown>> | Record<string, unknown>): Promise<number[]> {
   const ids = await allocateIds(ctx.tx, table, items.length);
-  const data = await Promise.all(items.map((item, index) => build(item, ids[index]!)));
-  if (data.length > 0) await insert(data as never[]);
+  await insertRows(ctx.tx, table, await Promise.all(items.map((item, index) => build(item, ids[index]!))));
   return ids;
 }
 
@@ -57,7 +56,7 @@ export const workflowsPhase: ImportPhase = {
           colorId: toInt(entry?.colorId) ?? color,
           scope: SCOPES.find((scope) => scope === entry?.scope) ?? 'CASES',
           workflowType: WORKFLOW_TYPES.find((type) => type === entry?.workflowType) ?? guessWorkflowType(key),
-        }), (data) => ctx.tx.workflows.createMany({ data }));
+        }));
       },
     }),
 };
@@ -91,7 +90,7 @@ export const statusesPhase: ImportPhase = {
             isFailure: toBool(entry?.isFailure) ?? toBool(row.is_failure) ?? /fail|block/i.test(name),
             isCompleted: toBool(entry?.isCompleted) ?? toBool(row.is_completed) ?? !/untested|retest|progress/i.test(name),
           };
-        }, (data) => ctx.tx.status.createMany({ data }));
+        });
       },
     }),
 };
@@ -106,7 +105,7 @@ export const tagsPhase: ImportPhase = {
       section: 'tags',
       keyOf: nameOf,
       existing: async (names) => byName(await ctx.tx.tags.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })),
-      create: (items) => insertNumbered(ctx, 'Tags', items, ({ key }, id) => ({ id, name: key }), (data) => ctx.tx.tags.createMany({ data })),
+      create: (items) => insertNumbered(ctx, 'Tags', items, ({ key }, id) => ({ id, name: key })),
     }),
 };
 
@@ -121,9 +120,7 @@ export const milestoneTypesPhase: ImportPhase = {
       keyOf: nameOf,
       existing: async (names) => byName(await ctx.tx.milestoneTypes.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })),
       create: (items) =>
-        insertNumbered(ctx, 'MilestoneTypes', items, ({ entry, key }, id) => ({ id, name: key, iconId: toInt(entry?.iconId) ?? null }), (data) =>
-          ctx.tx.milestoneTypes.createMany({ data }),
-        ),
+        insertNumbered(ctx, 'MilestoneTypes', items, ({ entry, key }, id) => ({ id, name: key, iconId: toInt(entry?.iconId) ?? null })),
     }),
 };
 
@@ -139,7 +136,7 @@ export const configurationsPhase: ImportPhase = {
       existing: async (names) =>
         byName(await ctx.tx.configurations.findMany({ where: { name: { in: names }, isDeleted: false }, select: { id: true, name: true } })),
       create: (items) =>
-        insertNumbered(ctx, 'Configurations', items, ({ key }, id) => ({ id, name: key }), (data) => ctx.tx.configurations.createMany({ data })),
+        insertNumbered(ctx, 'Configurations', items, ({ key }, id) => ({ id, name: key })),
     }),
 };
 
@@ -155,9 +152,7 @@ export const templatesPhase: ImportPhase = {
       existing: async (names) =>
         new Map((await ctx.tx.templates.findMany({ where: { templateName: { in: names } }, select: { id: true, templateName: true } })).map((row) => [row.templateName, row.id])),
       create: (items) =>
-        insertNumbered(ctx, 'Templates', items, ({ key }, id) => ({ id, templateName: key, isEnabled: true, isDefault: false }), (data) =>
-          ctx.tx.templates.createMany({ data }),
-        ),
+        insertNumbered(ctx, 'Templates', items, ({ key }, id) => ({ id, templateName: key, isEnabled: true, isDefault: false })),
     }),
 };
 
@@ -206,7 +201,7 @@ export const fieldsPhase: ImportPhase = {
           isRequired: toBool(entry?.isRequired) ?? toBool(row.is_required) ?? false,
           isRestricted: toBool(row.is_restricted) ?? false,
           hint: toText(row.hint) ?? null,
-        }), (data) => ctx.tx.caseFields.createMany({ data }));
+        }));
       },
     }),
 };
@@ -239,7 +234,10 @@ export const fieldOptionsPhase: ImportPhase = {
           id,
           name: key.split('\u0000')[1]!,
           order: toInt(row.display_order) ?? toInt(row.order) ?? 0,
-        }), (data) => ctx.tx.fieldOptions.createMany({ data }));
+          isEnabled: true,
+          isDeleted: false,
+          isDefault: false,
+        }));
         await ctx.tx.caseFieldAssignment.createMany({
           data: items.map(({ key }, index) => ({ fieldOptionId: ids[index]!, caseFieldId: Number(key.split('\u0000')[0]) })),
         });
@@ -307,8 +305,9 @@ export const usersPhase: ImportPhase = {
           isActive: toBool(entry?.isActive) ?? toBool(row.is_active) ?? toBool(row.active) ?? true,
           isApi: toBool(entry?.isApi) ?? toBool(row.is_api) ?? false,
           createdById: ctx.importerId,
+          updatedAt: new Date(),
         }));
-        await ctx.tx.user.createMany({ data });
+        await insertRows(ctx.tx, 'User', data);
         return data.map((user) => user.id);
       },
     }),
@@ -335,7 +334,8 @@ export const issueTargetsPhase: ImportPhase = {
           authType: 'NONE',
           status: 'INACTIVE',
           credentials: {},
+          updatedAt: new Date(),
           settings: { importedFromTestmo: true, testmoType: toInt(row.type) ?? null, ...(toText(row.url) ? { baseUrl: toText(row.url) } : {}) },
-        }), (data) => ctx.tx.integration.createMany({ data })),
+        })),
     }),
 };

@@ -1,7 +1,7 @@
 /** What every import phase works with, and the shared ways of writing a chunk of rows. */
 import type { MappingConfiguration, MappingSection } from '../configuration';
 import { entryFor } from '../configuration';
-import { allocateIds, ENTITY_TARGETS, type EntityType, type IdMap, type Tx } from '../idMap';
+import { allocateIds, ENTITY_TARGETS, insertRows, type EntityType, type IdMap, type Tx } from '../idMap';
 import { toInt } from '../values';
 
 export interface StagedRow {
@@ -206,7 +206,6 @@ export async function importCreated<Data extends { id: number }>(
   entity: {
     type: EntityType;
     build(row: Record<string, unknown>, id: number): Promise<Data | undefined> | Data | undefined;
-    insert(data: Data[]): Promise<unknown>;
   },
 ): Promise<ChunkOutcome> {
   const outcome = nothing();
@@ -237,7 +236,7 @@ export async function importCreated<Data extends { id: number }>(
     ctx.ids.set(entity.type, sourceId, built.id, 'created');
     outcome.created += 1;
   }
-  if (data.length > 0) await entity.insert(data);
+  await insertRows(ctx.tx, ENTITY_TARGETS[entity.type], data);
   return outcome;
 }
 

@@ -1,4 +1,5 @@
 /** Issues of Testmo's issue targets, and their links to cases, runs, results and sessions. */
+import { allocateIds, insertRows } from '../idMap';
 import { toInt, toText } from '../values';
 import { column, importConfigured, importLinks, type ImportPhase } from './context';
 
@@ -27,9 +28,11 @@ export const issuesPhase: ImportPhase = {
         return new Map(found.map((issue) => [`${issue.integrationId}\u0000${issue.externalId}`, issue.id]));
       },
       create: async (items) => {
-        const data = items.map(({ row, key }) => {
+        const ids = await allocateIds(ctx.tx, 'Issue', items.length);
+        const data = items.map(({ row, key }, index) => {
           const [integrationId, displayId] = key.split('\u0000') as [string, string];
           return {
+            id: ids[index]!,
             name: displayId,
             title: toText(row.title) ?? displayId,
             externalId: displayId,
@@ -39,9 +42,8 @@ export const issuesPhase: ImportPhase = {
             createdById: ctx.importerId,
           };
         });
-        const created = await ctx.tx.issue.createManyAndReturn({ data, select: { id: true, integrationId: true, externalId: true } });
-        const byKey = new Map(created.map((issue) => [`${issue.integrationId}\u0000${issue.externalId}`, issue.id]));
-        return items.map(({ key }) => byKey.get(key)!);
+        await insertRows(ctx.tx, 'Issue', data);
+        return ids;
       },
     });
   },

@@ -1,5 +1,6 @@
 /** Projects and what hangs off them directly: milestones, repositories and their folders. */
 import type { Prisma } from '@prisma/client';
+import { allocateIds, insertRows } from '../idMap';
 import { toBool, toDate, toInt, toText, htmlToTipTap } from '../values';
 import { column, importConfigured, importCreated, type ImportPhase, type PhaseContext } from './context';
 
@@ -22,7 +23,9 @@ export const projectsPhase: ImportPhase = {
       keyOf: (row) => toText(row.name),
       existing: async (names) => new Map((await ctx.tx.projects.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })).map((row) => [row.name, row.id])),
       create: async (items) => {
-        const data = items.map(({ row, key }) => ({
+        const ids = await allocateIds(ctx.tx, 'Projects', items.length);
+        const data = items.map(({ row, key }, index) => ({
+          id: ids[index]!,
           name: key,
           note: toText(row.note) ?? null,
           docs: toText(row.docs) ?? null,
@@ -31,9 +34,8 @@ export const projectsPhase: ImportPhase = {
           createdAt: toDate(row.created_at) ?? new Date(),
           createdBy: userOf(ctx, row.created_by),
         }));
-        const created = await ctx.tx.projects.createManyAndReturn({ data, select: { id: true, name: true } });
-        const byName = new Map(created.map((row) => [row.name, row.id]));
-        return items.map(({ key }) => byName.get(key)!);
+        await insertRows(ctx.tx, 'Projects', data);
+        return ids;
       },
     });
   },
@@ -70,7 +72,6 @@ export const milestonesPhase: ImportPhase = {
           createdBy: userOf(ctx, row.created_by),
         };
       },
-      insert: (data) => ctx.tx.milestones.createMany({ data }),
     });
   },
   // A milestone listed before its parent got no parent; now every milestone is mapped.
@@ -109,9 +110,8 @@ export const repositoriesPhase: ImportPhase = {
         if (projectId === undefined || toBool(row.is_snapshot) === true) return undefined;
         return { id, projectId };
       },
-      insert: (data) => ctx.tx.repositories.createMany({ data }),
     });
-    const roots: Prisma.RepositoryFoldersCreateManyInput[] = [];
+    const roots: Array<Prisma.RepositoryFoldersCreateManyInput & { sourceId: number }> = [];
     await ctx.ids.load('repositoryRoot', column(rows, 'id'));
     for (const { row } of rows) {
       const sourceId = toInt(row.id);
@@ -119,17 +119,11 @@ export const repositoriesPhase: ImportPhase = {
       const projectId = ctx.ids.int('project', toInt(row.project_id));
       if (sourceId === undefined || repositoryId === undefined || projectId === undefined) continue;
       if (ctx.ids.get('repositoryRoot', sourceId) !== undefined) continue;
-      roots.push({ projectId, repositoryId, name: 'Root', creatorId: ctx.importerId });
+      roots.push({ sourceId, projectId, repositoryId, name: 'Root', creatorId: ctx.importerId });
     }
-    if (roots.length > 0) {
-      const created = await ctx.tx.repositoryFolders.createManyAndReturn({ data: roots, select: { id: true, repositoryId: true } });
-      const rootByRepository = new Map(created.map((folder) => [folder.repositoryId, folder.id]));
-      for (const { row } of rows) {
-        const sourceId = toInt(row.id);
-        const root = rootByRepository.get(ctx.ids.int('repository', sourceId) ?? -1);
-        if (sourceId !== undefined && root !== undefined) ctx.ids.set('repositoryRoot', sourceId, root, 'created');
-      }
-    }
+    const rootIds = await allocateIds(ctx.tx, 'RepositoryFolders', roots.length);
+    await insertRows(ctx.tx, 'RepositoryFolders', roots.map(({ sourceId: _, ...root }, index) => ({ ...root, id: rootIds[index]! })));
+    roots.forEach((root, index) => ctx.ids.set('repositoryRoot', root.sourceId, rootIds[index]!, 'created'));
     return outcome;
   },
 };
@@ -166,7 +160,6 @@ export const foldersPhase: ImportPhase = {
           creatorId: userOf(ctx, row.created_by),
         };
       },
-      insert: (data) => ctx.tx.repositoryFolders.createMany({ data }),
     });
   },
   finish: async ({ tx, jobId }) => {

@@ -49,7 +49,6 @@ export const sessionsPhase: ImportPhase = {
           createdById: userOf(ctx, row.created_by),
         };
       },
-      insert: (data) => ctx.tx.sessions.createMany({ data }),
     });
   },
 };
@@ -77,7 +76,6 @@ export const sessionResultsPhase: ImportPhase = {
           createdById: userOf(ctx, row.created_by),
         };
       },
-      insert: (data) => ctx.tx.sessionResults.createMany({ data }),
     });
   },
 };
@@ -117,7 +115,6 @@ export const runsPhase: ImportPhase = {
           createdById: userOf(ctx, row.created_by),
         };
       },
-      insert: (data) => ctx.tx.testRuns.createMany({ data }),
     });
   },
 };
@@ -151,7 +148,6 @@ export const runCasesPhase: ImportPhase = {
           elapsed: seconds(row.elapsed),
         };
       },
-      insert: (data) => ctx.tx.testRunCases.createMany({ data }),
     });
   },
 };
@@ -183,7 +179,6 @@ export const runResultsPhase: ImportPhase = {
           isDeleted: toBool(row.is_deleted) ?? false,
         };
       },
-      insert: (data) => ctx.tx.testRunResults.createMany({ data }),
     });
   },
 };
