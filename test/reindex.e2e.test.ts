@@ -6,12 +6,12 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Job, Queue } from 'bullmq';
-import { Client, Connection } from '@temporalio/client';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { documentIds, es, getDocument, indicesBehind, indicesStartingWith } from './support/search';
 import { seedSearchData } from './support/searchData';
 import { services, uniqueSuffix } from './support/services';
+import { withTemporal } from './support/temporal';
 import { jobFinished, testplanitQueue } from './support/testplanit';
 
 const suffix = uniqueSuffix();
@@ -82,15 +82,6 @@ async function waitForProgress(job: Job, min: number, max: number): Promise<numb
     async () => `job ${job.id} at ${await progressOf(job)}%`,
     25,
   );
-}
-
-async function withTemporal<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address: services.temporalAddress });
-  try {
-    return await work(new Client({ connection }));
-  } finally {
-    await connection.close();
-  }
 }
 
 async function expectIndexMatchesDatabase(tenant: string, url: string, entity: Entity): Promise<void> {

@@ -11,6 +11,7 @@ import { generateTestmoExport, type GeneratedExport } from '../src/testmo/export
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { services, uniqueSuffix } from './support/services';
+import { withTemporal } from './support/temporal';
 import { jobFinished, testplanitQueue } from './support/testplanit';
 import { createImportJob, importedCounts, importJobRow, markImportStarted, seedImportLookups, TestS3Server } from './support/testmo';
 
@@ -84,6 +85,8 @@ beforeAll(async () => {
     SCHEDULES_SYNC_ON_START: 'false',
     BRIDGE_STATUS_POLL_MS: '200',
     // Only the import queue: the reindex queued after an import is inspected, not run.
+    // Small chunks, so the large import continues as new (every 400 chunks) while it is tested.
+    TESTMO_IMPORT_CHUNK_SIZE: '150',
     BRIDGE_QUEUES: 'testmo-imports',
     WORKER_QUEUES: 'testmo-imports',
     ...s3.env(),
@@ -208,7 +211,25 @@ test('a worker SIGKILLed mid-import is replaced and the import completes with ev
   const row = await importJobRow(urlB, jobId);
   expect(row.status).toBe('COMPLETED');
   expect(row.processedCount).toBe(row.totalCount);
+  const continued = await withTemporal((client) =>
+    client.workflow.count(`WorkflowId = "${tenantB}/testmo-imports/${job.id}/attempt-0" AND ExecutionStatus = "ContinuedAsNew"`),
+  );
+  expect(continued.count).toBeGreaterThanOrEqual(1);
 }, 600_000);
+
+test('cancelling the workflow from Temporal (the Web UI) stops an analysis and leaves the job CANCELED', async () => {
+  const jobId = await newJob(urlA, large.key, large.file);
+  const job = await analyze(jobId, tenantA);
+  await waitFor(async () => ((await importJobRow(urlA, jobId)).statusMessage?.startsWith('Scanning file') ? true : undefined), 60_000, () => worker.output().slice(-3000), 50);
+  await withTemporal((client) => client.workflow.getHandle(`${tenantA}/testmo-imports/${job.id}/attempt-0`).cancel());
+  const done = await finished(job);
+  expect(await done.getState()).toBe('failed');
+  expect(done.failedReason).toMatch(/cancel/i);
+  // The activity learns of it at its next heartbeat; whatever it staged by then, the row stays CANCELED.
+  await waitFor(async () => (new RegExp(`Analysis of import ${jobId} ended`).test(worker.output()) ? true : undefined), 120_000, () => worker.output().slice(-3000));
+  expect(worker.output()).toMatch(new RegExp(`Analysis of import ${jobId} ended CANCELED`));
+  expect(await importJobRow(urlA, jobId)).toMatchObject({ status: 'CANCELED', statusMessage: 'Import was canceled' });
+}, 300_000);
 
 test('cancelRequested from the web app stops the import at a chunk boundary and leaves it CANCELED', async () => {
   const jobId = await newJob(urlB, large.key, large.file);

@@ -17,6 +17,11 @@ export function heartbeat(details?: unknown): void {
   currentContext()?.heartbeat(details);
 }
 
+/** Temporal asked this activity to stop (its workflow was cancelled); false outside an activity. */
+export function cancellationRequested(): boolean {
+  return currentContext()?.cancellationSignal.aborted ?? false;
+}
+
 /** The details of the last heartbeat of a previous attempt of this activity, if any. */
 export function lastHeartbeat<T>(): T | undefined {
   return currentContext()?.info.heartbeatDetails as T | undefined;

@@ -12,7 +12,7 @@ import { completeImport, ImportConfigurationError, importChunk, planImport, type
 import { ImportJobMissingError, markCanceled, markFailed } from '../testmo/jobRow';
 import { ImportPrerequisiteError } from '../testmo/phases/context';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
-import { heartbeat, heartbeatingWhile } from './heartbeat';
+import { cancellationRequested, heartbeat, heartbeatingWhile } from './heartbeat';
 
 export interface ImportJobRef {
   origin: JobOrigin;
@@ -52,6 +52,7 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
           const outcome = await analyzeExport(db, deps.testmoExports, jobId, {
             batchSize: deps.testmoImport.stagingBatchSize,
             onBatch: (progress) => heartbeat(progress),
+            cancelled: cancellationRequested,
             log: (line) => logForJob(deps, origin, `${line} (import ${jobId})`),
           });
           logForJob(deps, origin, `Analysis of import ${jobId} ended ${outcome.status}: ${outcome.datasets} datasets, ${outcome.rows} rows`);

@@ -18,6 +18,8 @@ export interface AnalyzeOptions {
   batchSize: number;
   /** Called after every committed batch with how far the file has been read. */
   onBatch?: (progress: { bytesRead: number; totalBytes?: number; rowsStaged: number }) => void;
+  /** True when the run was cancelled from outside (Temporal); checked after every batch. */
+  cancelled?: () => boolean;
   log: (line: string) => void;
 }
 
@@ -75,6 +77,7 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
       batch = [];
     }
     options.onBatch?.({ bytesRead: counter.bytes, totalBytes, rowsStaged });
+    if (options.cancelled?.()) return false;
     const percent = totalBytes ? Math.min(100, Math.floor((counter.bytes / totalBytes) * 100)) : undefined;
     const now = Date.now();
     if (percent !== undefined && percent > lastPercent && now - lastProgressWrite >= PROGRESS_WRITE_INTERVAL_MS) {
@@ -82,15 +85,14 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
       lastProgressWrite = now;
       const elapsed = (now - startedAt.getTime()) / 1000;
       const eta = percent > 0 && elapsed >= 2 ? Math.ceil((elapsed * (100 - percent)) / percent) : null;
-      const row = await db.testmoImportJob.update({
-        where: { id: jobId },
+      // Only while RUNNING: a job cancelled meanwhile keeps its final message.
+      await db.testmoImportJob.updateMany({
+        where: { id: jobId, status: 'RUNNING' },
         data: { statusMessage: `Scanning file... ${percent}% complete`, estimatedTimeRemaining: eta === null ? null : String(eta), processedRows: BigInt(rowsStaged) },
-        select: { cancelRequested: true },
       });
-      return !row.cancelRequested;
     }
-    const row = await db.testmoImportJob.findUnique({ where: { id: jobId }, select: { cancelRequested: true } });
-    return !row?.cancelRequested;
+    const row = await db.testmoImportJob.findUnique({ where: { id: jobId }, select: { cancelRequested: true, status: true } });
+    return Boolean(row && !row.cancelRequested && !isFinal(row.status));
   };
 
   try {
@@ -118,7 +120,10 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
 
   const completedAt = new Date();
   const datasets = summaries.list();
-  await db.$transaction(async (tx) => {
+  return db.$transaction(async (tx): Promise<AnalyzeOutcome> => {
+    // Cancelled (or failed) while the last rows were staged: the row keeps that outcome.
+    const [current] = await tx.$queryRaw<Array<{ status: string }>>`SELECT status::text AS status FROM "TestmoImportJob" WHERE id = ${jobId} FOR UPDATE`;
+    if (current && isFinal(current.status)) return { status: current.status, datasets: datasets.length, rows: summaries.totalRows };
     await tx.testmoImportDataset.deleteMany({ where: { jobId } });
     await tx.testmoImportDataset.createMany({
       data: datasets.map((dataset) => ({
@@ -161,6 +166,6 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
       },
     });
     await appendActivity(tx, jobId, [message(`Analysed ${datasets.length} datasets, ${summaries.totalRows} rows (${counter.bytes} bytes) from ${source.location}`)]);
+    return { status: 'READY', datasets: datasets.length, rows: summaries.totalRows };
   });
-  return { status: 'READY', datasets: datasets.length, rows: summaries.totalRows };
 }

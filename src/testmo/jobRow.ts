@@ -37,9 +37,10 @@ export async function appendActivity(tx: Tx, jobId: string, entries: ActivityEnt
     WHERE id = ${jobId}`;
 }
 
+/** Ends the job CANCELED, unless it already ended COMPLETED or FAILED. */
 export async function markCanceled(db: Tx, jobId: string, when: 'before' | 'during'): Promise<void> {
-  await db.testmoImportJob.update({
-    where: { id: jobId },
+  await db.testmoImportJob.updateMany({
+    where: { id: jobId, status: { notIn: ['COMPLETED', 'FAILED'] } },
     data: {
       status: 'CANCELED',
       phase: null,

@@ -12,6 +12,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
   continueAsNew,
   isCancellation,
   proxyActivities,
@@ -132,6 +133,7 @@ export async function testmoImportWorkflow(input: JobWorkflowInput<TestmoImportP
     const result = importing ? await runImport(ref, reporter, input, carried) : await analyze(ref, reporter);
     return reporter.complete(result);
   } catch (error) {
+    if (error instanceof ContinueAsNew) throw error;
     if (isCancellation(error)) {
       await CancellationScope.nonCancellable(() => bookkeeping.cancelTestmoImport(ref));
       throw error;
