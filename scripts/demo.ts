@@ -4,25 +4,32 @@
  * landed in each tenant's database, then keeps running until Ctrl-C (`--once` stops right away).
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import { QUEUE_SETTINGS } from '../src/jobs/queues';
 import { applyMigrations, createTenantDatabase, databaseUrl, query, seedBasics, withAdmin } from '../test/support/databases';
 import { startApp, stopApp, waitFor } from '../test/support/processes';
 import { services } from '../test/support/services';
+import { createImportJob, importedCounts, importJobRow, markImportStarted, seedImportLookups } from '../test/support/testmo';
 import { auditEventData } from '../test/support/testplanit';
+import { generateTestmoExport } from '../src/testmo/exportGenerator';
 
 const TENANTS = { acme: 'tpw_demo_acme', globex: 'tpw_demo_globex' } as const;
 const once = process.argv.includes('--once');
+const IMPORT_DIR = resolve(__dirname, '../.demo');
 
 async function ensureDatabase(name: string): Promise<string> {
   const exists = await withAdmin(async (admin) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
   if (exists) {
     // An older demo database gets the tables added since it was made.
     await applyMigrations(databaseUrl(name));
+    await seedImportLookups(databaseUrl(name));
     return databaseUrl(name);
   }
   const url = await createTenantDatabase(name);
   await seedBasics(url);
+  await seedImportLookups(url);
   return url;
 }
 
@@ -40,6 +47,7 @@ async function main(): Promise<void> {
     TENANT_CONFIGS: JSON.stringify(tenantConfigs),
     VALKEY_URL: services.redisUrl,
     TEMPORAL_ADDRESS: services.temporalAddress,
+    TESTMO_IMPORT_LOCAL_DIR: IMPORT_DIR,
   };
   console.log(`Demo tenants: ${Object.keys(TENANTS).join(', ')} (databases ${Object.values(TENANTS).join(', ')})`);
   const app = await startApp('all', env);
@@ -68,6 +76,24 @@ async function main(): Promise<void> {
     console.log(`  tenant ${tenantId}: ${row!.n} AuditLog rows in ${db}`);
   }
   await queue.close();
+
+  // A Testmo import into acme: analyse, then import with the default mapping, as the import page does.
+  mkdirSync(IMPORT_DIR, { recursive: true });
+  const exportFile = `testmo-demo-${Date.now()}.json`;
+  const generated = await generateTestmoExport(resolve(IMPORT_DIR, exportFile), { cases: 1_000, seed: Date.now() % 100_000 });
+  const acmeUrl = databaseUrl(TENANTS.acme);
+  const importId = await createImportJob(acmeUrl, { storageKey: `file:${exportFile}`, fileName: exportFile, size: statSync(resolve(IMPORT_DIR, exportFile)).size, createdById: 'user-admin' });
+  const importQueue = new Queue('testmo-imports', { connection: { url: services.redisUrl, maxRetriesPerRequest: null } });
+  for (const mode of ['analyze', 'import'] as const) {
+    if (mode === 'import') await markImportStarted(acmeUrl, importId, {});
+    const job = await importQueue.add('process-testmo-import', { jobId: importId, mode, tenantId: 'acme' });
+    await waitFor(async () => (['completed', 'failed'].includes(await job.getState()) ? true : undefined), 180_000, () => app.output());
+    const row = await importJobRow(acmeUrl, importId);
+    console.log(`\nTestmo ${mode} of ${exportFile} (${generated.bytes} bytes) for acme: ${row.status} — ${row.statusMessage}`);
+  }
+  const counts = await importedCounts(acmeUrl);
+  console.log(`  imported into acme: ${counts.projects} project(s), ${counts.cases} cases, ${counts.steps} steps, ${counts.runs} runs, ${counts.results} results, ${counts.issues} issues`);
+  await importQueue.close();
 
   // A search reindex per tenant, as the admin page's Reindex button enqueues it.
   const reindexQueue = new Queue('elasticsearch-reindex', {

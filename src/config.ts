@@ -267,7 +267,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
           secretAccessKey: env.AWS_SECRET_ACCESS_KEY || undefined,
         },
         localDir: env.TESTMO_IMPORT_LOCAL_DIR || undefined,
-        chunkSize: int('TESTMO_IMPORT_CHUNK_SIZE', 500),
+        chunkSize: int('TESTMO_IMPORT_CHUNK_SIZE', 2_000),
         stagingBatchSize: int('TESTMO_STAGING_BATCH_SIZE', 1_000),
       },
       reindex: {

@@ -118,12 +118,16 @@ export async function importChunk(db: DatabaseClient, jobId: string, entity: str
       select: { id: true, rowIndex: true, rowData: true, text1: true, text2: true, text3: true, text4: true },
     });
 
-    if (staged.length === 0) {
+    // The phase's last chunk also finishes it, in the same transaction.
+    const finishPhase = async () => {
       await phase.finish?.({ tx, jobId, importerId: job.createdById });
       const summarised = (job.activityLog ?? []).some((logged) => logged.type === 'summary' && logged.entity === entity);
       if (!summarised) {
         await appendActivity(tx, jobId, [{ type: 'summary', timestamp: new Date().toISOString(), entity, total: entry.total, created: entry.created, mapped: entry.mapped }]);
       }
+    };
+    if (staged.length === 0) {
+      await finishPhase();
       return { status: 'phaseDone', processedCount: job.processedCount, totalCount: job.totalCount } as const;
     }
 
@@ -153,6 +157,12 @@ export async function importChunk(db: DatabaseClient, jobId: string, entity: str
         ...rateAndEta(processedCount, job.totalCount, job.lastImportStartedAt),
       },
     });
+    const last = staged[staged.length - 1]!.rowIndex;
+    const more = staged.length === chunkSize && (await tx.testmoImportStaging.findFirst({ where: { jobId, datasetName: phase.dataset, rowIndex: { gt: last } }, select: { id: true } }));
+    if (!more) {
+      await finishPhase();
+      return { status: 'phaseDone', processedCount, totalCount: job.totalCount } as const;
+    }
     return { status: 'imported', rows: staged.length, processedCount, totalCount: job.totalCount } as const;
   }, TRANSACTION);
 }
