@@ -10,7 +10,7 @@
 import { Worker, type Job, type Queue } from 'bullmq';
 import { Client, Connection } from '@temporalio/client';
 import { createAuditActivities } from '../src/activities/audit';
-import { idempotencyKeyForJob } from '../src/bridge/workflowIds';
+import { jobInstanceKey } from '../src/jobs/ids';
 import type { JobWorkflowInput } from '../src/jobs/jobInput';
 import { auditEventPayload, type AuditEventPayload } from '../src/jobs/payloads';
 import { EmailLedger } from '../src/email/ledger';
@@ -111,7 +111,7 @@ async function plainBullmq(concurrency: number): Promise<Row> {
       const payload = auditEventPayload.parse(job.data) as AuditEventPayload;
       const tenant = registry.resolve(payload.tenantId);
       const input: JobWorkflowInput<AuditEventPayload> = {
-        origin: { queue: 'audit-logs', jobName: job.name, jobId: job.id!, tenantId: tenant.tenantId, idempotencyKey: idempotencyKeyForJob(tenant.key, 'audit-logs', job.id!) },
+        origin: { queue: 'audit-logs', jobName: job.name, jobId: job.id!, tenantId: tenant.tenantId, idempotencyKey: jobInstanceKey({ tenantKey: tenant.key, queue: 'audit-logs', jobId: job.id!, createdAt: job.timestamp }) },
         payload,
       };
       await recordAuditEvent(input);

@@ -5,7 +5,7 @@
 import type { Job, Queue } from 'bullmq';
 import { Client, Connection } from '@temporalio/client';
 import { auditLogIdFor } from '../src/activities/audit';
-import { idempotencyKeyForJob, workflowIdForJob } from '../src/bridge/workflowIds';
+import { jobInstanceKey, workflowIdForJob, type JobInstance } from '../src/jobs/ids';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { services, uniqueSuffix } from './support/services';
@@ -41,6 +41,10 @@ let bridge: AppProcess;
 let connection: Connection;
 let temporal: Client;
 let projectA: number;
+
+function instanceOf(tenantKey: string, job: Job): JobInstance {
+  return { tenantKey, queue: 'audit-logs', jobId: job.id!, createdAt: job.timestamp };
+}
 
 async function jobState(id: string): Promise<{ state: string; job: Job }> {
   const job = (await queue.getJob(id))!;
@@ -112,14 +116,14 @@ test('each tenant’s jobs land in its own database only, with TestPlanIt’s au
   // The row id is keyed on the job, which is what makes redelivery write it once.
   const job = jobsA[0]!;
   const row = rowsA.find((r) => r.entityId === 'a-0')!;
-  expect(row.id).toBe(auditLogIdFor(idempotencyKeyForJob(tenantA, 'audit-logs', job.id!)));
+  expect(row.id).toBe(auditLogIdFor(jobInstanceKey(instanceOf(tenantA, job))));
 });
 
 test('workflows are named by tenant and job and carry TenantId, JobQueue and JobName', async () => {
   const job = await enqueueAuditEvent(queue, { tenantId: tenantB, entityId: 'b-sa' });
   await waitForState([job.id!], ['completed']);
-  const workflowId = workflowIdForJob(tenantB, 'audit-logs', job.id!, 0);
-  expect(workflowId).toBe(`${tenantB}/audit-logs/${job.id}/attempt-0`);
+  const workflowId = workflowIdForJob(instanceOf(tenantB, job), 0);
+  expect(workflowId).toBe(`${tenantB}/audit-logs/${job.id}@${job.timestamp}/attempt-0`);
   const description = await temporal.workflow.getHandle(workflowId).describe();
   expect(description.status.name).toBe('COMPLETED');
   expect(description.taskQueue).toBe(`e2e-${suffix}-audit-logs`);
@@ -200,7 +204,7 @@ test('a bridge killed with jobs in flight loses none and runs none twice', async
 
 test('a job stays active while its workflow runs, is handed back on SIGTERM, and Retry runs it again', async () => {
   const job = await enqueueAuditEvent(queue, { tenantId: tenantLate, entityId: 'late-1' });
-  const workflowId = workflowIdForJob(tenantLate, 'audit-logs', job.id!, 0);
+  const workflowId = workflowIdForJob(instanceOf(tenantLate, job), 0);
 
   // The tenant's database does not exist yet: the activity keeps retrying, the job stays active.
   await waitFor(async () => ((await jobState(job.id!)).state === 'active' ? true : undefined), 30_000, () => 'job never became active');
@@ -233,7 +237,7 @@ test('a job stays active while its workflow runs, is handed back on SIGTERM, and
   await createTenantDatabase(dbLate);
   await failed.job.retry();
   await waitForState([job.id!], ['completed']);
-  const retried = await temporal.workflow.getHandle(workflowIdForJob(tenantLate, 'audit-logs', job.id!, 1)).describe();
+  const retried = await temporal.workflow.getHandle(workflowIdForJob(instanceOf(tenantLate, job), 1)).describe();
   expect(retried.status.name).toBe('COMPLETED');
   expect((await auditRows(dbLate)).map((row) => row.entityId)).toEqual(['late-1']);
 });

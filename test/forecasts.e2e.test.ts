@@ -6,6 +6,7 @@ import { actualForecasts, referenceForecasts, seedForecastData } from './support
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { services, uniqueSuffix } from './support/services';
 import { jobFinished, testplanitQueue } from './support/testplanit';
+import { workflowIdForJob } from '../src/jobs/ids';
 
 const suffix = uniqueSuffix();
 const tenantA = `fa_${suffix}`;
@@ -60,7 +61,7 @@ async function startForecastAndWaitUntilUnderWay(): Promise<{ job: Job; progress
 async function forecastHistory(job: Job) {
   const connection = await Connection.connect({ address: services.temporalAddress });
   try {
-    return (await new Client({ connection }).workflow.getHandle(`${tenantA}/forecast-updates/${job.id}/attempt-0`).fetchHistory()).events!;
+    return (await new Client({ connection }).workflow.getHandle(workflowIdForJob({ tenantKey: tenantA, queue: 'forecast-updates', jobId: job.id!, createdAt: job.timestamp }, 0)).fetchHistory()).events!;
   } finally {
     await connection.close();
   }

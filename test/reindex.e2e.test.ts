@@ -13,6 +13,7 @@ import { seedSearchData } from './support/searchData';
 import { services, uniqueSuffix } from './support/services';
 import { withTemporal } from './support/temporal';
 import { jobFinished, testplanitQueue } from './support/testplanit';
+import { workflowIdForJob } from '../src/jobs/ids';
 
 const suffix = uniqueSuffix();
 const tenantA = `ra_${suffix}`;
@@ -322,7 +323,7 @@ test('cancel stops a rebuild cleanly: the job fails as cancelled, the live index
   const liveBefore = (await indicesBehind(cases)).indices;
   const job = await reindex(tenantA, 'repositoryCases');
   await waitForProgress(job, 20, 85);
-  await withTemporal((client) => client.workflow.getHandle(`${tenantA}/elasticsearch-reindex/${job.id}/attempt-0`).cancel());
+  await withTemporal((client) => client.workflow.getHandle(workflowIdForJob({ tenantKey: tenantA, queue: 'elasticsearch-reindex', jobId: job.id!, createdAt: job.timestamp }, 0)).cancel());
   const done = await finished(job);
   expect(await done.getState()).toBe('failed');
   expect(done.failedReason).toMatch(/cancel/i);

@@ -6,7 +6,8 @@ import { ConfigError, loadConfig } from '../src/config';
 import { createLogger } from '../src/logging';
 import { entityIndexName } from '../src/tenancy/elasticsearch';
 import { TenancyError, TenantConfigError } from '../src/tenancy/errors';
-import { SINGLE_TENANT_KEY, TenantRegistry } from '../src/tenancy/registry';
+import { SINGLE_TENANT_KEY } from '../src/jobs/ids';
+import { TenantRegistry } from '../src/tenancy/registry';
 import { loadTenantConfigs, type TenantSources } from '../src/tenancy/tenantConfig';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpw-tenancy-'));

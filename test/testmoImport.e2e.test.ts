@@ -14,6 +14,7 @@ import { services, uniqueSuffix } from './support/services';
 import { withTemporal } from './support/temporal';
 import { jobFinished, testplanitQueue } from './support/testplanit';
 import { createImportJob, importedCounts, importJobRow, markImportStarted, seedImportLookups, TestS3Server } from './support/testmo';
+import { workflowIdForJob } from '../src/jobs/ids';
 
 const suffix = uniqueSuffix();
 const tenantA = `ta_${suffix}`;
@@ -212,7 +213,7 @@ test('a worker SIGKILLed mid-import is replaced and the import completes with ev
   expect(row.status).toBe('COMPLETED');
   expect(row.processedCount).toBe(row.totalCount);
   const continued = await withTemporal((client) =>
-    client.workflow.count(`WorkflowId = "${tenantB}/testmo-imports/${job.id}/attempt-0" AND ExecutionStatus = "ContinuedAsNew"`),
+    client.workflow.count(`WorkflowId = "${workflowIdForJob({ tenantKey: tenantB, queue: 'testmo-imports', jobId: job.id!, createdAt: job.timestamp }, 0)}" AND ExecutionStatus = "ContinuedAsNew"`),
   );
   expect(continued.count).toBeGreaterThanOrEqual(1);
 }, 600_000);
@@ -221,7 +222,7 @@ test('cancelling the workflow from Temporal (the Web UI) stops an analysis and l
   const jobId = await newJob(urlA, large.key, large.file);
   const job = await analyze(jobId, tenantA);
   await waitFor(async () => ((await importJobRow(urlA, jobId)).statusMessage?.startsWith('Scanning file') ? true : undefined), 60_000, () => worker.output().slice(-3000), 50);
-  await withTemporal((client) => client.workflow.getHandle(`${tenantA}/testmo-imports/${job.id}/attempt-0`).cancel());
+  await withTemporal((client) => client.workflow.getHandle(workflowIdForJob({ tenantKey: tenantA, queue: 'testmo-imports', jobId: job.id!, createdAt: job.timestamp }, 0)).cancel());
   const done = await finished(job);
   expect(await done.getState()).toBe('failed');
   expect(done.failedReason).toMatch(/cancel/i);

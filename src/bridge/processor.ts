@@ -14,7 +14,8 @@ import type { Redis } from 'ioredis';
 import { describeTenant, type JobStatus, type JobWorkflowInput } from '../jobs/jobInput';
 import { describePayloadIssues } from '../jobs/payloads';
 import type { QueueName } from '../jobs/queues';
-import { findRoute, taskQueueFor, type JobRoute } from '../jobs/routes';
+import { jobInstanceKey, taskQueueFor, workflowIdForJob, type JobInstance } from '../jobs/ids';
+import { findRoute, type JobRoute } from '../jobs/routes';
 import type { Logger } from '../logging';
 import { jobSearchAttributes } from '../temporal/searchAttributes';
 import { TenancyError } from '../tenancy/errors';
@@ -22,7 +23,6 @@ import type { ResolvedTenant, TenantRegistry } from '../tenancy/registry';
 import type { JobCompletion } from '../workflows/jobStatus';
 import { jobErrorFromWorkflowFailure } from './failures';
 import { JobStatusMirror } from './statusMirror';
-import { idempotencyKeyForJob, workflowIdForJob } from './workflowIds';
 
 export interface ProcessorDeps {
   client: Client;
@@ -77,14 +77,15 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       throw rejectJob(jobId, `Invalid ${job.name} payload: ${describePayloadIssues(parsed.error)}`, tenant.tenantId);
     }
 
-    const workflowId = workflowIdForJob(tenant.key, queue, jobId, job.attemptsMade);
+    const instance: JobInstance = { tenantKey: tenant.key, queue, jobId, createdAt: job.timestamp };
+    const workflowId = workflowIdForJob(instance, job.attemptsMade);
     const input: JobWorkflowInput<unknown> = {
       origin: {
         queue,
         jobName: job.name,
         jobId,
         tenantId: tenant.tenantId,
-        idempotencyKey: idempotencyKeyForJob(tenant.key, queue, jobId),
+        idempotencyKey: jobInstanceKey(instance),
       },
       payload: parsed.data,
     };

@@ -106,7 +106,3 @@ export function findRoute(queue: string, jobName: string): JobRoute | undefined 
 export function routedQueues(): QueueName[] {
   return [...new Set(JOB_ROUTES.map((route) => route.queue))];
 }
-
-export function taskQueueFor(prefix: string, queue: QueueName): string {
-  return `${prefix}-${queue}`;
-}

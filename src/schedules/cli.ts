@@ -10,7 +10,8 @@ import { loadConfig } from '../config';
 import { createLogger } from '../logging';
 import { connectClient } from '../temporal/connection';
 import { TenantRegistry } from '../tenancy/registry';
-import { RECURRING_JOBS, scheduleIdFor } from './recurringJobs';
+import { scheduleIdFor } from '../jobs/ids';
+import { RECURRING_JOBS } from './recurringJobs';
 import { MANAGED_BY, scheduleSettings } from './scheduleSync';
 import { syncRecurringJobs } from './syncRecurringJobs';
 

@@ -17,8 +17,3 @@ export const RECURRING_JOBS: readonly RecurringJob[] = [
   { jobName: 'milestone-due-notifications', queue: 'forecast-updates', cron: '0 6 * * *', workflowType: 'milestoneDueNotificationsWorkflow' },
   { jobName: 'send-daily-digest', queue: 'notifications', cron: '0 8 * * *', workflowType: 'sendDailyDigestWorkflow' },
 ];
-
-/** `<job-name>-<tenantId>`, or the bare job name in single-tenant mode, as TestPlanIt names its repeatables. */
-export function scheduleIdFor(jobName: string, tenantId?: string): string {
-  return tenantId ? `${jobName}-${tenantId}` : jobName;
-}

@@ -15,11 +15,11 @@ import {
 import type { Duration } from '@temporalio/common';
 import type { AppConfig } from '../config';
 import type { JobWorkflowInput } from '../jobs/jobInput';
-import { taskQueueFor } from '../jobs/routes';
+import { scheduledWorkflowIdFor, scheduleIdFor, taskQueueFor, tenantKeyOf } from '../jobs/ids';
 import type { Logger } from '../logging';
 import { jobSearchAttributes } from '../temporal/searchAttributes';
-import { SINGLE_TENANT_KEY, type TenantRegistry } from '../tenancy/registry';
-import { RECURRING_JOBS, scheduleIdFor, type RecurringJob } from './recurringJobs';
+import type { TenantRegistry } from '../tenancy/registry';
+import { RECURRING_JOBS, type RecurringJob } from './recurringJobs';
 
 export const MANAGED_BY = 'testplanit-workers';
 
@@ -55,7 +55,7 @@ export function desiredSchedules(tenants: TenantRegistry): DesiredSchedule[] {
 }
 
 function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): ScheduleOptions {
-  const tenantKey = desired.tenantId ?? SINGLE_TENANT_KEY;
+  const tenantKey = tenantKeyOf(desired.tenantId);
   const searchAttributes = jobSearchAttributes(tenantKey, desired.job.queue, desired.job.jobName);
   const input: JobWorkflowInput<{ tenantId?: string }> = {
     // No idempotency key: each run derives its own from its workflow id (which carries the run time).
@@ -68,7 +68,7 @@ function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): 
     action: {
       type: 'startWorkflow',
       workflowType: desired.job.workflowType,
-      workflowId: `${tenantKey}/${desired.job.queue}/${desired.scheduleId}`,
+      workflowId: scheduledWorkflowIdFor(tenantKey, desired.job.queue, desired.scheduleId),
       taskQueue: taskQueueFor(settings.taskQueuePrefix, desired.job.queue),
       args: [input],
       typedSearchAttributes: searchAttributes,

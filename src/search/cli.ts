@@ -9,11 +9,11 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { loadConfig } from '../config';
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
 import { describePayloadIssues, reindexPayload, type ReindexPayload } from '../jobs/payloads';
-import { taskQueueFor } from '../jobs/routes';
+import { operatorRunId, taskQueueFor, tenantKeyOf } from '../jobs/ids';
 import { createLogger } from '../logging';
 import { connectClient } from '../temporal/connection';
 import { jobSearchAttributes } from '../temporal/searchAttributes';
-import { SINGLE_TENANT_KEY, TenantRegistry } from '../tenancy/registry';
+import { TenantRegistry } from '../tenancy/registry';
 
 const USAGE = 'usage: reindex --tenant <id> [--entity <type>] [--project <id>] [--user <id>]';
 
@@ -39,16 +39,16 @@ async function main(): Promise<number> {
   if (!parsed.success) throw new Error(`${describePayloadIssues(parsed.error)}\n${USAGE}`);
   const payload: ReindexPayload = parsed.data;
 
-  const tenantKey = tenant.tenantId ?? SINGLE_TENANT_KEY;
+  const tenantKey = tenantKeyOf(tenant.tenantId);
   const jobId = `cli-${new Date().toISOString().replace(/[-:.]/g, '')}`;
   const input: JobWorkflowInput<ReindexPayload> = {
-    origin: { queue: 'elasticsearch-reindex', jobName: 'reindex', jobId, tenantId: tenant.tenantId, idempotencyKey: `${tenantKey}/elasticsearch-reindex/${jobId}` },
+    origin: { queue: 'elasticsearch-reindex', jobName: 'reindex', jobId, tenantId: tenant.tenantId, idempotencyKey: operatorRunId(tenantKey, 'elasticsearch-reindex', jobId) },
     payload,
   };
   const temporal = await connectClient(config);
   try {
     const handle = await temporal.client.workflow.start('reindexWorkflow', {
-      workflowId: `${tenantKey}/elasticsearch-reindex/${jobId}`,
+      workflowId: input.origin.idempotencyKey,
       taskQueue: taskQueueFor(config.temporal.taskQueuePrefix, 'elasticsearch-reindex'),
       args: [input],
       typedSearchAttributes: jobSearchAttributes(tenantKey, 'elasticsearch-reindex', 'reindex'),

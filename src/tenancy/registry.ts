@@ -4,12 +4,12 @@
  * the sources (rate-limited), so a tenant added to the config file is served without a restart.
  */
 import * as fs from 'node:fs';
+import { SINGLE_TENANT_KEY } from '../jobs/ids';
 import type { Logger } from '../logging';
 import { MISSING_TENANT_MESSAGE, TenancyError, unknownTenantMessage } from './errors';
 import { loadTenantConfigs, type TenantConfig, type TenantSources } from './tenantConfig';
 
 /** The key a single-tenant deployment uses where a tenant id is needed (caches, workflow ids). */
-export const SINGLE_TENANT_KEY = '_default';
 
 export interface ResolvedTenant {
   /** The tenant id; undefined in single-tenant mode. */

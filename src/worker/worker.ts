@@ -7,7 +7,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } fro
 import type { AppConfig } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
 import { QUEUE_SETTINGS, type QueueName } from '../jobs/queues';
-import { taskQueueFor } from '../jobs/routes';
+import { taskQueueFor } from '../jobs/ids';
 import type { Logger } from '../logging';
 
 export interface RunningWorkers {

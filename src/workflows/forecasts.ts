@@ -1,6 +1,7 @@
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DueMilestone, ForecastActivities } from '../activities/forecasts';
 import type { NotificationActivities } from '../activities/notifications';
+import { milestoneReminderKey } from '../jobs/ids';
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
 import type { TenantOnlyPayload, UpdateSingleCaseForecastPayload } from '../jobs/payloads';
 import { JobReporter, type JobCompletion } from './jobStatus';
@@ -130,7 +131,7 @@ export async function milestoneDueNotificationsWorkflow(
   for (const milestone of due) {
     const content = reminder(milestone);
     for (const userId of milestone.recipientIds) {
-      const origin = { ...input.origin, idempotencyKey: `milestone-due:${milestone.milestoneId}:${userId}:${day}` };
+      const origin = { ...input.origin, idempotencyKey: milestoneReminderKey(milestone.milestoneId, userId, day) };
       try {
         const created = await forecasts.createNotification({
           origin,

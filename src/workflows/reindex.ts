@@ -27,6 +27,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ChunkResult, SearchActivities } from '../activities/search';
+import { rebuildLockId, tenantKeyOf } from '../jobs/ids';
 import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
 import type { ReindexPayload } from '../jobs/payloads';
 import type { SearchEntity } from '../search/entities';
@@ -116,9 +117,6 @@ function isAlreadyRunning(error: unknown): boolean {
   return error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError';
 }
 
-function rebuildLockId(origin: JobOrigin, entity: SearchEntity, projectId?: number): string {
-  return `${origin.tenantId ?? '_default'}/reindex/${entity}${projectId ? `/project-${projectId}` : ''}`;
-}
 
 /** The job: plan, then one child rebuild per entity type, each waiting for the lock it needs. */
 export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): Promise<JobCompletion<ReindexResult>> {
@@ -146,7 +144,7 @@ export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): 
   // The plan lists the entity types in the order they are rebuilt.
   for (const { entity, perProject } of plan.entities) {
     if (payload.projectId && plan.projects.length === 0) break;
-    const workflowId = rebuildLockId(origin, entity, payload.projectId);
+    const workflowId = rebuildLockId(tenantKeyOf(origin.tenantId), entity, payload.projectId);
     const args: RebuildInput = { origin, entity, projectId: payload.projectId, projects: plan.projects, perProject, reportTo: workflowInfo().workflowId };
     let waited = false;
     for (let attempt = 0; ; attempt += 1) {

@@ -1,0 +1,85 @@
+/**
+ * Every id and key that names a unit of work, built here and nowhere else: workflow ids, the
+ * idempotency keys writes are derived from, task queues, schedule ids, rebuild locks.
+ * Dependency-free (types only), so deterministic workflow code, the bridge, the schedules and
+ * the CLIs all share it.
+ *
+ * A BullMQ job id alone does not identify a job. Ids are a per-queue counter in Valkey
+ * (`<prefix>:<queue>:id`) or the producer's choice, and repeatable iterations are
+ * `repeat:<key>:<millis>`: a Valkey that lost its counter (restart without persistence, older
+ * snapshot, FLUSHDB), a custom id re-added after `removeOnComplete`, or a repeatable registered
+ * again for the same fire time all give a *new* job an id an earlier job had. What tells them apart
+ * is the job's creation time (`job.timestamp`, written once when the job is stored and never
+ * changed by redelivery, stalls, hand-back or retries), so a job instance is
+ *
+ *   <tenantKey>/<queue>/<jobId>@<createdAtMillis>
+ *
+ * and its workflow is `<instance>/attempt-<attemptsMade>`:
+ * - a redelivered job (a stalled job after a bridge crash, one handed back on shutdown) computes
+ *   the same id and attaches to the running workflow (conflict policy USE_EXISTING) or picks up
+ *   the result of the one that succeeded (reuse policy ALLOW_DUPLICATE_FAILED_ONLY);
+ * - a retry after failure (BullMQ's backoff, the admin's Retry button) has a new attemptsMade,
+ *   so a new workflow; a retry that resets attemptsMade reuses a failed workflow's id, which
+ *   ALLOW_DUPLICATE_FAILED_ONLY permits;
+ * - a new job that reuses an old id has another creation time: another workflow, other keys.
+ */
+import type { QueueName } from './queues';
+
+/** The tenant key of single-tenant mode; tenant ids cannot start with "_", so it never collides. */
+export const SINGLE_TENANT_KEY = '_default';
+
+export function tenantKeyOf(tenantId: string | undefined): string {
+  return tenantId ?? SINGLE_TENANT_KEY;
+}
+
+/** One BullMQ job, as opposed to its id. */
+export interface JobInstance {
+  tenantKey: string;
+  queue: QueueName;
+  jobId: string;
+  /** BullMQ's `job.timestamp`: when the job was stored, in epoch milliseconds. */
+  createdAt: number;
+}
+
+/** Same for every delivery and attempt of one job and different for any other job: the key of its writes. */
+export function jobInstanceKey({ tenantKey, queue, jobId, createdAt }: JobInstance): string {
+  return `${tenantKey}/${queue}/${jobId}@${createdAt}`;
+}
+
+/** The workflow running one attempt of one job. */
+export function workflowIdForJob(instance: JobInstance, attemptsMade: number): string {
+  return `${jobInstanceKey(instance)}/attempt-${attemptsMade}`;
+}
+
+/** A run an operator starts from a CLI; `runId` is unique per invocation. Also its idempotency key. */
+export function operatorRunId(tenantKey: string, queue: QueueName, runId: string): string {
+  return `${tenantKey}/${queue}/${runId}`;
+}
+
+/** One task queue per job family. */
+export function taskQueueFor(prefix: string, queue: QueueName): string {
+  return `${prefix}-${queue}`;
+}
+
+/** `<job-name>-<tenantId>`, or the bare job name in single-tenant mode, as TestPlanIt names its repeatables. */
+export function scheduleIdFor(jobName: string, tenantId?: string): string {
+  return tenantId ? `${jobName}-${tenantId}` : jobName;
+}
+
+/**
+ * The workflow id prefix of a schedule's runs; Temporal appends the run's scheduled time, so each
+ * run's full workflow id is unique and serves as the run's idempotency key.
+ */
+export function scheduledWorkflowIdFor(tenantKey: string, queue: QueueName, scheduleId: string): string {
+  return `${tenantKey}/${queue}/${scheduleId}`;
+}
+
+/** The child workflow id that is the lock keeping two rebuilds of one index apart. */
+export function rebuildLockId(tenantKey: string, entity: string, projectId?: number): string {
+  return `${tenantKey}/reindex/${entity}${projectId ? `/project-${projectId}` : ''}`;
+}
+
+/** One (milestone, user, day) reminder, whatever run of the job sends it. */
+export function milestoneReminderKey(milestoneId: number, userId: string, day: string): string {
+  return `milestone-due:${milestoneId}:${userId}:${day}`;
+}
