@@ -125,7 +125,7 @@ test('a worker killed mid-way resumes from its last chunk and the result is comp
   expect(scheduled).toHaveLength(Math.ceil(Number(active) / 2000) + 1);
 }, 180_000);
 
-test('update-single-case-forecast updates the case, its linked case and their runs', async () => {
+test('update-single-case-forecast updates the case, its linked case, the other cases of their runs, and the runs', async () => {
   await resetForecasts(urlB);
   const job = await finished(await queue.add('update-single-case-forecast', { repositoryCaseId: 3, tenantId: tenantB }));
   expect(await job.getState()).toBe('completed');
@@ -133,15 +133,27 @@ test('update-single-case-forecast updates the case, its linked case and their ru
   const expected = await referenceForecasts(urlB);
   const rows = await query<{ id: number; manual: number | null; automated: number | null }>(
     urlB,
-    `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "RepositoryCases" WHERE id IN (3, 4, 5) ORDER BY id`,
+    `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "RepositoryCases" WHERE id IN (3, 4, 5, 97, 150) ORDER BY id`,
   );
   expect(rows).toEqual([
     { id: 3, ...expected.cases.get(3)! },
     { id: 4, ...expected.cases.get(3)! },
-    { id: 5, manual: null, automated: null },
+    // Run 1 holds cases 1-100: they are refreshed before the run is summed, archived case 97 too.
+    { id: 5, ...expected.cases.get(5)! },
+    { id: 97, ...expected.cases.get(97)! },
+    // Case 150 is in run 2 only, which the job does not touch.
+    { id: 150, manual: null, automated: null },
   ]);
   expect(expected.cases.get(3)!.manual).not.toBeNull();
   expect(expected.cases.get(3)!.automated).not.toBeNull();
+  expect(expected.cases.get(97)!.manual).not.toBeNull();
+  const [run] = await query<{ manual: number | null; automated: number | null }>(
+    urlB,
+    `SELECT "forecastManual" AS manual, "forecastAutomated" AS automated FROM "TestRuns" WHERE id = 1`,
+  );
+  // Pending cases count although the seed names the status `untested`, as TestPlanIt's seed does.
+  expect(run).toEqual(expected.runs.get(1));
+  expect(run!.manual).not.toBeNull();
 });
 
 test('milestones: auto-completion, and due reminders that keep the tenant and are not repeated the same day', async () => {

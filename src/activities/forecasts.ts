@@ -7,7 +7,10 @@
  * forecastAutomated the mean JUnit time (> 0) of its automated cases, to 3 decimals. Deleted
  * cases neither contribute nor are written (TestPlanIt counted them until a later release).
  * A test run's forecast is the sum over its undeleted cases that are still pending (no status,
- * or UNTESTED), or null when none is pending or none has a forecast.
+ * or UNTESTED), or null when none is pending or none has a forecast. As TestPlanIt does, the
+ * forecasts of a run's cases are refreshed before the run is summed, archived cases included.
+ * UNTESTED is compared case-insensitively: TestPlanIt's own seed names the status `untested`
+ * while its worker compares with `UNTESTED`, so its pending cases never counted.
  */
 import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
 import type { UpdateSingleCaseForecastPayload } from '../jobs/payloads';
@@ -56,11 +59,36 @@ const RUN_FORECASTS = `
     LEFT JOIN "TestRunCases" trc ON trc."testRunId" = r.id
     LEFT JOIN "Status" st ON st.id = trc."statusId"
     LEFT JOIN "RepositoryCases" rc ON rc.id = trc."repositoryCaseId" AND NOT rc."isDeleted"
-      AND (trc."statusId" IS NULL OR st."systemName" = 'UNTESTED')
+      AND (trc."statusId" IS NULL OR upper(st."systemName") = 'UNTESTED')
     GROUP BY r.id
   )
   UPDATE "TestRuns" tr SET "forecastManual" = sums.manual, "forecastAutomated" = sums.automated
   FROM sums WHERE tr.id = sums.id`;
+
+/** Writes the group forecasts of the `targets` CTE (prepended by the caller) onto those cases. */
+const WRITE_TARGET_FORECASTS = `${GROUP_FORECASTS}
+  UPDATE "RepositoryCases" rc SET "forecastManual" = f.manual, "forecastAutomated" = f.automated
+  FROM forecasts f WHERE rc.id = f.case_id`;
+
+/**
+ * Refreshes the forecasts of the undeleted cases of runs `$1`, except ids in `$2`, then sums the
+ * runs. `onlyArchived` limits the refresh to archived cases, for the all-cases job whose case
+ * phase has just refreshed every active one. Two statements: a data-modifying CTE's writes are
+ * not visible to the rest of its own statement.
+ */
+async function refreshAndSumRuns(db: Pick<DatabaseClient, '$executeRawUnsafe'>, runIds: number[], except: number[], onlyArchived: boolean): Promise<number> {
+  const refreshed = await db.$executeRawUnsafe(
+    `WITH targets AS (
+       SELECT DISTINCT rc.id FROM "TestRunCases" trc
+       JOIN "RepositoryCases" rc ON rc.id = trc."repositoryCaseId" AND NOT rc."isDeleted"${onlyArchived ? ' AND rc."isArchived"' : ''}
+       WHERE trc."testRunId" = ANY($1::int[]) AND NOT (rc.id = ANY($2::int[]))
+     ), ${WRITE_TARGET_FORECASTS}`,
+    runIds,
+    except,
+  );
+  await db.$executeRawUnsafe(`WITH runs AS (SELECT unnest($1::int[]) AS id), ${RUN_FORECASTS}`, runIds);
+  return refreshed;
+}
 
 export interface CaseChunkResult {
   /** Cases whose forecasts were recomputed in this chunk. */
@@ -98,9 +126,7 @@ export function createForecastActivities(deps: ActivityDeps) {
         const rows = await db.$queryRawUnsafe<{ id: number }[]>(
           `WITH targets AS (
              SELECT id FROM "RepositoryCases" WHERE id > $1 AND NOT "isDeleted" AND NOT "isArchived" ORDER BY id LIMIT $2
-           ), ${GROUP_FORECASTS}
-           UPDATE "RepositoryCases" rc SET "forecastManual" = f.manual, "forecastAutomated" = f.automated
-           FROM forecasts f WHERE rc.id = f.case_id
+           ), ${WRITE_TARGET_FORECASTS}
            RETURNING rc.id`,
           afterCaseId,
           limit,
@@ -120,7 +146,7 @@ export function createForecastActivities(deps: ActivityDeps) {
         );
         if (runs.length === 0) return { updated: 0, lastRunId: null };
         const ids = runs.map((run) => run.id);
-        await db.$executeRawUnsafe(`WITH runs AS (SELECT unnest($1::int[]) AS id), ${RUN_FORECASTS}`, ids);
+        await db.$transaction((tx) => refreshAndSumRuns(tx, ids, [], true));
         return { updated: ids.length, lastRunId: ids[ids.length - 1]! };
       });
     },
@@ -154,8 +180,9 @@ export function createForecastActivities(deps: ActivityDeps) {
             memberIds,
           );
           const runIds = runs.map((r) => r.id);
-          if (runIds.length > 0) await tx.$executeRawUnsafe(`WITH runs AS (SELECT unnest($1::int[]) AS id), ${RUN_FORECASTS}`, runIds);
-          logForJob(deps, origin, `Updated forecast of case ${payload.repositoryCaseId} (${memberIds.length} linked cases, ${runIds.length} runs)`);
+          // As TestPlanIt: the other cases of those runs are refreshed before the runs are summed.
+          const others = runIds.length > 0 ? await refreshAndSumRuns(tx, runIds, memberIds, false) : 0;
+          logForJob(deps, origin, `Updated forecast of case ${payload.repositoryCaseId} (${memberIds.length} linked cases, ${runIds.length} runs, ${others} other cases of those runs)`);
           return { updatedCaseIds: memberIds, affectedTestRunIds: runIds };
         }),
       );

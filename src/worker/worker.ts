@@ -9,6 +9,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { QUEUE_SETTINGS, type QueueName } from '../jobs/queues';
 import { taskQueueFor } from '../jobs/ids';
 import type { Logger } from '../logging';
+import { activityFailureInterceptors } from './activityFailures';
 
 export interface RunningWorkers {
   /** Resolves when every worker has stopped. */
@@ -50,6 +51,7 @@ export async function startWorkers(config: AppConfig, deps: ActivityDeps, logger
         taskQueue: taskQueueFor(config.temporal.taskQueuePrefix, queue),
         workflowBundle: workflows,
         activities,
+        interceptors: { activity: [activityFailureInterceptors] },
         maxConcurrentActivityTaskExecutions: activitySlots(config, queue),
         shutdownGraceTime: config.worker.shutdownGraceMs,
       }),

@@ -3,6 +3,7 @@
  * seconds: pairs of manual and JUnit cases linked SAME_TEST_DIFFERENT_SOURCE, runs of 100 cases,
  * manual results with elapsed times, JUnit results with times, some deleted cases and results.
  * `referenceForecasts` recomputes the expected values in memory, independently of the SQL under test.
+ * The untested status is named `untested`, as TestPlanIt's own seed names it.
  */
 import { Client } from 'pg';
 
@@ -11,7 +12,7 @@ export async function seedForecastData(url: string, cases: number, creatorId = '
   await client.connect();
   try {
     await client.query(`INSERT INTO "Status" (id, name, "systemName", "colorId", "isEnabled", "isSuccess", "isFailure", "isCompleted")
-      VALUES (1, 'Untested', 'UNTESTED', 1, true, false, false, false), (2, 'Passed', 'PASSED', 1, true, true, false, true)
+      VALUES (1, 'Untested', 'untested', 1, true, false, false, false), (2, 'Passed', 'PASSED', 1, true, true, false, true)
       ON CONFLICT DO NOTHING`);
     const [{ id: projectId }] = (await client.query<{ id: number }>(`SELECT id FROM "Projects" ORDER BY id LIMIT 1`)).rows as [{ id: number }];
     await client.query(
@@ -62,7 +63,7 @@ export interface ExpectedForecasts {
   runs: Map<number, { manual: number | null; automated: number | null }>;
 }
 
-/** The forecasts every active case and open run should have, computed in memory in one pass. */
+/** The forecasts every active case, every archived case of an open run, and every open run should have, computed in memory in one pass. */
 export async function referenceForecasts(url: string): Promise<ExpectedForecasts> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -79,7 +80,7 @@ export async function referenceForecasts(url: string): Promise<ExpectedForecasts
     );
     const junit = await q<{ caseId: number; time: number }>(`SELECT "repositoryCaseId" AS "caseId", time FROM "JUnitTestResult" WHERE time > 0`);
     const runCases = await q<{ runId: number; caseId: number; pending: boolean }>(
-      `SELECT trc."testRunId" AS "runId", trc."repositoryCaseId" AS "caseId", (trc."statusId" IS NULL OR s."systemName" = 'UNTESTED') AS pending
+      `SELECT trc."testRunId" AS "runId", trc."repositoryCaseId" AS "caseId", (trc."statusId" IS NULL OR upper(s."systemName") = 'UNTESTED') AS pending
        FROM "TestRunCases" trc LEFT JOIN "Status" s ON s.id = trc."statusId"`,
     );
     const openRuns = await q<{ id: number }>(`SELECT id FROM "TestRuns" WHERE NOT "isCompleted" AND NOT "isDeleted"`);
@@ -97,10 +98,13 @@ export async function referenceForecasts(url: string): Promise<ExpectedForecasts
     for (const r of junit) push(timeByCase, r.caseId, r.time);
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
+    const open = new Set(openRuns.map((r) => r.id));
+    // Archived cases are refreshed too when an open run holds them, as TestPlanIt does before summing a run.
+    const inOpenRun = new Set(runCases.filter((rc) => open.has(rc.runId)).map((rc) => rc.caseId));
     const cases = new Map<number, { manual: number | null; automated: number | null }>();
     const forecastOf = new Map<number, { manual: number | null; automated: number | null }>();
     for (const c of caseRows) {
-      if (c.isDeleted || c.isArchived) continue;
+      if (c.isDeleted || (c.isArchived && !inOpenRun.has(c.id))) continue;
       const members = [c.id, ...(neighbours.get(c.id) ?? [])].filter((id, i, all) => all.indexOf(id) === i && !byId.get(id)!.isDeleted);
       const elapsed = members.filter((id) => byId.get(id)!.source === 'MANUAL').flatMap((id) => elapsedByCase.get(id) ?? []);
       const times = members.filter((id) => byId.get(id)!.source !== 'MANUAL').flatMap((id) => timeByCase.get(id) ?? []);
@@ -112,13 +116,11 @@ export async function referenceForecasts(url: string): Promise<ExpectedForecasts
       forecastOf.set(c.id, forecast);
     }
     const runs = new Map<number, { manual: number | null; automated: number | null }>();
-    const open = new Set(openRuns.map((r) => r.id));
     const pendingByRun = new Map<number, number[]>();
     for (const rc of runCases) if (open.has(rc.runId)) push(pendingByRun, rc.runId, rc.pending ? rc.caseId : -1);
     for (const runId of open) {
       const pending = (pendingByRun.get(runId) ?? []).filter((id) => id > 0 && !byId.get(id)!.isDeleted);
-      // Archived cases keep the forecast they had; in freshly seeded data that is null.
-      const values = pending.map((id) => forecastOf.get(id) ?? { manual: null, automated: null });
+      const values = pending.map((id) => forecastOf.get(id)!);
       const manual = values.filter((v) => v.manual !== null).map((v) => v.manual!);
       const automated = values.filter((v) => v.automated !== null).map((v) => v.automated!);
       runs.set(runId, {
@@ -137,7 +139,10 @@ export async function actualForecasts(url: string): Promise<ExpectedForecasts> {
   await client.connect();
   try {
     const caseRows = (await client.query<{ id: number; manual: number | null; automated: number | null }>(
-      `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`,
+      `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "RepositoryCases" c
+       WHERE NOT "isDeleted" AND (NOT "isArchived" OR EXISTS (
+         SELECT 1 FROM "TestRunCases" trc JOIN "TestRuns" r ON r.id = trc."testRunId"
+         WHERE trc."repositoryCaseId" = c.id AND NOT r."isCompleted" AND NOT r."isDeleted"))`,
     )).rows;
     const runRows = (await client.query<{ id: number; manual: number | null; automated: number | null }>(
       `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "TestRuns" WHERE NOT "isCompleted" AND NOT "isDeleted"`,

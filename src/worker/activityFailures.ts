@@ -1,0 +1,56 @@
+/**
+ * The one place where whatever an activity throws becomes a Temporal failure, applied to every
+ * activity (local ones too) by an inbound interceptor, so activities throw what is natural to
+ * them and the rules live here:
+ * - the message becomes a clean sentence (no source path, code frame or stack; see
+ *   failures/messages.ts), since it ends up as the BullMQ job's failure reason;
+ * - Prisma's data errors (a foreign key, unique or null constraint, a value out of range, a record
+ *   not found) are non-retryable: the same write fails the same way on every attempt. Connection,
+ *   pool and write-conflict errors stay retryable;
+ * - ApplicationFailures keep their type, retryability, details and retry delay;
+ * - cancellation passes through untouched.
+ */
+import { Prisma } from '@prisma/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
+import { cleanFailureMessage } from '../failures/messages';
+
+/** Prisma P2xxx codes that a retry can cure: pool timeout, interactive transaction trouble, write conflict or deadlock. */
+const RETRYABLE_PRISMA_DATA_CODES = new Set(['P2024', 'P2028', 'P2034']);
+
+export function toActivityFailure(error: unknown): unknown {
+  if (error instanceof CancelledFailure) return error;
+  if (error instanceof ApplicationFailure) {
+    const message = cleanFailureMessage(error.message);
+    if (message === error.message) return error;
+    return ApplicationFailure.create({
+      message,
+      type: error.type ?? undefined,
+      nonRetryable: error.nonRetryable ?? undefined,
+      details: error.details ? [...error.details] : undefined,
+      nextRetryDelay: error.nextRetryDelay ?? undefined,
+      category: error.category ?? undefined,
+    });
+  }
+  if (error instanceof Prisma.PrismaClientKnownRequestError) {
+    const dataError = error.code.startsWith('P2') && !RETRYABLE_PRISMA_DATA_CODES.has(error.code);
+    return ApplicationFailure.create({ message: cleanFailureMessage(error.message), type: `Prisma${error.code}`, nonRetryable: dataError });
+  }
+  if (error instanceof Prisma.PrismaClientValidationError) {
+    return ApplicationFailure.create({ message: cleanFailureMessage(error.message), type: 'PrismaValidationError', nonRetryable: true });
+  }
+  const cause = error instanceof Error ? error : new Error(String(error));
+  return ApplicationFailure.create({ message: cleanFailureMessage(cause.message), type: cause.name, nonRetryable: false });
+}
+
+const convertFailures: ActivityInboundCallsInterceptor = {
+  async execute(input, next) {
+    try {
+      return await next(input);
+    } catch (error) {
+      throw toActivityFailure(error);
+    }
+  },
+};
+
+export const activityFailureInterceptors: ActivityInterceptorsFactory = () => ({ inbound: convertFailures });
