@@ -1,16 +1,19 @@
 /**
- * `npm run bench:bridge`: the same audit-event jobs (two tenants) through
+ * `npm run bench:bridge`: the same audit-event jobs (two tenants), at equal execution concurrency
+ * (the family's worker slots), through
  *   (a) a plain BullMQ worker running the same insert in-process, as TestPlanIt's worker does,
- *   (b) the bridge + Temporal worker, as separate processes,
- * and, in the same run, (c) how fast the Temporal server accepts workflow starts straight from
- * the SDK client, to show whether the bridge or the server bounds (b).
+ *   (b) the bridge and the Temporal worker as separate processes,
+ *   (c) bridge and worker in one process (`npm start`), whose starts are eager,
+ *   (d) the same workflows started and awaited straight from the SDK client, as many at once as
+ *       the bridge's start window, on the worker of (b): the ceiling the bridge is held to.
  *
  * Env: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (comma list, default "10,50").
  */
 import { Worker, type Job, type Queue } from 'bullmq';
 import { Client, Connection } from '@temporalio/client';
 import { createAuditActivities } from '../src/activities/audit';
-import { jobInstanceKey } from '../src/jobs/ids';
+import { defaultStartWindow } from '../src/config';
+import { jobInstanceKey, taskQueueFor } from '../src/jobs/ids';
 import type { JobWorkflowInput } from '../src/jobs/jobInput';
 import { auditEventPayload, type AuditEventPayload } from '../src/jobs/payloads';
 import { EmailLedger } from '../src/email/ledger';
@@ -129,70 +132,98 @@ async function plainBullmq(concurrency: number): Promise<Row> {
   }
 }
 
-async function bridgeAndTemporal(concurrency: number): Promise<Row> {
-  const prefix = `benchbridge${suffix}c${concurrency}`;
-  const env = {
+function appEnv(prefix: string, taskQueuePrefix: string, concurrency: number): Record<string, string> {
+  return {
     MULTI_TENANT_MODE: 'true',
     TENANT_CONFIGS: tenantConfigs,
     VALKEY_URL: services.redisUrl,
     TEMPORAL_ADDRESS: services.temporalAddress,
     BULLMQ_PREFIX: prefix,
-    TEMPORAL_TASK_QUEUE_PREFIX: `bench-${suffix}-c${concurrency}`,
+    TEMPORAL_TASK_QUEUE_PREFIX: taskQueuePrefix,
     SCHEDULES_SYNC_ON_START: 'false',
     AUDIT_LOG_CONCURRENCY: String(concurrency),
+    WORKER_QUEUES: 'audit-logs',
+    BRIDGE_QUEUES: 'audit-logs',
     LOG_LEVEL: 'warn',
   };
-  const worker = await startApp('worker', { ...env, LOG_LEVEL: 'info' });
-  const bridge = await startApp('bridge', { ...env, LOG_LEVEL: 'info' });
+}
+
+async function bridgeAndTemporal(concurrency: number, oneProcess: boolean): Promise<Row> {
+  const prefix = `benchbridge${suffix}c${concurrency}${oneProcess ? 'one' : 'two'}`;
+  const env = appEnv(prefix, `bench-${suffix}-c${concurrency}-${oneProcess ? 'one' : 'two'}`, concurrency);
+  const apps = oneProcess
+    ? [await startApp('all', { ...env, LOG_LEVEL: 'info' })]
+    : [await startApp('worker', { ...env, LOG_LEVEL: 'info' }), await startApp('bridge', { ...env, LOG_LEVEL: 'info' })];
   const queue = testplanitQueue('audit-logs', prefix);
   try {
-    return await measure('bridge + Temporal', concurrency, queue, `bridge${concurrency}`);
+    return await measure(oneProcess ? 'bridge+worker, 1 process' : 'bridge, worker apart', concurrency, queue, `${prefix}`);
   } finally {
-    await stopApp(bridge);
-    await stopApp(worker);
+    for (const app of apps.reverse()) await stopApp(app);
     await queue.obliterate({ force: true });
     await queue.close();
   }
 }
 
-async function temporalStarts(client: Client, concurrency: number): Promise<Row> {
-  // No worker polls this task queue; the workflows time out on their own after a minute.
-  const taskQueue = `bench-starts-${suffix}-${concurrency}`;
+/** The same workflows with the same inputs, started and awaited by the SDK client alone. */
+async function sdkDirect(client: Client, concurrency: number): Promise<Row> {
+  const taskQueuePrefix = `bench-${suffix}-c${concurrency}-sdk`;
+  const worker = await startApp('worker', { ...appEnv(`benchsdk${suffix}`, taskQueuePrefix, concurrency), LOG_LEVEL: 'info' });
+  const inFlight = defaultStartWindow(concurrency);
+  const run = `sdk${concurrency}`;
+  const latencies: number[] = [];
   let next = 0;
   const started = Date.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < JOBS) {
-        const i = next++;
-        await client.workflow.start('auditEventWorkflow', {
-          taskQueue,
-          workflowId: `bench-start-${suffix}-${concurrency}-${i}`,
-          args: [],
-          workflowExecutionTimeout: '1 minute',
-        });
-      }
-    }),
-  );
+  try {
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < JOBS) {
+          const i = next++;
+          const tenantId = tenants[i % tenants.length]!;
+          const jobId = `${run}-${i}`;
+          const idempotencyKey = jobInstanceKey({ tenantKey: tenantId, queue: 'audit-logs', jobId, createdAt: started });
+          const payload = auditEventPayload.parse(auditEventData({ tenantId, entityId: `${run}-${i}`, projectId: 1 }));
+          const handle = await client.workflow.start('auditEventWorkflow', {
+            taskQueue: taskQueueFor(taskQueuePrefix, 'audit-logs'),
+            workflowId: `${idempotencyKey}/attempt-0`,
+            args: [{ origin: { queue: 'audit-logs', jobName: 'audit-event', jobId, tenantId, idempotencyKey }, payload }],
+            priority: { fairnessKey: tenantId },
+          });
+          await handle.result();
+          latencies.push(Date.now() - started);
+        }
+      }),
+    );
+  } finally {
+    await stopApp(worker);
+  }
   const seconds = (Date.now() - started) / 1000;
-  return { mode: 'Temporal starts via SDK', concurrency, jobs: JOBS, seconds, perSecond: JOBS / seconds };
+  latencies.sort((a, b) => a - b);
+  for (const [i, db] of dbs.entries()) {
+    const [row] = await query<{ n: string }>(databaseUrl(db), `SELECT count(*) AS n FROM "AuditLog" WHERE "entityId" LIKE $1`, [`${run}-%`]);
+    if (Number(row!.n) !== JOBS / tenants.length) throw new Error(`SDK: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
+  }
+  return { mode: 'same workflows via SDK', concurrency, jobs: JOBS, seconds, perSecond: JOBS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 function printTable(rows: Row[]): void {
   const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
-  console.log('\nmode                       conc   jobs  seconds   jobs/s   p50 ms   p99 ms');
+  console.log('\nmode                        conc   jobs  seconds   jobs/s   p50 ms   p99 ms');
   for (const r of rows) {
     console.log(
-      `${r.mode.padEnd(26)} ${String(r.concurrency).padStart(4)} ${String(r.jobs).padStart(6)} ${fmt(r.seconds, 2).padStart(8)} ${fmt(r.perSecond, 1).padStart(8)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)}`,
+      `${r.mode.padEnd(27)} ${String(r.concurrency).padStart(4)} ${String(r.jobs).padStart(6)} ${fmt(r.seconds, 2).padStart(8)} ${fmt(r.perSecond, 1).padStart(8)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)}`,
     );
   }
-  console.log('\nratios (bridge + Temporal / plain BullMQ) at equal concurrency:');
+  console.log('\nratios at equal execution concurrency (goals: x0.5 of plain BullMQ, x0.9 of the SDK ceiling):');
   for (const c of CONCURRENCIES) {
-    const plain = rows.find((r) => r.mode === 'plain BullMQ worker' && r.concurrency === c)!;
-    const bridge = rows.find((r) => r.mode === 'bridge + Temporal' && r.concurrency === c)!;
-    const starts = rows.find((r) => r.mode === 'Temporal starts via SDK' && r.concurrency === c)!;
-    console.log(
-      `  concurrency ${c}: throughput x${(bridge.perSecond / plain.perSecond).toFixed(2)}, p50 x${(bridge.p50! / plain.p50!).toFixed(2)}, p99 x${(bridge.p99! / plain.p99!).toFixed(2)}; bridge uses ${((100 * bridge.perSecond) / starts.perSecond).toFixed(0)}% of the server's start rate`,
-    );
+    const of = (mode: string) => rows.find((r) => r.mode === mode && r.concurrency === c)!;
+    const plain = of('plain BullMQ worker');
+    const sdk = of('same workflows via SDK');
+    for (const mode of ['bridge, worker apart', 'bridge+worker, 1 process']) {
+      const bridge = of(mode);
+      console.log(
+        `  concurrency ${c}, ${mode}: x${(bridge.perSecond / plain.perSecond).toFixed(2)} plain BullMQ, x${(bridge.perSecond / sdk.perSecond).toFixed(2)} SDK; p50 x${(bridge.p50! / plain.p50!).toFixed(2)}, p99 x${(bridge.p99! / plain.p99!).toFixed(2)} plain BullMQ`,
+      );
+    }
   }
 }
 
@@ -204,8 +235,9 @@ async function main(): Promise<void> {
   try {
     for (const concurrency of CONCURRENCIES) {
       rows.push(await plainBullmq(concurrency));
-      rows.push(await bridgeAndTemporal(concurrency));
-      rows.push(await temporalStarts(client, concurrency));
+      rows.push(await bridgeAndTemporal(concurrency, false));
+      rows.push(await bridgeAndTemporal(concurrency, true));
+      rows.push(await sdkDirect(client, concurrency));
       console.log(`concurrency ${concurrency} done`);
     }
     console.log(`\n${JOBS} audit-event jobs, ${tenants.length} tenants, ${new Date().toISOString()}, ${require('node:os').cpus().length} cores`);

@@ -1,52 +1,101 @@
 /**
- * `npm run bench:fairness`: a noisy tenant floods the audit queue (BENCH_FLOOD, default 400 jobs),
- * then a quiet tenant enqueues BENCH_QUIET (default 10). Prints how long the quiet tenant's jobs
- * took, (a) with the bridge admitting jobs at the queue's concurrency (backlog waits in Redis, FIFO)
- * and (b) with BRIDGE_MAX_IN_FLIGHT above it (backlog waits in Temporal, fairness key = tenant).
+ * `npm run bench:fairness`: does one tenant's flood delay another tenant? With the default
+ * configuration, a quiet tenant sends BENCH_QUIET jobs (default 200) at a steady pace, first alone,
+ * then while a noisy tenant floods the same queue with 9x as many (BENCH_FLOOD, default 1800)
+ * enqueued at once just before. Latency = finishedOn - timestamp of each BullMQ job. For
+ * reference, the same flood with the bridge admitting only the queue's concurrency
+ * (BRIDGE_MAX_IN_FLIGHT=10, so the backlog waits in Redis in arrival order, as before).
+ *
+ * Last line, read by machines: `quiet tenant p95 under flood / alone: x<ratio>` (goal <= 2).
  */
-import type { Queue } from 'bullmq';
-import { createTenantDatabase, databaseUrl, dropDatabase, seedBasics } from '../test/support/databases';
+import type { Job, Queue } from 'bullmq';
+import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from '../test/support/databases';
 import { startApp, stopApp, waitFor } from '../test/support/processes';
 import { services, uniqueSuffix } from '../test/support/services';
-import { enqueueAuditEvent, testplanitQueue } from '../test/support/testplanit';
+import { auditEventData, testplanitQueue } from '../test/support/testplanit';
 
-const FLOOD = Number(process.env.BENCH_FLOOD ?? 400);
-const QUIET = Number(process.env.BENCH_QUIET ?? 10);
+const FLOOD = Number(process.env.BENCH_FLOOD ?? 1800);
+const QUIET = Number(process.env.BENCH_QUIET ?? 200);
+/** The quiet tenant's pace: one job every this many ms. */
+const QUIET_EVERY_MS = Number(process.env.BENCH_QUIET_EVERY_MS ?? 25);
 const suffix = uniqueSuffix();
 const noisy = `noisy_${suffix}`;
 const quiet = `quiet_${suffix}`;
 const dbs = [`tpw_${noisy}`, `tpw_${quiet}`];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+interface Scenario {
+  label: string;
+  quiet: number[];
+  noisy: number[];
+  seconds: number;
+  rows: number;
 }
 
-async function scenario(label: string, extraEnv: Record<string, string>) {
-  const prefix = `fair${suffix}${label.replace(/\W/g, '')}`;
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function latencies(queue: Queue, jobs: Job[]): Promise<number[]> {
+  const values: number[] = [];
+  for (let i = 0; i < jobs.length; i += 500) {
+    const batch = await Promise.all(jobs.slice(i, i + 500).map((job) => queue.getJob(job.id!)));
+    for (const job of batch) values.push(job!.finishedOn! - job!.timestamp);
+  }
+  return values.sort((a, b) => a - b);
+}
+
+async function scenario(label: string, flood: number, extraEnv: Record<string, string>): Promise<Scenario> {
+  const prefix = `fair${suffix}${label.replace(/\W/g, '').slice(0, 12)}`;
   const env = {
     MULTI_TENANT_MODE: 'true',
     TENANT_CONFIGS: JSON.stringify({ [noisy]: { databaseUrl: databaseUrl(dbs[0]!) }, [quiet]: { databaseUrl: databaseUrl(dbs[1]!) } }),
     VALKEY_URL: services.redisUrl,
     TEMPORAL_ADDRESS: services.temporalAddress,
     BULLMQ_PREFIX: prefix,
-    TEMPORAL_TASK_QUEUE_PREFIX: `fair-${suffix}-${label.replace(/\W/g, '')}`,
+    TEMPORAL_TASK_QUEUE_PREFIX: `fair-${suffix}-${label.replace(/\W/g, '').slice(0, 12)}`,
     SCHEDULES_SYNC_ON_START: 'false',
+    BRIDGE_QUEUES: 'audit-logs',
+    WORKER_QUEUES: 'audit-logs',
     ...extraEnv,
   };
   const [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
   const queue: Queue = testplanitQueue('audit-logs', prefix);
+  const started = Date.now();
   try {
-    const flood = await queue.addBulk(
-      Array.from({ length: FLOOD }, (_, i) => ({ name: 'audit-event', data: { event: { action: 'CREATE', entityType: 'X', entityId: `n${i}` }, context: null, queuedAt: new Date().toISOString(), tenantId: noisy }, opts: { jobId: `noisy-${i}` } })),
+    const floodJobs: Job[] = [];
+    for (let i = 0; i < flood; i += 500) {
+      floodJobs.push(
+        ...(await queue.addBulk(
+          Array.from({ length: Math.min(500, flood - i) }, (_, k) => ({
+            name: 'audit-event',
+            data: auditEventData({ tenantId: noisy, entityId: `${label}-n${i + k}` }),
+          })),
+        )),
+      );
+    }
+    const quietJobs: Job[] = [];
+    for (let i = 0; i < QUIET; i += 1) {
+      quietJobs.push(await queue.add('audit-event', auditEventData({ tenantId: quiet, entityId: `${label}-q${i}` })));
+      await new Promise((resolve) => setTimeout(resolve, QUIET_EVERY_MS));
+    }
+    const total = flood + QUIET;
+    await waitFor(
+      async () => ((await queue.getJobCounts('completed')).completed! >= total ? true : undefined),
+      900_000,
+      async () => `${label}: ${JSON.stringify(await queue.getJobCounts())}`,
+      100,
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const quietJobs = [];
-    for (let i = 0; i < QUIET; i += 1) quietJobs.push(await enqueueAuditEvent(queue, { tenantId: quiet, entityId: `q${i}` }));
-    const all = [...flood, ...quietJobs];
-    await waitFor(async () => ((await queue.getJobCounts('completed')).completed! >= all.length ? true : undefined), 600_000, () => 'not done', 50);
-    const latency = async (ids: string[]) =>
-      (await Promise.all(ids.map(async (id) => { const j = (await queue.getJob(id))!; return j.finishedOn! - j.timestamp; }))).sort((a, b) => a - b);
-    return { label, quiet: await latency(quietJobs.map((j) => j.id!)), noisy: await latency(flood.map((j) => j.id!)) };
+    const seconds = (Date.now() - started) / 1000;
+    const failed = (await queue.getJobCounts('failed')).failed!;
+    if (failed > 0) throw new Error(`${label}: ${failed} jobs failed`);
+    let rows = 0;
+    for (const db of dbs) {
+      const [row] = await query<{ n: string }>(databaseUrl(db), `SELECT count(DISTINCT "entityId") AS n FROM "AuditLog" WHERE "entityId" LIKE $1`, [`${label}-%`]);
+      rows += Number(row!.n);
+    }
+    if (rows !== total) throw new Error(`${label}: ${rows} audit rows for ${total} jobs`);
+    return { label, quiet: await latencies(queue, quietJobs), noisy: await latencies(queue, floodJobs), seconds, rows };
   } finally {
     await stopApp(bridge);
     await stopApp(worker);
@@ -58,16 +107,20 @@ async function scenario(label: string, extraEnv: Record<string, string>) {
 async function main(): Promise<void> {
   for (const db of dbs) await seedBasics(await createTenantDatabase(db));
   try {
-    const rows = [
-      await scenario('in-flight = concurrency (10)', {}),
-      await scenario('in-flight 1000', { BRIDGE_MAX_IN_FLIGHT: '1000' }),
-    ];
-    console.log(`\nnoisy tenant: ${FLOOD} jobs, then quiet tenant: ${QUIET} jobs (audit-logs, worker concurrency 10)`);
-    console.log('bridge admission                quiet p50 ms  quiet max ms  noisy p50 ms  noisy max ms');
-    for (const r of rows) {
-      console.log(`${r.label.padEnd(30)} ${String(percentile(r.quiet, 50)).padStart(12)} ${String(r.quiet.at(-1)).padStart(13)} ${String(percentile(r.noisy, 50)).padStart(13)} ${String(r.noisy.at(-1)).padStart(13)}`);
-    }
-    console.log(`quiet tenant p50 ratio (b/a): x${(percentile(rows[1]!.quiet, 50) / percentile(rows[0]!.quiet, 50)).toFixed(2)}`);
+    const alone = await scenario('alone', 0, {});
+    const flooded = await scenario('flood', FLOOD, {});
+    const fifo = await scenario('fifo', FLOOD, { BRIDGE_MAX_IN_FLIGHT: '10' });
+    console.log(`\naudit-logs, worker concurrency 10; quiet tenant: ${QUIET} jobs, one every ${QUIET_EVERY_MS} ms; noisy tenant: ${FLOOD} jobs at once (${Math.round((100 * FLOOD) / (FLOOD + QUIET))} % of the load)`);
+    console.log('scenario                                        quiet p50  quiet p95  quiet max  noisy p50  noisy max  jobs/s');
+    const line = (name: string, r: Scenario) =>
+      console.log(
+        `${name.padEnd(46)} ${String(percentile(r.quiet, 50)).padStart(10)} ${String(percentile(r.quiet, 95)).padStart(10)} ${String(r.quiet.at(-1)).padStart(10)} ${String(percentile(r.noisy, 50)).padStart(10)} ${String(r.noisy.at(-1) ?? '-').padStart(10)} ${(r.rows / r.seconds).toFixed(1).padStart(7)}`,
+      );
+    line('quiet tenant alone (default configuration)', alone);
+    line('under flood (default configuration)', flooded);
+    line('under flood, admission = concurrency (FIFO)', fifo);
+    console.log(`FIFO admission for reference: quiet p95 x${(percentile(fifo.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)} alone`);
+    console.log(`quiet tenant p95 under flood / alone: x${(percentile(flooded.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)}`);
   } finally {
     for (const db of dbs) await dropDatabase(db);
   }

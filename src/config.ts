@@ -35,11 +35,22 @@ export interface AppConfig {
     maxStalledCount: number;
     statusPollMs: number;
     /**
-     * Jobs per queue the bridge follows at once. Unset: the queue's concurrency, so BullMQ's
-     * "active" count means "running". Set higher: the backlog waits in Temporal, where tasks are
-     * dispatched fairly across tenants, instead of in Redis in arrival order.
+     * Jobs per queue the bridge takes from Redis and holds (waiting for their turn or running).
+     * Far above any execution concurrency, so the backlog waits in the bridge, where starts are
+     * ordered fairly across tenants, instead of in Redis in arrival order. Bounded by memory and
+     * by the Redis locks held (renewed in one batch per lock period).
      */
-    maxInFlight?: number;
+    maxInFlight: number;
+    /** Per queue: workflows started and not yet finished at most (see FairGate). */
+    startWindow: Record<QueueName, number>;
+    /** Per queue and tenant: started and unfinished workflows at most; undefined: no cap. */
+    tenantMaxRunning?: number;
+    /** Start order and Temporal fairness weight per tenant (default 1). */
+    tenantWeights: Record<string, number>;
+    /** Start workflows eagerly on the worker of the same process (role `all`). */
+    eagerStart: boolean;
+    /** Jobs of batchable routes (audit events) run together per tenant turn: at most this many, and bytes of payload. */
+    batch: { maxJobs: number; maxBytes: number };
   };
   worker: { queues: QueueName[]; shutdownGraceMs: number };
   /** Undefined when EMAIL_SERVER_HOST is unset: email activities then fail with that reason. */
@@ -146,6 +157,29 @@ function redisUrl(raw: string | undefined): string {
   return normalised;
 }
 
+/** `acme:3,beta:0.5`: Temporal accepts fairness weights from 0.001 to 1000. */
+function tenantWeights(value: string | undefined): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const part of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const match = /^([a-z0-9_-]+)[:=]([0-9]*\.?[0-9]+)$/.exec(part);
+    const weight = match ? Number(match[2]) : NaN;
+    if (!match || !(weight >= 0.001 && weight <= 1000)) {
+      throw new ConfigError(`TENANT_WEIGHTS must be a comma list of <tenantId>:<weight> with weights from 0.001 to 1000, got "${part}"`);
+    }
+    weights[match[1]!] = weight;
+  }
+  return weights;
+}
+
+/**
+ * Enough started workflows to keep a family's worker slots busy while the next starts are on
+ * their way (a start costs a round trip or two), few enough that the backlog stays in the
+ * bridge's fair order instead of Temporal's task queue.
+ */
+export function defaultStartWindow(concurrency: number): number {
+  return 2 * concurrency + 8;
+}
+
 function tenancySettings(env: Env): TenancySettings {
   const multi = parseOrThrow(bool('MULTI_TENANT_MODE'), env.MULTI_TENANT_MODE);
   if (multi) {
@@ -244,7 +278,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
         stalledIntervalMs: int('BRIDGE_STALLED_INTERVAL_MS', 30_000),
         maxStalledCount: int('BRIDGE_MAX_STALLED_COUNT', 10),
         statusPollMs: int('BRIDGE_STATUS_POLL_MS', 1_000),
-        maxInFlight: env.BRIDGE_MAX_IN_FLIGHT ? int('BRIDGE_MAX_IN_FLIGHT', 1) : undefined,
+        maxInFlight: int('BRIDGE_MAX_IN_FLIGHT', 5_000),
+        startWindow: Object.fromEntries(
+          QUEUE_NAMES.map((queue) => [queue, env.BRIDGE_START_WINDOW ? int('BRIDGE_START_WINDOW', 1) : defaultStartWindow(concurrency[queue])]),
+        ) as Record<QueueName, number>,
+        tenantMaxRunning: env.BRIDGE_TENANT_MAX_RUNNING ? int('BRIDGE_TENANT_MAX_RUNNING', 1) : undefined,
+        tenantWeights: tenantWeights(env.TENANT_WEIGHTS),
+        batch: { maxJobs: int('BRIDGE_BATCH_MAX_JOBS', 100), maxBytes: int('BRIDGE_BATCH_MAX_BYTES', 512 * 1024) },
+        eagerStart: env.BRIDGE_EAGER_START ? parseOrThrow(bool('BRIDGE_EAGER_START'), env.BRIDGE_EAGER_START) : true,
       },
       worker: {
         queues: queueList('WORKER_QUEUES', env.WORKER_QUEUES, routedQueues()),

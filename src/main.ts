@@ -2,12 +2,12 @@
  * Process entry point: `tsx src/main.ts all|bridge|worker`.
  * A deployment scales bridges and workers separately; `all` runs both in one process.
  */
-import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { startBridge, type RunningBridge } from './bridge/bridge';
 import { loadConfig } from './config';
 import { createLogger } from './logging';
 import { syncRecurringJobs } from './schedules/syncRecurringJobs';
-import { connectClient } from './temporal/connection';
+import { clientOnWorkerConnection, connectClient } from './temporal/connection';
 import { TenantRegistry } from './tenancy/registry';
 import { createActivityDeps } from './worker/dependencies';
 import { startWorkers, type RunningWorkers } from './worker/worker';
@@ -34,12 +34,19 @@ async function main(role: Role): Promise<void> {
   let workers: RunningWorkers | undefined;
   let bridge: RunningBridge | undefined;
 
+  // One process running both: the bridge's client shares the workers' connection, so its starts
+  // can hand the first workflow task straight to a local worker (eager start).
+  const shared = role === 'all' && config.bridge.eagerStart ? await NativeConnection.connect(config.temporal.connection) : undefined;
   if (role !== 'bridge') {
     activityDeps = createActivityDeps(config, tenants, logger.child('activity'));
-    workers = await startWorkers(config, activityDeps.deps, logger);
+    workers = await startWorkers(config, activityDeps.deps, logger, shared);
   }
   const syncsSchedules = role !== 'bridge' && config.schedules.syncOnStart;
-  const temporalClient = syncsSchedules || role !== 'worker' ? await connectClient(config) : undefined;
+  const temporalClient = shared
+    ? clientOnWorkerConnection(shared, config)
+    : syncsSchedules || role !== 'worker'
+      ? await connectClient(config)
+      : undefined;
   if (temporalClient && syncsSchedules) {
     // Workers own the recurring jobs. A failed sync must not keep them from serving jobs: it is
     // logged, and `npm run schedules:sync` can be run again by hand.
@@ -48,7 +55,7 @@ async function main(role: Role): Promise<void> {
     );
   }
   if (temporalClient && role !== 'worker') {
-    bridge = await startBridge(config, { client: temporalClient.client, tenants, logger: logger.child('bridge') });
+    bridge = await startBridge(config, { client: temporalClient.client, tenants, logger: logger.child('bridge'), eagerStart: shared !== undefined });
   }
   process.on('SIGHUP', () => tenants.reload());
 

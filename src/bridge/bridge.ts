@@ -1,7 +1,10 @@
 /**
  * The bridge: one BullMQ Worker per TestPlanIt queue it serves, each turning jobs into Temporal
- * workflows (see processor.ts). It holds no job state of its own: everything needed to resume
- * after a crash is in Redis (the job) and Temporal (the workflow).
+ * workflows (see processor.ts). Admission is decoupled from execution: a queue's BullMQ Worker takes
+ * up to BRIDGE_MAX_IN_FLIGHT jobs from Redis as fast as they come, and its fair gate starts them in
+ * weighted round-robin across tenants, a start window at a time; the family's concurrency bounds
+ * what runs, in the Temporal worker's slots. It holds no job state of its own: everything needed
+ * to resume after a crash is in Redis (the job) and Temporal (the workflow).
  */
 import { setMaxListeners } from 'node:events';
 import { Job, Worker } from 'bullmq';
@@ -11,7 +14,11 @@ import { describeTenant } from '../jobs/jobInput';
 import type { Logger } from '../logging';
 import { createRedisConnection } from '../redis';
 import type { TenantRegistry } from '../tenancy/registry';
+import { JOB_ROUTES, type JobRoute } from '../jobs/routes';
+import { JobBatcher } from './batcher';
+import { FairGate } from './fairGate';
 import { createJobProcessor, namedTenantId } from './processor';
+import { createWorkflowStarter } from './starter';
 
 export interface RunningBridge {
   /** Stops taking jobs, hands running jobs back to their queues, and closes connections. */
@@ -20,7 +27,13 @@ export interface RunningBridge {
 
 export async function startBridge(
   config: AppConfig,
-  deps: { client: Client; tenants: TenantRegistry; logger: Logger },
+  deps: {
+    client: Client;
+    tenants: TenantRegistry;
+    logger: Logger;
+    /** The client shares a NativeConnection with workers of this process (see processor.ts). */
+    eagerStart: boolean;
+  },
 ): Promise<RunningBridge> {
   const { logger } = deps;
   const redis = createRedisConnection(config.redis.url);
@@ -28,22 +41,39 @@ export async function startBridge(
   // Every job waiting on a workflow listens for shutdown: one listener per concurrency slot.
   setMaxListeners(0, shutdown.signal);
 
+  const weightOf = (tenantKey: string) => config.bridge.tenantWeights[tenantKey] ?? 1;
   const workers = config.bridge.queues.map((queue) => {
-    const processor = createJobProcessor(queue, {
+    const gate = new FairGate({ window: config.bridge.startWindow[queue], tenantCap: config.bridge.tenantMaxRunning, weightOf });
+    const startOrAttach = createWorkflowStarter({
       client: deps.client,
+      logger,
+      taskQueuePrefix: config.temporal.taskQueuePrefix,
+      weightOf,
+      eagerStart: deps.eagerStart,
+      shutdown: shutdown.signal,
+    });
+    const batchers = new Map<JobRoute, JobBatcher>();
+    if (config.bridge.batch.maxJobs > 1) {
+      for (const route of JOB_ROUTES) {
+        if (route.queue !== queue || !route.batchWorkflowType) continue;
+        batchers.set(route, new JobBatcher(queue, { ...route, batchWorkflowType: route.batchWorkflowType }, config.bridge.batch, { gate, startOrAttach, shutdown: shutdown.signal, logger }));
+      }
+    }
+    const processor = createJobProcessor(queue, {
       tenants: deps.tenants,
       redis,
       logger,
-      taskQueuePrefix: config.temporal.taskQueuePrefix,
       bullPrefix: config.redis.prefix,
       statusPollMs: config.bridge.statusPollMs,
       shutdown: shutdown.signal,
+      gate,
+      startOrAttach,
+      batcherFor: (route) => batchers.get(route),
     });
-    const concurrency = config.bridge.maxInFlight ?? config.concurrency[queue];
     const worker = new Worker(queue, processor, {
       connection: redis,
       prefix: config.redis.prefix,
-      concurrency,
+      concurrency: config.bridge.maxInFlight,
       lockDuration: config.bridge.lockDurationMs,
       stalledInterval: config.bridge.stalledIntervalMs,
       maxStalledCount: config.bridge.maxStalledCount,
@@ -65,7 +95,10 @@ export async function startBridge(
       });
     });
     logger.info(
-      `Bridge consuming ${config.redis.prefix}:${queue} with concurrency ${concurrency}`,
+      `Bridge consuming ${config.redis.prefix}:${queue}: up to ${config.bridge.maxInFlight} jobs held, ` +
+        `${config.bridge.startWindow[queue]} started at once in fair order across tenants` +
+        (config.bridge.tenantMaxRunning ? `, ${config.bridge.tenantMaxRunning} per tenant` : '') +
+        (deps.eagerStart ? ', eager starts' : ''),
     );
     return worker;
   });

@@ -1,42 +1,45 @@
 /**
- * The BullMQ processor of the bridge: validates a job, starts (or attaches to) its workflow,
- * keeps the job active while the workflow runs, mirrors status, and settles the job with the
- * workflow's outcome. Bad input fails only that job, with a precise and non-retryable message.
+ * The BullMQ processor of the bridge: validates a job, waits for its turn at the queue's fair gate,
+ * starts (or attaches to) its workflow, keeps the job active while the workflow runs, mirrors
+ * status, and settles the job with the workflow's outcome. Bad input fails only that job, with a
+ * precise and non-retryable message, before it takes a turn.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
 import type { Redis } from 'ioredis';
 import { describeTenant, type JobStatus, type JobWorkflowInput } from '../jobs/jobInput';
 import { describePayloadIssues } from '../jobs/payloads';
 import type { QueueName } from '../jobs/queues';
-import { jobInstanceKey, taskQueueFor, workflowIdForJob, type JobInstance } from '../jobs/ids';
+import { jobInstanceKey, workflowIdForJob, type JobInstance } from '../jobs/ids';
 import { findRoute, type JobRoute } from '../jobs/routes';
 import type { Logger } from '../logging';
-import { jobSearchAttributes } from '../temporal/searchAttributes';
 import { TenancyError } from '../tenancy/errors';
 import type { ResolvedTenant, TenantRegistry } from '../tenancy/registry';
 import type { JobCompletion } from '../workflows/jobStatus';
+import type { BatchSettlement, JobBatcher } from './batcher';
+import type { FairGate, Release } from './fairGate';
 import { jobErrorFromWorkflowFailure } from './failures';
+import { WorkflowStartRefused, type StartOrAttach } from './starter';
 import { JobStatusMirror } from './statusMirror';
 
 export interface ProcessorDeps {
-  client: Client;
   tenants: TenantRegistry;
   redis: Redis;
   logger: Logger;
-  taskQueuePrefix: string;
   bullPrefix: string;
-  statusPollMs: number;
-  /** Aborted on shutdown: running jobs are handed back to the queue, their workflows go on. */
+  /** Aborted on shutdown: jobs are handed back to the queue, their workflows go on. */
   shutdown: AbortSignal;
+  startOrAttach: StartOrAttach;
+  statusPollMs: number;
+  /** The queue's start order across tenants. */
+  gate: FairGate;
+  /** The batcher of a route whose jobs run together (JobRoute.batchWorkflowType), if any. */
+  batcherFor(route: JobRoute): JobBatcher | undefined;
 }
 
-const START_RETRY_MAX_DELAY_MS = 30_000;
+/** A job still waiting for its turn after this long says so on the admin page. */
+const WAITING_NOTICE_MS = 1_000;
+
 
 /** The job's tenantId as the web app sent it: any JSON value, or undefined. */
 export function rawTenantId(job: Job | undefined): unknown {
@@ -51,6 +54,7 @@ export function namedTenantId(job: Job | undefined): string | undefined {
 
 export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
   const { logger } = deps;
+  const { startOrAttach } = deps;
 
   return async function processJob(job: Job, token?: string): Promise<unknown> {
     const jobId = job.id!;
@@ -89,8 +93,102 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       },
       payload: parsed.data,
     };
-    const handle = await startOrAttach(route, workflowId, input, tenant, tenantLabel);
+    const batcher = deps.batcherFor(route);
+    if (batcher) {
+      const bytes = Buffer.byteLength(JSON.stringify(job.data));
+      const settlement = await batcher.submit(tenant, { job, input, workflowId, bytes });
+      if (settlement.kind !== 'alone') return settleBatched(job, token, settlement, tenant, tenantLabel);
+    }
+
+    const turn = await waitForTurn(job, tenant.key);
+    if (!turn) return handBack(job, token, tenantLabel);
+    try {
+      return await runWorkflow(job, token, route, workflowId, input, tenant, tenantLabel, turn.waited);
+    } finally {
+      turn.release();
+    }
+  };
+
+  /** Settles a job from its batch's outcome: its own result or failure, or a hand-back on shutdown. */
+  async function settleBatched(
+    job: Job,
+    token: string | undefined,
+    settlement: Exclude<BatchSettlement, { kind: 'alone' }>,
+    tenant: ResolvedTenant,
+    tenantLabel: string,
+  ): Promise<unknown> {
+    if (settlement.kind === 'handBack') return handBack(job, token, tenantLabel);
+    const failure =
+      settlement.kind === 'failed'
+        ? jobErrorFromWorkflowFailure(settlement.error)
+        : settlement.outcome.ok
+          ? undefined
+          : settlement.outcome.nonRetryable
+            ? new UnrecoverableError(settlement.outcome.message)
+            : new Error(settlement.outcome.message);
+    if (failure) {
+      logger.warn(`${queue} job ${job.id} of type ${job.name} failed for tenant ${tenantLabel}: ${failure.message}`, {
+        tenant: tenant.key,
+        workflowId: settlement.batchWorkflowId,
+        retryable: !(failure instanceof UnrecoverableError),
+      });
+      throw failure;
+    }
+    if (settlement.kind === 'settled' && settlement.batchSize > 1) {
+      // Operators find the job's execution from its log on the admin page.
+      await job.log(`Ran in workflow ${settlement.batchWorkflowId} with ${settlement.batchSize - 1} other jobs of the tenant`);
+    }
+    logger.info(`${queue} job ${job.id} of type ${job.name} completed for tenant ${tenantLabel}`, { tenant: tenant.key });
+    return settlement.kind === 'settled' && settlement.outcome.ok ? settlement.outcome.returnValue : undefined;
+  }
+
+  /**
+   * Waits at the gate. A job that waits longer than a moment says so in its log, so TestPlanIt's
+   * admin page shows why an active job has not started. Undefined when the bridge stops first.
+   */
+  async function waitForTurn(job: Job, tenantKey: string): Promise<{ release: Release; waited: boolean } | undefined> {
+    let waited = false;
+    const notice = setTimeout(() => {
+      waited = true;
+      const { running, waiting } = deps.gate.stats();
+      job.log(`Waiting for a worker slot: ${running} ${queue} jobs running, ${waiting} waiting`).catch(() => undefined);
+    }, WAITING_NOTICE_MS);
+    try {
+      const release = await deps.gate.acquire(tenantKey, deps.shutdown);
+      return { release, waited };
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(notice);
+    }
+  }
+
+  async function runWorkflow(
+    job: Job,
+    token: string | undefined,
+    route: JobRoute,
+    workflowId: string,
+    input: JobWorkflowInput<unknown>,
+    tenant: ResolvedTenant,
+    tenantLabel: string,
+    waited: boolean,
+  ): Promise<unknown> {
+    const jobId = job.id!;
+    const handle = await startOrAttach({
+      workflowType: route.workflowType,
+      workflowId,
+      queue,
+      jobName: job.name,
+      args: [input],
+      tenantKey: tenant.key,
+      tenantLabel,
+    }).catch((error: unknown) => {
+      // Temporal will never take this input (too large, say): that job fails, nothing else.
+      if (error instanceof WorkflowStartRefused) throw rejectJob(jobId, error.message, tenant.tenantId);
+      throw error;
+    });
     if (!handle) return handBack(job, token, tenantLabel);
+    if (waited) await job.log(`Started workflow ${workflowId}`);
 
     const mirror = new JobStatusMirror(
       job,
@@ -137,49 +235,12 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       const changed = status ? await mirror.apply(status) : false;
       pollDelay = changed ? deps.statusPollMs : Math.min(pollDelay * 2, deps.statusPollMs * 16);
     }
-  };
+  }
 
   function rejectJob(jobId: string, message: string, tenantId: string | undefined): UnrecoverableError {
     const label = tenantId ?? (deps.tenants.multiTenant ? '(none)' : describeTenant(undefined));
     logger.warn(`Rejected ${queue} job ${jobId} for tenant ${label}: ${message}`, { tenant: tenantId });
     return new UnrecoverableError(message);
-  }
-
-  /**
-   * Starts the job's workflow, or returns a handle to the one already started for it. A Temporal
-   * outage does not fail jobs: the start is retried with backoff while the job stays active.
-   * Returns undefined when the bridge is shutting down first.
-   */
-  async function startOrAttach(
-    route: JobRoute,
-    workflowId: string,
-    input: JobWorkflowInput<unknown>,
-    tenant: ResolvedTenant,
-    tenantLabel: string,
-  ): Promise<WorkflowHandle | undefined> {
-    for (let attempt = 0; !deps.shutdown.aborted; attempt += 1) {
-      try {
-        return await deps.client.workflow.start(route.workflowType, {
-          workflowId,
-          taskQueue: taskQueueFor(deps.taskQueuePrefix, route.queue),
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          typedSearchAttributes: jobSearchAttributes(tenant.key, route.queue, input.origin.jobName),
-          // Tasks of a tenant with a large backlog are interleaved with other tenants' tasks.
-          priority: { fairnessKey: tenant.key },
-        });
-      } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) return deps.client.workflow.getHandle(workflowId);
-        const delay = Math.min(START_RETRY_MAX_DELAY_MS, 500 * 2 ** attempt);
-        logger.error(`Could not start workflow ${workflowId} for tenant ${tenantLabel}; retrying in ${delay} ms`, {
-          tenant: tenant.key,
-          error: (error as Error).message,
-        });
-        await sleep(delay, undefined, { signal: deps.shutdown }).catch(() => undefined);
-      }
-    }
-    return undefined;
   }
 
   /** Puts the job back to waiting without counting an attempt; whoever picks it up attaches to the workflow. */

@@ -51,6 +51,15 @@ export function workflowIdForJob(instance: JobInstance, attemptsMade: number): s
   return `${jobInstanceKey(instance)}/attempt-${attemptsMade}`;
 }
 
+/**
+ * Several jobs of one tenant run by one workflow (src/bridge/batcher.ts). `digest` is a hash of
+ * the members' own workflow ids, computed by the caller (this module stays dependency-free), so
+ * the same members always meet the same workflow.
+ */
+export function batchWorkflowIdFor(tenantKey: string, queue: QueueName, digest: string): string {
+  return `${tenantKey}/${queue}/batch-${digest}`;
+}
+
 /** A run an operator starts from a CLI; `runId` is unique per invocation. Also its idempotency key. */
 export function operatorRunId(tenantKey: string, queue: QueueName, runId: string): string {
   return `${tenantKey}/${queue}/${runId}`;

@@ -34,3 +34,19 @@ export interface JobStatus {
 export function describeTenant(tenantId: string | undefined): string {
   return tenantId ?? '(single-tenant)';
 }
+
+/**
+ * Several jobs of one tenant and one job name run by one workflow: for high-volume families whose
+ * writes are idempotent per job (audit events), where a workflow per job would cost the Temporal
+ * server more than the work. Every job keeps its own origin, idempotency key and outcome.
+ */
+export interface JobBatchInput<P> {
+  jobs: JobWorkflowInput<P>[];
+}
+
+/** One job's outcome in a batch, in the order of `JobBatchInput.jobs`. */
+export type JobBatchOutcome<R> = { ok: true; returnValue: R } | { ok: false; message: string; nonRetryable: boolean };
+
+export interface JobBatchResult<R> {
+  outcomes: JobBatchOutcome<R>[];
+}

@@ -32,10 +32,22 @@ export interface JobRoute {
    * Short jobs do not: polling them would only load the server and the workers.
    */
   reportsStatus?: boolean;
+  /**
+   * Jobs of this route that wait for the same tenant's turn are run together by this workflow
+   * (input JobBatchInput, result JobBatchResult). Only for families whose writes are idempotent
+   * per job and that report no status.
+   */
+  batchWorkflowType?: string;
 }
 
 export const JOB_ROUTES: readonly JobRoute[] = [
-  { queue: 'audit-logs', jobName: 'audit-event', workflowType: 'auditEventWorkflow', payload: auditEventPayload },
+  {
+    queue: 'audit-logs',
+    jobName: 'audit-event',
+    workflowType: 'auditEventWorkflow',
+    batchWorkflowType: 'auditEventBatchWorkflow',
+    payload: auditEventPayload,
+  },
   { queue: 'notifications', jobName: 'create-notification', workflowType: 'createNotificationWorkflow', payload: createNotificationPayload },
   {
     queue: 'notifications',

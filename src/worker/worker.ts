@@ -9,7 +9,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { QUEUE_SETTINGS, type QueueName } from '../jobs/queues';
 import { taskQueueFor } from '../jobs/ids';
 import type { Logger } from '../logging';
-import { activityFailureInterceptors } from './activityFailures';
+import { activityFailureInterceptors } from '../failures/conversion';
 
 export interface RunningWorkers {
   /** Resolves when every worker has stopped. */
@@ -38,8 +38,14 @@ function activitySlots(config: AppConfig, queue: QueueName): number {
   return config.concurrency[queue] * (QUEUE_SETTINGS[queue].activitySlotsPerJob ?? 1);
 }
 
-export async function startWorkers(config: AppConfig, deps: ActivityDeps, logger: Logger): Promise<RunningWorkers> {
-  const connection = await NativeConnection.connect(config.temporal.connection);
+/** `connection`: one made by the caller (to share it with a client); the workers close it when they stop. */
+export async function startWorkers(
+  config: AppConfig,
+  deps: ActivityDeps,
+  logger: Logger,
+  connection?: NativeConnection,
+): Promise<RunningWorkers> {
+  connection ??= await NativeConnection.connect(config.temporal.connection);
   const activities = createActivities(deps);
   const workflows = await workflowBundle();
 
@@ -52,7 +58,9 @@ export async function startWorkers(config: AppConfig, deps: ActivityDeps, logger
         workflowBundle: workflows,
         activities,
         interceptors: { activity: [activityFailureInterceptors] },
+        // A family's concurrency bounds its running jobs here, in the worker, whatever the bridge admitted.
         maxConcurrentActivityTaskExecutions: activitySlots(config, queue),
+        maxConcurrentLocalActivityExecutions: activitySlots(config, queue),
         shutdownGraceTime: config.worker.shutdownGraceMs,
       }),
     ),
@@ -60,7 +68,7 @@ export async function startWorkers(config: AppConfig, deps: ActivityDeps, logger
 
   const finished = Promise.all(workers.map((worker) => worker.run()))
     .then(() => undefined)
-    .finally(() => connection.close());
+    .finally(() => connection!.close());
   for (const queue of config.worker.queues) {
     logger.info(`Worker polling ${taskQueueFor(config.temporal.taskQueuePrefix, queue)} with ${activitySlots(config, queue)} activity slots`);
   }

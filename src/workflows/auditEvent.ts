@@ -1,12 +1,12 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
 import type { AuditActivities } from '../activities/audit';
-import type { JobWorkflowInput } from '../jobs/jobInput';
+import type { JobBatchInput, JobBatchResult, JobWorkflowInput } from '../jobs/jobInput';
 import type { AuditEventPayload } from '../jobs/payloads';
 import { JobReporter, type JobCompletion } from './jobStatus';
 
 // A single short insert: as a local activity it runs inside the workflow task, which halves the
 // round trips through the Temporal server per audit event. Retries back off within the task.
-const { recordAuditEvent } = proxyLocalActivities<AuditActivities>({
+const { recordAuditEvent, recordAuditEvents } = proxyLocalActivities<AuditActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
@@ -18,4 +18,18 @@ export async function auditEventWorkflow(
   const reporter = new JobReporter();
   await recordAuditEvent(input);
   return reporter.complete(undefined);
+}
+
+/**
+ * `audit-logs` / `audit-event`, several jobs of one tenant at once (the bridge batches what waits
+ * when it is the tenant's turn): one statement, one workflow, one outcome per job. A job
+ * redelivered into another batch writes nothing twice: each row's id comes from its job.
+ */
+export async function auditEventBatchWorkflow(input: JobBatchInput<AuditEventPayload>): Promise<JobBatchResult<undefined>> {
+  const outcomes = await recordAuditEvents(input.jobs);
+  return {
+    outcomes: outcomes.map((outcome) =>
+      'error' in outcome ? { ok: false, message: outcome.error, nonRetryable: outcome.nonRetryable } : { ok: true, returnValue: undefined },
+    ),
+  };
 }

@@ -1,5 +1,5 @@
 // Every workflow type the workers register; the bridge's routes name them (src/jobs/routes.ts).
-export { auditEventWorkflow } from './auditEvent';
+export { auditEventBatchWorkflow, auditEventWorkflow } from './auditEvent';
 export {
   createNotificationWorkflow,
   processUserNotificationsWorkflow,

@@ -4,19 +4,27 @@
  * them and the rules live here:
  * - the message becomes a clean sentence (no source path, code frame or stack; see
  *   failures/messages.ts), since it ends up as the BullMQ job's failure reason;
- * - Prisma's data errors (a foreign key, unique or null constraint, a value out of range, a record
- *   not found) are non-retryable: the same write fails the same way on every attempt. Connection,
- *   pool and write-conflict errors stay retryable;
+ * - Prisma's data errors (a foreign key, unique, check or null constraint, a value out of range, a
+ *   record not found) are non-retryable: the same write fails the same way on every attempt.
+ *   Connection, pool, serialization and deadlock errors stay retryable. With the pg driver
+ *   adapter some database errors arrive unmapped, carrying PostgreSQL's SQLSTATE: classes 22
+ *   (data exception) and 23 (integrity constraint violation) are data errors;
  * - ApplicationFailures keep their type, retryability, details and retry delay;
  * - cancellation passes through untouched.
  */
 import { Prisma } from '@prisma/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory } from '@temporalio/worker';
-import { cleanFailureMessage } from '../failures/messages';
+import { cleanFailureMessage } from './messages';
 
 /** Prisma P2xxx codes that a retry can cure: pool timeout, interactive transaction trouble, write conflict or deadlock. */
 const RETRYABLE_PRISMA_DATA_CODES = new Set(['P2024', 'P2028', 'P2034']);
+
+/** The SQLSTATE of a database error the pg driver adapter passed on without a Prisma code. */
+function postgresSqlState(error: unknown): string | undefined {
+  const cause = (error as { cause?: { kind?: unknown; code?: unknown } } | undefined)?.cause;
+  return cause?.kind === 'postgres' && typeof cause.code === 'string' ? cause.code : undefined;
+}
 
 export function toActivityFailure(error: unknown): unknown {
   if (error instanceof CancelledFailure) return error;
@@ -38,6 +46,11 @@ export function toActivityFailure(error: unknown): unknown {
   }
   if (error instanceof Prisma.PrismaClientValidationError) {
     return ApplicationFailure.create({ message: cleanFailureMessage(error.message), type: 'PrismaValidationError', nonRetryable: true });
+  }
+  const sqlState = postgresSqlState(error);
+  if (sqlState) {
+    const dataError = sqlState.startsWith('22') || sqlState.startsWith('23');
+    return ApplicationFailure.create({ message: cleanFailureMessage((error as Error).message), type: `Postgres${sqlState}`, nonRetryable: dataError });
   }
   const cause = error instanceof Error ? error : new Error(String(error));
   return ApplicationFailure.create({ message: cleanFailureMessage(cause.message), type: cause.name, nonRetryable: false });
