@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { LogLevel } from './logging';
 import { QUEUE_NAMES, QUEUE_SETTINGS, isQueueName, type QueueName } from './jobs/queues';
 import { routedQueues } from './jobs/routes';
+import { MINUTES_PER_DAY } from './schedules/stagger';
 import type { TenancySettings } from './tenancy/registry';
 import { TenantConfigError } from './tenancy/errors';
 
@@ -57,7 +58,12 @@ export interface AppConfig {
   email?: EmailSettings;
   /** Base of links in emails when a tenant has no baseUrl: NEXTAUTH_URL, else TestPlanIt's default. */
   defaultBaseUrl: string;
-  schedules: { timezone: string; syncOnStart: boolean };
+  schedules: {
+    timezone: string;
+    syncOnStart: boolean;
+    /** Tenants' recurring jobs fire up to this many minutes after their cron time (0: all at it). */
+    staggerWindowMinutes: number;
+  };
   reindex: ReindexSettings;
   /** TestPlanIt's ENCRYPTION_KEY, which encrypts integration credentials and OAuth tokens. */
   encryptionKey?: string;
@@ -231,6 +237,16 @@ function timezone(name: string): string {
   return name;
 }
 
+/** At most a day: the recurring jobs are daily, so a longer window would only wrap around. */
+function staggerWindow(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 30;
+  const minutes = Number(raw);
+  if (!/^\d+$/.test(raw) || minutes > MINUTES_PER_DAY) {
+    throw new ConfigError(`SCHEDULE_STAGGER_WINDOW must be whole minutes from 0 (off) to ${MINUTES_PER_DAY}, got "${raw}"`);
+  }
+  return minutes;
+}
+
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new ConfigError(result.error.issues.map((issue) => issue.message).join('; '));
@@ -296,6 +312,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       schedules: {
         timezone: timezone(env.SCHEDULE_TIMEZONE || 'UTC'),
         syncOnStart: env.SCHEDULES_SYNC_ON_START ? parseOrThrow(bool('SCHEDULES_SYNC_ON_START'), env.SCHEDULES_SYNC_ON_START) : true,
+        staggerWindowMinutes: staggerWindow(env.SCHEDULE_STAGGER_WINDOW),
       },
       encryptionKey: env.ENCRYPTION_KEY || undefined,
       testmoImport: {

@@ -6,7 +6,10 @@ import { Queue } from 'bullmq';
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { createLogger } from '../src/logging';
 import { createRedisConnection } from '../src/redis';
+import { scheduleIdFor } from '../src/jobs/ids';
 import { removeLegacyRepeatables } from '../src/schedules/legacyRepeatables';
+import { RECURRING_JOBS } from '../src/schedules/recurringJobs';
+import { staggerOffsetMinutes } from '../src/schedules/stagger';
 import { syncSchedules, type ScheduleSettings } from '../src/schedules/scheduleSync';
 import { TenantRegistry } from '../src/tenancy/registry';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
@@ -21,7 +24,8 @@ const dbA = `tpw_sched_a_${suffix}`;
 const dbB = `tpw_sched_b_${suffix}`;
 const prefix = `sched-${suffix}`;
 const logger = createLogger('schedules-test', 'warn');
-const settings: ScheduleSettings = { timezone: 'UTC', taskQueuePrefix: prefix, catchupWindow: '1 day' };
+// Unstaggered, so the other tests can expect TestPlanIt's exact times; staggering has its own test.
+const settings: ScheduleSettings = { timezone: 'UTC', taskQueuePrefix: prefix, catchupWindow: '1 day', staggerWindowMinutes: 0 };
 const JOBS = ['update-all-cases-forecast', 'auto-complete-milestones', 'milestone-due-notifications', 'send-daily-digest'];
 
 let connection: Connection;
@@ -85,6 +89,40 @@ test('sync creates one schedule per tenant and recurring job, and a second sync 
 
   const second = await syncSchedules(client, registry([tenantA, tenantB]), settings, logger);
   expect({ ...second, unchanged: [...second.unchanged].sort() }).toEqual({ created: [], updated: [], unchanged: expected, deleted: [] });
+});
+
+test('staggered: each tenant’s jobs fire at its own offset after the cron time, updated in place; the same window again changes nothing', async () => {
+  const window = 30;
+  const staggered = { ...settings, staggerWindowMinutes: window };
+  const offsets = new Map([tenantA, tenantB].map((t) => [t, staggerOffsetMinutes(t, window)]));
+  const idsOf = (tenant: string) => RECURRING_JOBS.map((job) => scheduleIdFor(job.jobName, tenant));
+  const all = [tenantA, tenantB].flatMap(idsOf).sort();
+  // From the unstaggered schedules of the first test: exactly those whose time moves are updated.
+  const moved = [tenantA, tenantB].filter((t) => offsets.get(t)! > 0).flatMap(idsOf).sort();
+
+  const first = await syncSchedules(client, registry([tenantA, tenantB]), staggered, logger);
+  expect({ ...first, updated: [...first.updated].sort(), unchanged: [...first.unchanged].sort() }).toEqual({
+    created: [],
+    updated: moved,
+    unchanged: all.filter((id) => !moved.includes(id)),
+    deleted: [],
+  });
+
+  for (const [tenant, offset] of offsets) {
+    for (const job of RECURRING_JOBS) {
+      const description = await client.schedule.getHandle(scheduleIdFor(job.jobName, tenant)).describe();
+      const [minute, hour] = job.cron.split(' ').map(Number);
+      const next = description.info.nextActionTimes[0]!;
+      expect({ job: job.jobName, tenant, at: next.getUTCHours() * 60 + next.getUTCMinutes() }).toEqual({
+        job: job.jobName,
+        tenant,
+        at: (hour! * 60 + minute! + offset) % (24 * 60),
+      });
+    }
+  }
+
+  const second = await syncSchedules(client, registry([tenantA, tenantB]), staggered, logger);
+  expect({ ...second, unchanged: [...second.unchanged].sort() }).toEqual({ created: [], updated: [], unchanged: all, deleted: [] });
 });
 
 test('a changed time zone updates schedules in place; a removed tenant loses its schedules', async () => {

@@ -20,6 +20,7 @@ import type { Logger } from '../logging';
 import { jobSearchAttributes } from '../temporal/searchAttributes';
 import type { TenantRegistry } from '../tenancy/registry';
 import { RECURRING_JOBS, type RecurringJob } from './recurringJobs';
+import { offsetDailyCron, staggerOffsetMinutes } from './stagger';
 
 export const MANAGED_BY = 'testplanit-workers';
 
@@ -28,10 +29,17 @@ export interface ScheduleSettings {
   taskQueuePrefix: string;
   /** How late a missed run may still start after an outage, e.g. "1 day". */
   catchupWindow: Duration;
+  /** Each tenant's jobs fire a stable offset in [0, window) minutes after their cron time; 0: off. */
+  staggerWindowMinutes: number;
 }
 
 export function scheduleSettings(config: AppConfig): ScheduleSettings {
-  return { timezone: config.schedules.timezone, taskQueuePrefix: config.temporal.taskQueuePrefix, catchupWindow: '1 day' };
+  return {
+    timezone: config.schedules.timezone,
+    taskQueuePrefix: config.temporal.taskQueuePrefix,
+    catchupWindow: '1 day',
+    staggerWindowMinutes: config.schedules.staggerWindowMinutes,
+  };
 }
 
 export interface SyncReport {
@@ -41,17 +49,32 @@ export interface SyncReport {
   deleted: string[];
 }
 
-interface DesiredSchedule {
+export interface DesiredSchedule {
   scheduleId: string;
   tenantId?: string;
   job: RecurringJob;
+  /** The tenant's stagger offset; 0 when staggering is off and in single-tenant mode. */
+  offsetMinutes: number;
+  /** job.cron moved by offsetMinutes: what the schedule's spec says. */
+  cron: string;
 }
 
-export function desiredSchedules(tenants: TenantRegistry): DesiredSchedule[] {
+export function desiredSchedules(tenants: TenantRegistry, staggerWindowMinutes: number): DesiredSchedule[] {
   const tenantIds: Array<string | undefined> = tenants.multiTenant ? tenants.tenantIds().sort() : [undefined];
-  return tenantIds.flatMap((tenantId) =>
-    RECURRING_JOBS.map((job) => ({ scheduleId: scheduleIdFor(job.jobName, tenantId), tenantId, job })),
-  );
+  return tenantIds.flatMap((tenantId) => {
+    // One deployment has nobody to collide with, so single-tenant mode keeps TestPlanIt's times.
+    const staggered = tenantId !== undefined && staggerWindowMinutes > 0;
+    const offsetMinutes = staggered ? staggerOffsetMinutes(tenantId, staggerWindowMinutes) : 0;
+    return RECURRING_JOBS.map((job) => ({
+      scheduleId: scheduleIdFor(job.jobName, tenantId),
+      tenantId,
+      job,
+      offsetMinutes,
+      // Every tenant's cron goes through the rewrite when staggering is on, even at offset 0, so a
+      // pattern it cannot move fails the whole sync instead of only some tenants' schedules.
+      cron: staggered ? offsetDailyCron(job.cron, offsetMinutes) : job.cron,
+    }));
+  });
 }
 
 function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): ScheduleOptions {
@@ -64,7 +87,7 @@ function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): 
   };
   return {
     scheduleId: desired.scheduleId,
-    spec: { cronExpressions: [desired.job.cron], timezone: settings.timezone },
+    spec: { cronExpressions: [desired.cron], timezone: settings.timezone },
     action: {
       type: 'startWorkflow',
       workflowType: desired.job.workflowType,
@@ -83,10 +106,14 @@ function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): 
 /**
  * What sync owns of a schedule, hashed and kept in the action's memo: Temporal returns a cron
  * spec as calendars, so comparing the description itself would see changes where there are none.
+ * The offset enters through the cron it produced rather than through the window: a new window
+ * updates exactly the schedules whose time moves, and with staggering off (or offset 0) the
+ * fingerprint is the one schedules synced before staggering existed already carry.
  */
 function fingerprintOf(desired: DesiredSchedule, settings: ScheduleSettings): string {
+  const { staggerWindowMinutes: _window, ...owned } = settings;
   return createHash('sha256')
-    .update(JSON.stringify({ cron: desired.job.cron, workflowType: desired.job.workflowType, tenantId: desired.tenantId ?? null, ...settings }))
+    .update(JSON.stringify({ cron: desired.cron, workflowType: desired.job.workflowType, tenantId: desired.tenantId ?? null, ...owned }))
     .digest('hex')
     .slice(0, 16);
 }
@@ -98,7 +125,7 @@ export async function syncSchedules(
   logger: Logger,
 ): Promise<SyncReport> {
   const report: SyncReport = { created: [], updated: [], unchanged: [], deleted: [] };
-  const desired = desiredSchedules(tenants);
+  const desired = desiredSchedules(tenants, settings.staggerWindowMinutes);
   const wanted = new Set(desired.map((d) => d.scheduleId));
 
   for (const item of desired) {
