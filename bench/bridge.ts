@@ -2,10 +2,12 @@
  * `npm run bench:bridge`: the same audit-event jobs (two tenants), at equal execution concurrency
  * (the family's worker slots), through
  *   (a) a plain BullMQ worker running the same insert in-process, as TestPlanIt's worker does,
- *   (b) the bridge and the Temporal worker as separate processes,
+ *   (b) the bridge and the Temporal worker as separate processes (default configuration, which
+ *       batches a tenant's waiting audit events into one workflow per turn),
  *   (c) bridge and worker in one process (`npm start`), whose starts are eager,
- *   (d) the same workflows started and awaited straight from the SDK client, as many at once as
- *       the bridge's start window, on the worker of (b): the ceiling the bridge is held to.
+ *   (d) as (b) with batching off (BRIDGE_BATCH_MAX_JOBS=1): one workflow per job,
+ *   (e) those one-per-job workflows started and awaited straight from the SDK client, as many at
+ *       once as the bridge's start window: the ceiling (d) is held to.
  *
  * Env: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (comma list, default "10,50").
  */
@@ -148,15 +150,23 @@ function appEnv(prefix: string, taskQueuePrefix: string, concurrency: number): R
   };
 }
 
-async function bridgeAndTemporal(concurrency: number, oneProcess: boolean): Promise<Row> {
-  const prefix = `benchbridge${suffix}c${concurrency}${oneProcess ? 'one' : 'two'}`;
-  const env = appEnv(prefix, `bench-${suffix}-c${concurrency}-${oneProcess ? 'one' : 'two'}`, concurrency);
+const BRIDGE_MODES = {
+  'bridge, worker apart': { oneProcess: false, env: {} },
+  'bridge+worker, 1 process': { oneProcess: true, env: {} },
+  'bridge apart, no batches': { oneProcess: false, env: { BRIDGE_BATCH_MAX_JOBS: '1' } },
+} as const;
+
+async function bridgeAndTemporal(concurrency: number, mode: keyof typeof BRIDGE_MODES): Promise<Row> {
+  const { oneProcess, env: modeEnv } = BRIDGE_MODES[mode];
+  const tag = Object.keys(BRIDGE_MODES).indexOf(mode);
+  const prefix = `benchbridge${suffix}c${concurrency}m${tag}`;
+  const env = { ...appEnv(prefix, `bench-${suffix}-c${concurrency}-m${tag}`, concurrency), ...modeEnv };
   const apps = oneProcess
     ? [await startApp('all', { ...env, LOG_LEVEL: 'info' })]
     : [await startApp('worker', { ...env, LOG_LEVEL: 'info' }), await startApp('bridge', { ...env, LOG_LEVEL: 'info' })];
   const queue = testplanitQueue('audit-logs', prefix);
   try {
-    return await measure(oneProcess ? 'bridge+worker, 1 process' : 'bridge, worker apart', concurrency, queue, `${prefix}`);
+    return await measure(mode, concurrency, queue, `${prefix}`);
   } finally {
     for (const app of apps.reverse()) await stopApp(app);
     await queue.obliterate({ force: true });
@@ -202,7 +212,7 @@ async function sdkDirect(client: Client, concurrency: number): Promise<Row> {
     const [row] = await query<{ n: string }>(databaseUrl(db), `SELECT count(*) AS n FROM "AuditLog" WHERE "entityId" LIKE $1`, [`${run}-%`]);
     if (Number(row!.n) !== JOBS / tenants.length) throw new Error(`SDK: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
   }
-  return { mode: 'same workflows via SDK', concurrency, jobs: JOBS, seconds, perSecond: JOBS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { mode: 'one per job via SDK', concurrency, jobs: JOBS, seconds, perSecond: JOBS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 function printTable(rows: Row[]): void {
@@ -213,17 +223,19 @@ function printTable(rows: Row[]): void {
       `${r.mode.padEnd(27)} ${String(r.concurrency).padStart(4)} ${String(r.jobs).padStart(6)} ${fmt(r.seconds, 2).padStart(8)} ${fmt(r.perSecond, 1).padStart(8)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)}`,
     );
   }
-  console.log('\nratios at equal execution concurrency (goals: x0.5 of plain BullMQ, x0.9 of the SDK ceiling):');
+  console.log('\nratios at equal execution concurrency (goals: bridge x0.5 of plain BullMQ; one workflow per job x0.9 of the SDK):');
   for (const c of CONCURRENCIES) {
     const of = (mode: string) => rows.find((r) => r.mode === mode && r.concurrency === c)!;
     const plain = of('plain BullMQ worker');
-    const sdk = of('same workflows via SDK');
+    const sdk = of('one per job via SDK');
     for (const mode of ['bridge, worker apart', 'bridge+worker, 1 process']) {
       const bridge = of(mode);
       console.log(
-        `  concurrency ${c}, ${mode}: x${(bridge.perSecond / plain.perSecond).toFixed(2)} plain BullMQ, x${(bridge.perSecond / sdk.perSecond).toFixed(2)} SDK; p50 x${(bridge.p50! / plain.p50!).toFixed(2)}, p99 x${(bridge.p99! / plain.p99!).toFixed(2)} plain BullMQ`,
+        `  concurrency ${c}, ${mode}: x${(bridge.perSecond / plain.perSecond).toFixed(2)} plain BullMQ; p50 x${(bridge.p50! / plain.p50!).toFixed(2)}, p99 x${(bridge.p99! / plain.p99!).toFixed(2)}`,
       );
     }
+    const unbatched = of('bridge apart, no batches');
+    console.log(`  concurrency ${c}, bridge apart, no batches: x${(unbatched.perSecond / sdk.perSecond).toFixed(2)} the same workflows via SDK, x${(unbatched.perSecond / plain.perSecond).toFixed(2)} plain BullMQ`);
   }
 }
 
@@ -235,8 +247,7 @@ async function main(): Promise<void> {
   try {
     for (const concurrency of CONCURRENCIES) {
       rows.push(await plainBullmq(concurrency));
-      rows.push(await bridgeAndTemporal(concurrency, false));
-      rows.push(await bridgeAndTemporal(concurrency, true));
+      for (const mode of Object.keys(BRIDGE_MODES) as (keyof typeof BRIDGE_MODES)[]) rows.push(await bridgeAndTemporal(concurrency, mode));
       rows.push(await sdkDirect(client, concurrency));
       console.log(`concurrency ${concurrency} done`);
     }

@@ -70,6 +70,8 @@ start_temporal() {
   local headless_flag=()
   [ "$TEMPORAL_HEADLESS" = true ] && headless_flag=(--headless)
   log "starting Temporal dev server"
+  # Task-queue fairness is decided per partition, so one partition per task queue (set before any
+  # backlog exists: tasks written to other partitions would be stranded when the count drops).
   # WAL with synchronous=normal survives a crash of the server process (not of the machine) and
   # lets SQLite commit several times faster than its default of one fsync per transaction.
   nohup "$(temporal_bin)" server start-dev \
@@ -79,6 +81,8 @@ start_temporal() {
     --sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=${TPW_TEMPORAL_SQLITE_SYNCHRONOUS:-normal} \
     --dynamic-config-value frontend.enableServerVersionCheck=false \
     --dynamic-config-value matching.enableFairness=true \
+    --dynamic-config-value matching.numTaskqueueReadPartitions=1 \
+    --dynamic-config-value matching.numTaskqueueWritePartitions=1 \
     --log-level warn >"$STATE_DIR/temporal.log" 2>&1 &
   echo $! >"$STATE_DIR/temporal.pid"
   wait_for Temporal 60 port_open "$TEMPORAL_PORT"

@@ -18,6 +18,8 @@ const tenantLate = `late_${suffix}`; // configured, but its database only appear
 const dbA = `tpw_e2e_a_${suffix}`;
 const dbB = `tpw_e2e_b_${suffix}`;
 const dbLate = `tpw_e2e_late_${suffix}`;
+const tenantGone = `gone_${suffix}`; // configured, but its database never exists: its jobs never finish
+const dbGone = `tpw_e2e_gone_${suffix}`;
 
 const appEnv: Record<string, string> = {
   MULTI_TENANT_MODE: 'true',
@@ -25,6 +27,7 @@ const appEnv: Record<string, string> = {
     [tenantA]: { databaseUrl: databaseUrl(dbA) },
     [tenantB]: { databaseUrl: databaseUrl(dbB) },
     [tenantLate]: { databaseUrl: databaseUrl(dbLate) },
+    [tenantGone]: { databaseUrl: databaseUrl(dbGone) },
   }),
   VALKEY_URL: services.redisUrl,
   TEMPORAL_ADDRESS: services.temporalAddress,
@@ -276,3 +279,29 @@ test('a job stays active while its workflow runs, is handed back on SIGTERM, and
   expect(retried.status.name).toBe('COMPLETED');
   expect((await auditRows(dbLate)).map((row) => row.entityId)).toEqual(['late-1']);
 });
+
+test('a bridge stopped with hundreds of admitted jobs hands every one back without spending an attempt', async () => {
+  // A small start window and no batches, so most admitted jobs wait for their turn in the bridge.
+  await stopApp(bridge, 'SIGTERM');
+  bridge = await startApp('bridge', { ...appEnv, BRIDGE_START_WINDOW: '5', BRIDGE_BATCH_MAX_JOBS: '1' });
+  const jobs = await queue.addBulk(
+    Array.from({ length: 300 }, (_, i) => ({ name: 'audit-event', data: auditEventData({ tenantId: tenantGone, entityId: `gone-${i}` }) })),
+  );
+  // All admitted: started (their workflows retry the missing database) or waiting for their turn.
+  await waitForState(jobs.map((job) => job.id!), ['active']);
+  // The admin page tells why they have not started.
+  await waitFor(
+    async () => ((await queue.getJobLogs(jobs.at(-1)!.id!)).logs.some((line) => /^Waiting for a worker slot: 5 audit-logs jobs running, \d+ waiting$/.test(line)) ? true : undefined),
+    10_000,
+    async () => `no waiting line on the last job: ${JSON.stringify((await queue.getJobLogs(jobs.at(-1)!.id!)).logs)}`,
+  );
+  expect((await queue.getJob(jobs.at(-1)!.id!))!.progress).toBe(0);
+
+  expect(await stopApp(bridge, 'SIGTERM')).toBe(0);
+  const states = await Promise.all(jobs.map(async (job) => jobState(job.id!)));
+  expect(states.map(({ state }) => state).filter((state) => state !== 'waiting')).toEqual([]);
+  expect(states.map(({ job }) => job.attemptsMade).filter((attempts) => attempts !== 0)).toEqual([]);
+  await queue.drain();
+  bridge = await startApp('bridge', appEnv);
+});
+

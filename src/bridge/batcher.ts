@@ -31,6 +31,8 @@ export interface BatchMember {
   workflowId: string;
   /** Size of its payload as JSON: batches stay under Temporal's payload limits. */
   bytes: number;
+  /** Called when the workflow the job runs in has started. */
+  onStart?(workflowId: string): void;
 }
 
 export type BatchSettlement =
@@ -141,6 +143,7 @@ export class JobBatcher {
         tenantLabel: tenant.tenantId ?? '(single-tenant)',
       });
       if (!handle) return settleAll({ kind: 'handBack' });
+      for (const pending of batch) pending.member.onStart?.(workflowId);
       const result = await untilAborted(handle.result(), this.deps.shutdown);
       if (result === ABORTED) return settleAll({ kind: 'handBack' });
       const outcomes: JobBatchOutcome<unknown>[] = alone

@@ -96,7 +96,8 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     const batcher = deps.batcherFor(route);
     if (batcher) {
       const bytes = Buffer.byteLength(JSON.stringify(job.data));
-      const settlement = await batcher.submit(tenant, { job, input, workflowId, bytes });
+      const notice = waitingNotice(job);
+      const settlement = await batcher.submit(tenant, { job, input, workflowId, bytes, onStart: notice.started }).finally(notice.clear);
       if (settlement.kind !== 'alone') return settleBatched(job, token, settlement, tenant, tenantLabel);
     }
 
@@ -143,23 +144,39 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
   }
 
   /**
-   * Waits at the gate. A job that waits longer than a moment says so in its log, so TestPlanIt's
-   * admin page shows why an active job has not started. Undefined when the bridge stops first.
+   * A job that waits for its turn longer than a moment says so in its log, so TestPlanIt's admin
+   * page shows why an active job has not started, and then when it starts.
    */
-  async function waitForTurn(job: Job, tenantKey: string): Promise<{ release: Release; waited: boolean } | undefined> {
+  function waitingNotice(job: Job): { started(workflowId: string): void; clear(): void; waited(): boolean } {
     let waited = false;
-    const notice = setTimeout(() => {
+    let started = false;
+    const timer = setTimeout(() => {
+      if (started) return;
       waited = true;
       const { running, waiting } = deps.gate.stats();
       job.log(`Waiting for a worker slot: ${running} ${queue} jobs running, ${waiting} waiting`).catch(() => undefined);
     }, WAITING_NOTICE_MS);
+    return {
+      started(workflowId) {
+        started = true;
+        clearTimeout(timer);
+        if (waited) job.log(`Started workflow ${workflowId}`).catch(() => undefined);
+      },
+      clear: () => clearTimeout(timer),
+      waited: () => waited,
+    };
+  }
+
+  /** Waits at the gate. Undefined when the bridge stops first. */
+  async function waitForTurn(job: Job, tenantKey: string): Promise<{ release: Release; waited: boolean } | undefined> {
+    const notice = waitingNotice(job);
     try {
       const release = await deps.gate.acquire(tenantKey, deps.shutdown);
-      return { release, waited };
+      return { release, waited: notice.waited() };
     } catch {
       return undefined;
     } finally {
-      clearTimeout(notice);
+      notice.clear();
     }
   }
 

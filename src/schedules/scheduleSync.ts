@@ -118,6 +118,27 @@ function fingerprintOf(desired: DesiredSchedule, settings: ScheduleSettings): st
     .slice(0, 16);
 }
 
+/**
+ * Schedules described, created or updated at once: a describe is one round trip, so 100 tenants'
+ * 400 schedules took 8 s one after another; a few at a time keep the server unhurried.
+ */
+const SYNC_CONCURRENCY = 8;
+
+/** `work` over `items`, at most `limit` at a time; results in the items' order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!);
+      }
+    }),
+  );
+  return results;
+}
+
 export async function syncSchedules(
   client: Client,
   tenants: TenantRegistry,
@@ -128,7 +149,7 @@ export async function syncSchedules(
   const desired = desiredSchedules(tenants, settings.staggerWindowMinutes);
   const wanted = new Set(desired.map((d) => d.scheduleId));
 
-  for (const item of desired) {
+  const outcomes = await mapConcurrently(desired, SYNC_CONCURRENCY, async (item): Promise<keyof SyncReport> => {
     const options = scheduleOptions(item, settings);
     const handle = client.schedule.getHandle(item.scheduleId);
     let current: ScheduleDescription | undefined;
@@ -139,22 +160,19 @@ export async function syncSchedules(
     }
     if (!current) {
       await client.schedule.create(options);
-      report.created.push(item.scheduleId);
-      continue;
+      return 'created';
     }
     const currentFingerprint = (current.action as { memo?: Record<string, unknown> }).memo?.scheduleFingerprint;
-    if (currentFingerprint === fingerprintOf(item, settings)) {
-      report.unchanged.push(item.scheduleId);
-      continue;
-    }
+    if (currentFingerprint === fingerprintOf(item, settings)) return 'unchanged';
     await handle.update((previous) => ({
       ...previous,
       spec: options.spec,
       action: options.action,
       policies: { ...previous.policies, ...options.policies },
     }));
-    report.updated.push(item.scheduleId);
-  }
+    return 'updated';
+  });
+  outcomes.forEach((outcome, index) => report[outcome].push(desired[index]!.scheduleId));
 
   for await (const summary of client.schedule.list()) {
     const memo = summary.memo as { managedBy?: string; taskQueuePrefix?: string } | undefined;

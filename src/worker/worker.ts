@@ -18,6 +18,8 @@ export interface RunningWorkers {
   shutdown(): Promise<void>;
 }
 
+const SHUTDOWN_FORCE_MARGIN_MS = 15_000;
+
 let bundle: Promise<WorkflowBundle> | undefined;
 
 export function workflowBundle(): Promise<WorkflowBundle> {
@@ -62,6 +64,8 @@ export async function startWorkers(
         maxConcurrentActivityTaskExecutions: activitySlots(config, queue),
         maxConcurrentLocalActivityExecutions: activitySlots(config, queue),
         shutdownGraceTime: config.worker.shutdownGraceMs,
+        // A stop never hangs: what has not finished by then is retried by Temporal elsewhere.
+        shutdownForceTime: config.worker.shutdownGraceMs + SHUTDOWN_FORCE_MARGIN_MS,
       }),
     ),
   );

@@ -5,9 +5,12 @@ import type { AuditEventPayload } from '../jobs/payloads';
 import { JobReporter, type JobCompletion } from './jobStatus';
 
 // A single short insert: as a local activity it runs inside the workflow task, which halves the
-// round trips through the Temporal server per audit event. Retries back off within the task.
+// round trips through the Temporal server per audit event. Short retries back off within the task;
+// longer ones (an unreachable database) wait on a workflow timer, so the task ends and a worker
+// asked to stop is not held by them.
 const { recordAuditEvent, recordAuditEvents } = proxyLocalActivities<AuditActivities>({
   startToCloseTimeout: '30 seconds',
+  localRetryThreshold: '4 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
