@@ -196,25 +196,26 @@ test('a flood of one tenant’s events runs in batches, each job with its own ou
 
 test('a bridge killed with jobs in flight loses none and runs none twice', async () => {
   const perTenant = 150;
-  const jobs = (
-    await Promise.all(
-      Array.from({ length: perTenant }, (_, i) => [
-        enqueueAuditEvent(queue, { tenantId: tenantA, entityId: `kill-a-${i}` }),
-        enqueueAuditEvent(queue, { tenantId: tenantB, entityId: `kill-b-${i}` }),
-      ]).flat(),
-    )
-  ).map((job) => job.id!);
+  const completedBefore = (await queue.getJobCounts('completed')).completed ?? 0;
+  const data = Array.from({ length: perTenant }, (_, i) => [
+    auditEventData({ tenantId: tenantA, entityId: `kill-a-${i}` }),
+    auditEventData({ tenantId: tenantB, entityId: `kill-b-${i}` }),
+  ]).flat();
+  const jobs = (await queue.addBulk(data.map((d) => ({ name: 'audit-event', data: d })))).map((job) => job.id!);
 
+  // Killed once it has admitted them all and finished a few: the rest are in its hands.
   await waitFor(
-    async () => ((await queue.getJobCounts('completed')).completed ?? 0) > 80 ? true : undefined,
+    async () => {
+      const counts = await queue.getJobCounts('waiting', 'completed');
+      return counts.waiting === 0 && (counts.completed ?? 0) > completedBefore ? true : undefined;
+    },
     60_000,
     () => 'bridge made no progress',
-    20,
+    10,
   );
   await stopApp(bridge, 'SIGKILL');
   const countsAtKill = await queue.getJobCounts('active', 'waiting', 'completed');
-  // The bridge had admitted everything left (waiting for their turn or running): hundreds of jobs
-  // locked by the dead bridge, redelivered once their locks expire.
+  // Locked by the dead bridge (waiting for their turn or running), redelivered once their locks expire.
   expect(countsAtKill.active).toBeGreaterThan(100);
 
   bridge = await startApp('bridge', appEnv);
