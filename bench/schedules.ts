@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       const spreadOff = await spreadOf(client, 'off');
 
       const schedules = TENANTS * RECURRING_JOBS.length;
-      console.log(`\n${TENANTS} tenants x ${RECURRING_JOBS.length} recurring jobs = ${schedules} schedules (sequential describe + create/update per schedule)`);
+      console.log(`\n${TENANTS} tenants x ${RECURRING_JOBS.length} recurring jobs = ${schedules} schedules (describe + create/update per schedule, 8 at a time)`);
       console.log('sync                               ms   schedules/s  result');
       for (const [label, run] of [['create, staggered', create], ['same settings again', again], ['staggering off (in place)', switchOff]] as const) {
         console.log(`${label.padEnd(27)} ${run.ms.toFixed(0).padStart(9)} ${(schedules / (run.ms / 1000)).toFixed(0).padStart(12)}  ${count(run.report)}`);
