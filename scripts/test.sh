@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full test suite on the real stack: bootstrap, type-check, then jest.
+# The full test suite on the real stack: bootstrap, type-check, lint, then jest.
 # Extra arguments go to jest (e.g. `npm test -- test/tenancy.test.ts`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,8 @@ bash scripts/bootstrap.sh
 
 echo "[test] tsc --noEmit" >&2
 npx tsc --noEmit -p tsconfig.json
+echo "[test] eslint" >&2
+npx eslint .
 
 results=$(mktemp)
 status=0

@@ -24,8 +24,8 @@ test('a quiet tenant’s jobs start next to a flood that arrived first, not afte
   const gate = new FairGate({ window: 1, weightOf: () => 1 });
   const started: string[] = [];
   const releases: Release[] = [];
-  enqueue(gate, 'noisy', 100, started, releases);
-  enqueue(gate, 'quiet', 3, started, releases);
+  void Promise.allSettled(enqueue(gate, 'noisy', 100, started, releases));
+  void Promise.allSettled(enqueue(gate, 'quiet', 3, started, releases));
   await drain(releases, 10);
   // The first noisy job started before the quiet ones arrived; the next start is already quiet's.
   expect(started.slice(0, 8)).toEqual(['noisy', 'quiet', 'noisy', 'quiet', 'noisy', 'quiet', 'noisy', 'noisy']);
@@ -36,8 +36,8 @@ test('weights share starts in proportion while both tenants wait', async () => {
   const gate = new FairGate({ window: 1, weightOf: (tenant) => (tenant === 'gold' ? 3 : 1) });
   const started: string[] = [];
   const releases: Release[] = [];
-  enqueue(gate, 'basic', 50, started, releases);
-  enqueue(gate, 'gold', 50, started, releases);
+  void Promise.allSettled(enqueue(gate, 'basic', 50, started, releases));
+  void Promise.allSettled(enqueue(gate, 'gold', 50, started, releases));
   await drain(releases, 41);
   const window = started.slice(1, 41); // after the first, which started before gold arrived
   expect(window.filter((t) => t === 'gold')).toHaveLength(30);
@@ -48,11 +48,11 @@ test('the window bounds started jobs, and the per-tenant cap leaves room for oth
   const gate = new FairGate({ window: 4, tenantCap: 2, weightOf: () => 1 });
   const started: string[] = [];
   const releases: Release[] = [];
-  enqueue(gate, 'a', 10, started, releases);
+  void Promise.allSettled(enqueue(gate, 'a', 10, started, releases));
   await drain(releases, 0);
   expect(started).toEqual(['a', 'a']); // the cap, although the window has room for 4
-  enqueue(gate, 'b', 10, started, releases);
-  enqueue(gate, 'c', 10, started, releases);
+  void Promise.allSettled(enqueue(gate, 'b', 10, started, releases));
+  void Promise.allSettled(enqueue(gate, 'c', 10, started, releases));
   await drain(releases, 0);
   expect(started).toEqual(['a', 'a', 'b', 'b']); // b's jobs arrived first and filled the window
   await drain(releases, 1); // an `a` finished: the freed place goes to c, the tenant served longest ago
@@ -65,7 +65,7 @@ test('a waiting job whose signal aborts leaves the line; a release counts once',
   const started: string[] = [];
   const releases: Release[] = [];
   const stop = new AbortController();
-  enqueue(gate, 'a', 1, started, releases);
+  void Promise.allSettled(enqueue(gate, 'a', 1, started, releases));
   const waiting = enqueue(gate, 'b', 2, started, releases, stop.signal);
   await drain(releases, 0);
   stop.abort(new Error('bridge stopping'));
