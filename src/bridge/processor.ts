@@ -53,8 +53,7 @@ export function namedTenantId(job: Job | undefined): string | undefined {
 }
 
 export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
-  const { logger } = deps;
-  const { startOrAttach } = deps;
+  const { logger, startOrAttach } = deps;
 
   return async function processJob(job: Job, token?: string): Promise<unknown> {
     const jobId = job.id!;
@@ -119,28 +118,25 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     tenantLabel: string,
   ): Promise<unknown> {
     if (settlement.kind === 'handBack') return handBack(job, token, tenantLabel);
-    const failure =
-      settlement.kind === 'failed'
-        ? jobErrorFromWorkflowFailure(settlement.error)
-        : settlement.outcome.ok
-          ? undefined
-          : settlement.outcome.nonRetryable
-            ? new UnrecoverableError(settlement.outcome.message)
-            : new Error(settlement.outcome.message);
-    if (failure) {
-      logger.warn(`${queue} job ${job.id} of type ${job.name} failed for tenant ${tenantLabel}: ${failure.message}`, {
-        tenant: tenant.key,
-        workflowId: settlement.batchWorkflowId,
-        retryable: !(failure instanceof UnrecoverableError),
-      });
-      throw failure;
+    if (settlement.kind === 'failed') return failJob(job, jobErrorFromWorkflowFailure(settlement.error), tenant, settlement.batchWorkflowId);
+    const { outcome, batchWorkflowId, batchSize } = settlement;
+    if (!outcome.ok) {
+      return failJob(job, outcome.nonRetryable ? new UnrecoverableError(outcome.message) : new Error(outcome.message), tenant, batchWorkflowId);
     }
-    if (settlement.kind === 'settled' && settlement.batchSize > 1) {
-      // Operators find the job's execution from its log on the admin page.
-      await job.log(`Ran in workflow ${settlement.batchWorkflowId} with ${settlement.batchSize - 1} other jobs of the tenant`);
-    }
+    // Operators find a batched job's execution from its log on the admin page.
+    if (batchSize > 1) await job.log(`Ran in workflow ${batchWorkflowId} with ${batchSize - 1} other jobs of the tenant`);
     logger.info(`${queue} job ${job.id} of type ${job.name} completed for tenant ${tenantLabel}`, { tenant: tenant.key });
-    return settlement.kind === 'settled' && settlement.outcome.ok ? settlement.outcome.returnValue : undefined;
+    return outcome.returnValue;
+  }
+
+  /** Fails the job with `error` (UnrecoverableError: no retries), saying so in the log. */
+  function failJob(job: Job, error: Error, tenant: ResolvedTenant, workflowId: string): never {
+    logger.warn(`${queue} job ${job.id} of type ${job.name} failed for tenant ${describeTenant(tenant.tenantId)}: ${error.message}`, {
+      tenant: tenant.key,
+      workflowId,
+      retryable: !(error instanceof UnrecoverableError),
+    });
+    throw error;
   }
 
   /**
@@ -229,15 +225,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
         sleep(waitForPoll, undefined, { signal: deps.shutdown }).catch(() => undefined),
       ]);
       if (settled) {
-        if (!settled.ok) {
-          const jobError = jobErrorFromWorkflowFailure(settled.error);
-          logger.warn(`${queue} job ${jobId} of type ${job.name} failed for tenant ${tenantLabel}: ${jobError.message}`, {
-            tenant: tenant.key,
-            workflowId,
-            retryable: !(jobError instanceof UnrecoverableError),
-          });
-          throw jobError;
-        }
+        if (!settled.ok) return failJob(job, jobErrorFromWorkflowFailure(settled.error), tenant, workflowId);
         await mirror.apply(settled.completion.status);
         logger.info(`${queue} job ${jobId} of type ${job.name} completed for tenant ${tenantLabel}`, { tenant: tenant.key });
         return settled.completion.returnValue;
