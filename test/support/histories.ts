@@ -26,7 +26,6 @@ let sameCopy: { protojson: ProtoJson; historyType: unknown } | undefined;
 function protoJsonOfProtoPackage(): { protojson: ProtoJson; historyType: unknown } {
   if (!sameCopy) {
     const protoPackageDir = path.dirname(require.resolve('@temporalio/proto/package.json'));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [protoPackageDir] })) as ProtoJson;
     const root = patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown };
     sameCopy = { protojson, historyType: root.lookupType('temporal.api.history.v1.History') };
