@@ -7,7 +7,12 @@
  * turn asks the fair gate for one; jobs of that tenant arriving meanwhile join it; when the turn
  * comes, everything pending (up to maxJobs and maxBytes) starts as one workflow, and whatever
  * arrives after asks for the next turn. A lone job is a batch of one and starts at once; a flood
- * makes large batches, and each batch is one turn, so other tenants keep theirs.
+ * makes large batches, and each batch is one turn, so other tenants keep theirs. A tenant has one
+ * batch running at a time: while it runs, the tenant's next jobs gather into the next batch, so a
+ * flood moves in full batches instead of many small ones at once, and other tenants' jobs do not
+ * queue behind its inserts for the workers' slots. Measured with bench:fairness: the same
+ * throughput as two batches at a time, a third less of the quiet tenant's tail latency; counting
+ * running jobs instead (several small batches) fragmented floods and cost a third of throughput.
  *
  * Every job keeps its own outcome. The batch's workflow id is derived from its members' workflow
  * ids, so the same members attach to the same workflow; a job redelivered into a different batch
@@ -58,7 +63,11 @@ interface Pending {
 interface Lane {
   pending: Pending[];
   turnRequested: boolean;
+  /** Batches of this tenant started and not yet settled. */
+  running: number;
 }
+
+const RUNNING_BATCHES_PER_TENANT = 1;
 
 export interface BatcherDeps {
   gate: FairGate;
@@ -81,29 +90,35 @@ export class JobBatcher {
     return new Promise((settle) => {
       let lane = this.lanes.get(tenant.key);
       if (!lane) {
-        lane = { pending: [], turnRequested: false };
+        lane = { pending: [], turnRequested: false, running: 0 };
         this.lanes.set(tenant.key, lane);
       }
       lane.pending.push({ member, settle });
-      if (!lane.turnRequested) this.requestTurn(tenant, lane);
+      this.maybeRequestTurn(tenant, lane);
     });
   }
 
-  private requestTurn(tenant: ResolvedTenant, lane: Lane): void {
+  private maybeRequestTurn(tenant: ResolvedTenant, lane: Lane): void {
+    if (lane.turnRequested || lane.pending.length === 0 || lane.running >= RUNNING_BATCHES_PER_TENANT) return;
     lane.turnRequested = true;
     this.deps.gate.acquire(tenant.key, this.deps.shutdown).then(
       (release) => {
         lane.turnRequested = false;
         const batch = this.take(lane);
-        if (lane.pending.length > 0) this.requestTurn(tenant, lane);
-        else this.lanes.delete(tenant.key);
-        void this.run(tenant, batch).finally(release);
+        lane.running += 1;
+        this.maybeRequestTurn(tenant, lane);
+        void this.run(tenant, batch).finally(() => {
+          release();
+          lane.running -= 1;
+          if (lane.pending.length === 0 && lane.running === 0 && !lane.turnRequested) this.lanes.delete(tenant.key);
+          else this.maybeRequestTurn(tenant, lane);
+        });
       },
       () => {
         // The bridge is stopping: nothing pending of this tenant starts.
         lane.turnRequested = false;
-        this.lanes.delete(tenant.key);
         for (const pending of lane.pending.splice(0)) pending.settle({ kind: 'handBack' });
+        if (lane.running === 0) this.lanes.delete(tenant.key);
       },
     );
   }
