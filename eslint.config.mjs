@@ -18,8 +18,9 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code is replayed and must be deterministic: it imports only @temporalio/workflow,
-    // sibling workflow files, the dependency-free ids module, and types from anywhere else.
+    // Workflow code is replayed and must be deterministic: it imports only @temporalio/workflow (and
+    // @temporalio/common, its deterministic base, for failure classes the former does not
+    // re-export), sibling workflow files, the dependency-free ids module, and types from anywhere.
     files: ['src/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -27,10 +28,10 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!@temporalio/workflow$|\\./[^/]+$|\\.\\./jobs/ids$)',
+              regex: '^(?!@temporalio/(workflow|common)$|\\./[^/]+$|\\.\\./jobs/ids$)',
               allowTypeImports: true,
               message:
-                'Workflow code may import only @temporalio/workflow, sibling workflow files and ../jobs/ids at run time; use `import type` for anything else.',
+                'Workflow code may import only @temporalio/workflow, @temporalio/common, sibling workflow files and ../jobs/ids at run time; use `import type` for anything else.',
             },
           ],
         },

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { describeTenant, type JobStatus, type JobWorkflowInput } from '../jobs/jobInput';
+import { describeTenant, type JobWorkflowInput } from '../jobs/jobInput';
 import { describePayloadIssues } from '../jobs/payloads';
 import type { QueueName } from '../jobs/queues';
 import { jobInstanceKey, workflowIdForJob, type JobInstance } from '../jobs/ids';
@@ -15,7 +15,7 @@ import { findRoute, type JobRoute } from '../jobs/routes';
 import type { Logger } from '../logging';
 import { TenancyError } from '../tenancy/errors';
 import type { ResolvedTenant, TenantRegistry } from '../tenancy/registry';
-import type { JobCompletion } from '../workflows/jobStatus';
+import { jobStatusQuery, type JobCompletion } from '../workflows/jobStatus';
 import type { BatchSettlement, JobBatcher } from './batcher';
 import type { FairGate, Release } from './fairGate';
 import { jobErrorFromWorkflowFailure } from './failures';
@@ -232,7 +232,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       }
       if (deps.shutdown.aborted) return handBack(job, token, tenantLabel);
       if (!route.reportsStatus) continue;
-      const status = await handle.query<JobStatus>('jobStatus').catch((error: unknown) => {
+      const status = await handle.query(jobStatusQuery).catch((error: unknown) => {
         // No worker may be polling right now; the next poll tries again.
         logger.debug(`Status query of ${workflowId} failed: ${(error as Error).message}`, { tenant: tenant.key });
         return undefined;

@@ -14,6 +14,7 @@ import {
 } from '@temporalio/client';
 import { taskQueueFor } from '../jobs/ids';
 import type { QueueName } from '../jobs/queues';
+import type { WorkflowName } from '../jobs/routes';
 import type { Logger } from '../logging';
 import { jobSearchAttributes } from '../temporal/searchAttributes';
 
@@ -30,7 +31,7 @@ export interface StarterDeps {
 }
 
 export interface StartRequest {
-  workflowType: string;
+  workflowType: WorkflowName;
   workflowId: string;
   queue: QueueName;
   jobName: string;

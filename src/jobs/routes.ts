@@ -19,13 +19,33 @@ import {
   testmoImportPayload,
   updateSingleCaseForecastPayload,
 } from './payloads';
+import type { JobBatchInput, JobWorkflowInput } from './jobInput';
 import type { QueueName } from './queues';
+// Types only: the route table names workflows and is checked against their signatures, without
+// loading workflow code into the bridge or the configuration.
+import type * as workflows from '../workflows';
+
+type Workflows = typeof workflows;
+/** The name of a workflow the workers register (an export of src/workflows/index.ts). */
+export type WorkflowName = keyof Workflows;
+type FirstParameter<K extends WorkflowName> = Parameters<Workflows[K]>[0];
+
+/**
+ * Present (as `never`, which no value satisfies) when the payload schema's output does not fit
+ * the workflow's input: a drifted payload or a renamed workflow fails to compile, as BullMQ ties
+ * `Job<Data, Result, Name>` together.
+ */
+type Mismatch<In, K extends WorkflowName | undefined> = K extends WorkflowName
+  ? [In] extends [FirstParameter<K>]
+    ? unknown
+    : { payloadDoesNotFitWorkflowInput: never }
+  : unknown;
 
 export interface JobRoute {
   queue: QueueName;
   /** An exact job name, or a matcher for families of names. */
   jobName: string | ((name: string) => boolean);
-  workflowType: string;
+  workflowType: WorkflowName;
   payload: z.ZodType;
   /**
    * The workflow reports progress or log lines while it runs, so the bridge polls its status.
@@ -37,66 +57,77 @@ export interface JobRoute {
    * (input JobBatchInput, result JobBatchResult). Only for families whose writes are idempotent
    * per job and that report no status.
    */
-  batchWorkflowType?: string;
+  batchWorkflowType?: WorkflowName;
+}
+
+/** A route whose schema, workflow and batch workflow are checked against each other. */
+function route<S extends z.ZodType, K extends WorkflowName, B extends WorkflowName | undefined = undefined>(
+  spec: Omit<JobRoute, 'payload' | 'workflowType' | 'batchWorkflowType'> & { payload: S; workflowType: K; batchWorkflowType?: B } & Mismatch<
+      JobWorkflowInput<z.output<S>>,
+      K
+    > &
+    Mismatch<JobBatchInput<z.output<S>>, B>,
+): JobRoute {
+  return spec;
 }
 
 export const JOB_ROUTES: readonly JobRoute[] = [
-  {
+  route({
     queue: 'audit-logs',
     jobName: 'audit-event',
     workflowType: 'auditEventWorkflow',
     batchWorkflowType: 'auditEventBatchWorkflow',
     payload: auditEventPayload,
-  },
-  { queue: 'notifications', jobName: 'create-notification', workflowType: 'createNotificationWorkflow', payload: createNotificationPayload },
-  {
+  }),
+  route({ queue: 'notifications', jobName: 'create-notification', workflowType: 'createNotificationWorkflow', payload: createNotificationPayload }),
+  route({
     queue: 'notifications',
     jobName: 'process-user-notifications',
     workflowType: 'processUserNotificationsWorkflow',
     payload: processUserNotificationsPayload,
-  },
-  {
+  }),
+  route({
     queue: 'notifications',
     jobName: 'send-daily-digest',
     workflowType: 'sendDailyDigestWorkflow',
     payload: tenantOnlyPayload,
     reportsStatus: true,
-  },
-  { queue: 'emails', jobName: 'send-notification-email', workflowType: 'sendNotificationEmailWorkflow', payload: sendNotificationEmailPayload },
-  { queue: 'emails', jobName: 'send-digest-email', workflowType: 'sendDigestEmailWorkflow', payload: sendDigestEmailPayload },
-  {
+  }),
+  route({ queue: 'emails', jobName: 'send-notification-email', workflowType: 'sendNotificationEmailWorkflow', payload: sendNotificationEmailPayload }),
+  route({ queue: 'emails', jobName: 'send-digest-email', workflowType: 'sendDigestEmailWorkflow', payload: sendDigestEmailPayload }),
+  route({
     queue: 'forecast-updates',
     jobName: 'update-single-case-forecast',
     workflowType: 'updateSingleCaseForecastWorkflow',
     payload: updateSingleCaseForecastPayload,
-  },
-  {
+  }),
+  route({
     queue: 'forecast-updates',
     jobName: 'update-all-cases-forecast',
     workflowType: 'updateAllCasesForecastWorkflow',
     payload: tenantOnlyPayload,
     reportsStatus: true,
-  },
-  { queue: 'forecast-updates', jobName: 'auto-complete-milestones', workflowType: 'autoCompleteMilestonesWorkflow', payload: tenantOnlyPayload },
-  {
+  }),
+  route({ queue: 'forecast-updates', jobName: 'auto-complete-milestones', workflowType: 'autoCompleteMilestonesWorkflow', payload: tenantOnlyPayload }),
+  route({
     queue: 'forecast-updates',
     jobName: 'milestone-due-notifications',
     workflowType: 'milestoneDueNotificationsWorkflow',
     payload: tenantOnlyPayload,
-  },
-  { queue: 'issue-sync', jobName: 'sync-issues', workflowType: 'issueSyncWorkflow', payload: issueSyncPayload, reportsStatus: true },
-  { queue: 'issue-sync', jobName: 'sync-project-issues', workflowType: 'issueSyncWorkflow', payload: projectIssueSyncPayload, reportsStatus: true },
-  { queue: 'issue-sync', jobName: 'refresh-issue', workflowType: 'refreshIssueWorkflow', payload: singleIssuePayload },
-  { queue: 'issue-sync', jobName: 'create-issue', workflowType: 'writeIssueWorkflow', payload: createIssuePayload },
-  { queue: 'issue-sync', jobName: 'update-issue', workflowType: 'writeIssueWorkflow', payload: singleIssuePayload },
-  {
+  }),
+  route({ queue: 'issue-sync', jobName: 'sync-issues', workflowType: 'issueSyncWorkflow', payload: issueSyncPayload, reportsStatus: true }),
+  route({ queue: 'issue-sync', jobName: 'sync-project-issues', workflowType: 'issueSyncWorkflow', payload: projectIssueSyncPayload, reportsStatus: true }),
+  route({ queue: 'issue-sync', jobName: 'refresh-issue', workflowType: 'refreshIssueWorkflow', payload: singleIssuePayload }),
+  route({ queue: 'issue-sync', jobName: 'create-issue', workflowType: 'writeIssueWorkflow', payload: createIssuePayload }),
+  route({ queue: 'issue-sync', jobName: 'update-issue', workflowType: 'writeIssueWorkflow', payload: singleIssuePayload }),
+  route({
     queue: 'testmo-imports',
     jobName: 'process-testmo-import',
     workflowType: 'testmoImportWorkflow',
     payload: testmoImportPayload,
     reportsStatus: true,
-  },
-  {
+  }),
+  route({
     // TestPlanIt's reindex worker ignores the job name: `reindex` from the admin page,
     // `reindex-after-import-<importId>` from the Testmo importer, and any other are one job.
     queue: 'elasticsearch-reindex',
@@ -104,7 +135,7 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     workflowType: 'reindexWorkflow',
     payload: reindexPayload,
     reportsStatus: true,
-  },
+  }),
 ];
 
 export function findRoute(queue: string, jobName: string): JobRoute | undefined {

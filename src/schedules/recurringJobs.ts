@@ -3,12 +3,13 @@
  * (scheduler.ts, contract section 6), now Temporal Schedules.
  */
 import type { QueueName } from '../jobs/queues';
+import type { WorkflowName } from '../jobs/routes';
 
 export interface RecurringJob {
   jobName: string;
   queue: QueueName;
   cron: string;
-  workflowType: string;
+  workflowType: WorkflowName;
 }
 
 export const RECURRING_JOBS: readonly RecurringJob[] = [

@@ -6,14 +6,18 @@
  */
 import { parseArgs } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
+import { rootCause } from '@temporalio/common';
 import { loadConfig } from '../config';
-import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
+import { cleanFailureMessage } from '../failures/messages';
+import type { JobWorkflowInput } from '../jobs/jobInput';
 import { describePayloadIssues, reindexPayload, type ReindexPayload } from '../jobs/payloads';
 import { operatorRunId, taskQueueFor, tenantKeyOf } from '../jobs/ids';
 import { createLogger } from '../logging';
 import { connectClient } from '../temporal/connection';
 import { jobSearchAttributes } from '../temporal/searchAttributes';
 import { TenantRegistry } from '../tenancy/registry';
+import { reindexWorkflow } from '../workflows';
+import { jobStatusQuery } from '../workflows/jobStatus';
 
 const USAGE = 'usage: reindex --tenant <id> [--entity <type>] [--project <id>] [--user <id>]';
 
@@ -47,7 +51,7 @@ async function main(): Promise<number> {
   };
   const temporal = await connectClient(config);
   try {
-    const handle = await temporal.client.workflow.start('reindexWorkflow', {
+    const handle = await temporal.client.workflow.start(reindexWorkflow, {
       workflowId: input.origin.idempotencyKey,
       taskQueue: taskQueueFor(config.temporal.taskQueuePrefix, 'elasticsearch-reindex'),
       args: [input],
@@ -63,7 +67,7 @@ async function main(): Promise<number> {
     let lastProgress: unknown;
     const follow = setInterval(() => {
       handle
-        .query<JobStatus>('jobStatus')
+        .query(jobStatusQuery)
         .then((status) => {
           for (let i = Math.max(printed, status.logOffset); i < status.logOffset + status.logs.length; i += 1) console.log(`  ${status.logs[i - status.logOffset]}`);
           printed = status.logOffset + status.logs.length;
@@ -73,7 +77,7 @@ async function main(): Promise<number> {
         .catch(() => undefined);
     }, 1_000);
     try {
-      const completion = (await handle.result()) as { returnValue: unknown; status: JobStatus };
+      const completion = await handle.result();
       clearInterval(follow);
       const { logs, logOffset } = completion.status;
       for (let i = Math.max(printed, logOffset); i < logOffset + logs.length; i += 1) console.log(`  ${logs[i - logOffset]}`);
@@ -81,8 +85,8 @@ async function main(): Promise<number> {
       return 0;
     } catch (error) {
       clearInterval(follow);
-      const cause = error instanceof WorkflowFailedError ? ((error.cause?.cause as Error | undefined)?.message ?? error.cause?.message) : undefined;
-      console.error(`Reindex failed: ${cause ?? (error as Error).message}`);
+      const cause = error instanceof WorkflowFailedError ? rootCause(error.cause) : undefined;
+      console.error(`Reindex failed: ${cleanFailureMessage(cause ?? (error as Error).message)}`);
       return 1;
     }
   } finally {

@@ -1,10 +1,4 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  continueAsNew,
-  proxyActivities,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, proxyActivities, rootCause, workflowInfo } from '@temporalio/workflow';
 import type { DigestOutcome, NotificationActivities } from '../activities/notifications';
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
 import type {
@@ -96,9 +90,9 @@ const USERS_IN_PARALLEL = 5;
 /** Keeps each run's history small; a tenant with many users continues as a new run. */
 const PAGES_PER_RUN = 10;
 
+/** What went wrong, not "Activity task failed": the message of the failure's root cause. */
 export function failureMessage(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return (error as Error).message;
+  return rootCause(error) ?? String(error);
 }
 
 /**

@@ -26,6 +26,8 @@ import {
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
+// The SDK's own, deterministic failure classes; @temporalio/workflow re-exports only some of them.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ChunkResult, SearchActivities } from '../activities/search';
 import { rebuildLockId, tenantKeyOf } from '../jobs/ids';
 import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
@@ -112,11 +114,6 @@ export interface RebuildState {
   deleted: number;
 }
 
-/** startChild's refusal of an id that is running (the class lives in @temporalio/common). */
-function isAlreadyRunning(error: unknown): boolean {
-  return error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError';
-}
-
 
 /** The job: plan, then one child rebuild per entity type, each waiting for the lock it needs. */
 export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): Promise<JobCompletion<ReindexResult>> {
@@ -162,7 +159,7 @@ export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): 
         reportProgress();
         break;
       } catch (error) {
-        if (!isAlreadyRunning(error)) throw error;
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
         if (!waited) reporter.log(`Waiting for the ${LABEL[entity]} reindex already running for this tenant (${workflowId}) to finish`);
         waited = true;
         await sleep(Math.min(30_000, 2_000 * 2 ** Math.min(attempt, 4)));

@@ -8,7 +8,6 @@
  * at once. Either way the job row ends CANCELED, and any failure ends it FAILED with the reason.
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -17,6 +16,7 @@ import {
   isCancellation,
   proxyActivities,
 } from '@temporalio/workflow';
+import { failureMessage } from './notifications';
 import type { ImportJobRef, TestmoImportActivities } from '../activities/testmoImport';
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
 import type { TestmoImportPayload } from '../jobs/payloads';
@@ -61,10 +61,6 @@ export interface ImportCarry {
   status: Pick<JobStatus, 'progress' | 'logOffset'>;
 }
 
-function failureMessage(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return error instanceof Error ? error.message : String(error);
-}
 
 async function analyze(ref: ImportJobRef, reporter: JobReporter): Promise<TestmoImportResult> {
   reporter.log(`Analysing the Testmo export of import ${ref.jobId}`);
