@@ -30,7 +30,6 @@ export type Release = () => void;
 
 interface Waiter {
   grant(release: Release): void;
-  refuse(reason: unknown): void;
 }
 
 interface TenantLane {
@@ -78,7 +77,6 @@ export class FairGate {
           signal?.removeEventListener('abort', onAbort);
           resolve(release);
         },
-        refuse: reject,
       };
       lane.waiting.push(waiter);
       this.waitingCount += 1;
@@ -89,11 +87,6 @@ export class FairGate {
 
   stats(): FairGateStats {
     return { waiting: this.waitingCount, running: this.running };
-  }
-
-  /** Jobs of `tenant` waiting for their turn. */
-  waitingFor(tenant: string): number {
-    return this.lanes.get(tenant)?.waiting.length ?? 0;
   }
 
   private lane(tenant: string): TenantLane {
