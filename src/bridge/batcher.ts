@@ -19,18 +19,16 @@
  * runs again there, which is why only families whose writes are keyed on the job batch.
  */
 import { createHash } from 'node:crypto';
-import type { Job } from 'bullmq';
 import { batchWorkflowIdFor } from '../jobs/ids';
-import type { JobBatchInput, JobBatchOutcome, JobBatchResult, JobWorkflowInput } from '../jobs/jobInput';
+import { describeTenant, type JobBatchInput, type JobBatchOutcome, type JobBatchResult, type JobWorkflowInput } from '../jobs/jobInput';
 import type { QueueName } from '../jobs/queues';
-import type { JobRoute } from '../jobs/routes';
+import type { JobRoute, WorkflowName } from '../jobs/routes';
 import type { Logger } from '../logging';
 import type { ResolvedTenant } from '../tenancy/registry';
 import type { FairGate } from './fairGate';
 import { WorkflowStartRefused, type StartOrAttach } from './starter';
 
 export interface BatchMember {
-  job: Job;
   input: JobWorkflowInput<unknown>;
   /** The workflow id the job would have alone. */
   workflowId: string;
@@ -81,7 +79,8 @@ export class JobBatcher {
 
   constructor(
     private readonly queue: QueueName,
-    private readonly route: JobRoute & { batchWorkflowType: string },
+    private readonly route: JobRoute,
+    private readonly batchWorkflowType: WorkflowName,
     private readonly limits: BatchLimits,
     private readonly deps: BatcherDeps,
   ) {}
@@ -142,20 +141,18 @@ export class JobBatcher {
    */
   private async run(tenant: ResolvedTenant, batch: Pending[]): Promise<void> {
     const alone = batch.length === 1;
-    const memberIds = batch.map((pending) => pending.member.workflowId);
-    const digest = createHash('sha256').update(memberIds.slice().sort().join('\n')).digest('hex').slice(0, 20);
-    const workflowId = alone ? memberIds[0]! : batchWorkflowIdFor(tenant.key, this.queue, digest);
+    const workflowId = alone ? batch[0]!.member.workflowId : batchWorkflowIdFor(tenant.key, this.queue, membersDigest(batch));
     const input: JobBatchInput<unknown> | JobWorkflowInput<unknown> = alone ? batch[0]!.member.input : { jobs: batch.map((pending) => pending.member.input) };
     const settleAll = (settlement: BatchSettlement) => batch.forEach((pending) => pending.settle(settlement));
     try {
       const handle = await this.deps.startOrAttach({
-        workflowType: alone ? this.route.workflowType : this.route.batchWorkflowType,
+        workflowType: alone ? this.route.workflowType : this.batchWorkflowType,
         workflowId,
         queue: this.queue,
         jobName: batch[0]!.member.input.origin.jobName,
         args: [input],
         tenantKey: tenant.key,
-        tenantLabel: tenant.tenantId ?? '(single-tenant)',
+        tenantLabel: describeTenant(tenant.tenantId),
       });
       if (!handle) return settleAll({ kind: 'handBack' });
       for (const pending of batch) pending.member.onStart?.(workflowId);
@@ -169,7 +166,7 @@ export class JobBatcher {
       );
     } catch (error) {
       if (error instanceof WorkflowStartRefused) {
-        this.deps.logger.warn(`${this.queue}: Temporal refused a batch of ${batch.length} jobs for tenant ${tenant.tenantId ?? '(single-tenant)'}; running them one by one: ${error.message}`, {
+        this.deps.logger.warn(`${this.queue}: Temporal refused a batch of ${batch.length} jobs for tenant ${describeTenant(tenant.tenantId)}; running them one by one: ${error.message}`, {
           tenant: tenant.key,
         });
         return settleAll({ kind: 'alone' });
@@ -177,6 +174,12 @@ export class JobBatcher {
       settleAll({ kind: 'failed', error, batchWorkflowId: workflowId });
     }
   }
+}
+
+/** The same members always give the same digest, whatever order they arrived in. */
+function membersDigest(batch: Pending[]): string {
+  const ids = batch.map((pending) => pending.member.workflowId).sort();
+  return createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 20);
 }
 
 const ABORTED = Symbol('aborted');

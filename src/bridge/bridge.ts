@@ -31,7 +31,7 @@ export async function startBridge(
     client: Client;
     tenants: TenantRegistry;
     logger: Logger;
-    /** The client shares a NativeConnection with workers of this process (see processor.ts). */
+    /** The client shares a NativeConnection with workers of this process (see starter.ts). */
     eagerStart: boolean;
   },
 ): Promise<RunningBridge> {
@@ -56,7 +56,7 @@ export async function startBridge(
     if (config.bridge.batch.maxJobs > 1) {
       for (const route of JOB_ROUTES) {
         if (route.queue !== queue || !route.batchWorkflowType) continue;
-        batchers.set(route, new JobBatcher(queue, { ...route, batchWorkflowType: route.batchWorkflowType }, config.bridge.batch, { gate, startOrAttach, shutdown: shutdown.signal, logger }));
+        batchers.set(route, new JobBatcher(queue, route, route.batchWorkflowType, config.bridge.batch, { gate, startOrAttach, shutdown: shutdown.signal, logger }));
       }
     }
     const processor = createJobProcessor(queue, {

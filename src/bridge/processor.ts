@@ -17,7 +17,7 @@ import { TenancyError } from '../tenancy/errors';
 import type { ResolvedTenant, TenantRegistry } from '../tenancy/registry';
 import { jobStatusQuery, type JobCompletion } from '../workflows/jobStatus';
 import type { BatchSettlement, JobBatcher } from './batcher';
-import type { FairGate, Release } from './fairGate';
+import type { FairGate } from './fairGate';
 import { jobErrorFromWorkflowFailure } from './failures';
 import { WorkflowStartRefused, type StartOrAttach } from './starter';
 import { JobStatusMirror } from './statusMirror';
@@ -39,7 +39,6 @@ export interface ProcessorDeps {
 
 /** A job still waiting for its turn after this long says so on the admin page. */
 const WAITING_NOTICE_MS = 1_000;
-
 
 /** The job's tenantId as the web app sent it: any JSON value, or undefined. */
 export function rawTenantId(job: Job | undefined): unknown {
@@ -96,16 +95,20 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     if (batcher) {
       const bytes = Buffer.byteLength(JSON.stringify(job.data));
       const notice = waitingNotice(job);
-      const settlement = await batcher.submit(tenant, { job, input, workflowId, bytes, onStart: notice.started }).finally(notice.clear);
+      const settlement = await batcher.submit(tenant, { input, workflowId, bytes, onStart: notice.started }).finally(notice.clear);
       if (settlement.kind !== 'alone') return settleBatched(job, token, settlement, tenant, tenantLabel);
     }
 
-    const turn = await waitForTurn(job, tenant.key);
-    if (!turn) return handBack(job, token, tenantLabel);
+    const notice = waitingNotice(job);
+    // Undefined when the bridge stops first. Once the turn comes no "waiting" line is written;
+    // "Started" follows if one was.
+    const release = await deps.gate.acquire(tenant.key, deps.shutdown).catch(() => undefined);
+    notice.clear();
+    if (!release) return handBack(job, token, tenantLabel);
     try {
-      return await runWorkflow(job, token, route, workflowId, input, tenant, tenantLabel, turn.waited);
+      return await runWorkflow(job, token, route, workflowId, input, tenant, tenantLabel, notice.started);
     } finally {
-      turn.release();
+      release();
     }
   };
 
@@ -141,9 +144,10 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
 
   /**
    * A job that waits for its turn longer than a moment says so in its log, so TestPlanIt's admin
-   * page shows why an active job has not started, and then when it starts.
+   * page shows why an active job has not started, and then when it starts. The same for jobs run
+   * alone and in batches.
    */
-  function waitingNotice(job: Job): { started(workflowId: string): void; clear(): void; waited(): boolean } {
+  function waitingNotice(job: Job): { started(workflowId: string): void; clear(): void } {
     let waited = false;
     let started = false;
     const timer = setTimeout(() => {
@@ -159,21 +163,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
         if (waited) job.log(`Started workflow ${workflowId}`).catch(() => undefined);
       },
       clear: () => clearTimeout(timer),
-      waited: () => waited,
     };
-  }
-
-  /** Waits at the gate. Undefined when the bridge stops first. */
-  async function waitForTurn(job: Job, tenantKey: string): Promise<{ release: Release; waited: boolean } | undefined> {
-    const notice = waitingNotice(job);
-    try {
-      const release = await deps.gate.acquire(tenantKey, deps.shutdown);
-      return { release, waited: notice.waited() };
-    } catch {
-      return undefined;
-    } finally {
-      notice.clear();
-    }
   }
 
   async function runWorkflow(
@@ -184,7 +174,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     input: JobWorkflowInput<unknown>,
     tenant: ResolvedTenant,
     tenantLabel: string,
-    waited: boolean,
+    onStart: (workflowId: string) => void,
   ): Promise<unknown> {
     const jobId = job.id!;
     const handle = await startOrAttach({
@@ -201,7 +191,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       throw error;
     });
     if (!handle) return handBack(job, token, tenantLabel);
-    if (waited) await job.log(`Started workflow ${workflowId}`);
+    onStart(workflowId);
 
     const mirror = new JobStatusMirror(
       job,

@@ -40,14 +40,14 @@ function activitySlots(config: AppConfig, queue: QueueName): number {
   return config.concurrency[queue] * (QUEUE_SETTINGS[queue].activitySlotsPerJob ?? 1);
 }
 
-/** `connection`: one made by the caller (to share it with a client); the workers close it when they stop. */
+/** `sharedConnection`: one made by the caller (to share it with a client); the workers close it when they stop. */
 export async function startWorkers(
   config: AppConfig,
   deps: ActivityDeps,
   logger: Logger,
-  connection?: NativeConnection,
+  sharedConnection?: NativeConnection,
 ): Promise<RunningWorkers> {
-  connection ??= await NativeConnection.connect(config.temporal.connection);
+  const connection = sharedConnection ?? (await NativeConnection.connect(config.temporal.connection));
   const activities = createActivities(deps);
   const workflows = await workflowBundle();
 
@@ -72,7 +72,7 @@ export async function startWorkers(
 
   const finished = Promise.all(workers.map((worker) => worker.run()))
     .then(() => undefined)
-    .finally(() => connection!.close());
+    .finally(() => connection.close());
   for (const queue of config.worker.queues) {
     logger.info(`Worker polling ${taskQueueFor(config.temporal.taskQueuePrefix, queue)} with ${activitySlots(config, queue)} activity slots`);
   }
