@@ -6,6 +6,9 @@
  * reference, the same flood with the bridge admitting only the queue's concurrency
  * (BRIDGE_MAX_IN_FLIGHT=10, so the backlog waits in Redis in arrival order, as before).
  *
+ * The same again with each tenant on its own BullMQ prefix (tenant-bound mode, issue 13): the flood
+ * then waits in its own list, and the bridge reads the tenants' lists in turn.
+ *
  * Also printed: the quiet jobs' time in Redis before the bridge took them (processedOn - timestamp).
  * Last line, read by machines: `quiet tenant p95 under flood / alone: x<ratio>` (goal <= 2).
  */
@@ -49,11 +52,15 @@ async function latencies(queue: Queue, jobs: Job[], until: 'finished' | 'taken' 
   return values.sort((a, b) => a - b);
 }
 
-async function scenario(label: string, flood: number, extraEnv: Record<string, string>): Promise<Scenario> {
+async function scenario(label: string, flood: number, extraEnv: Record<string, string>, ownPrefixes = false): Promise<Scenario> {
   const prefix = `fair${suffix}${label.replace(/\W/g, '').slice(0, 12)}`;
+  const own = (tenant: string) => (ownPrefixes ? { bullmqPrefix: `${prefix}-${tenant}` } : {});
   const env = {
     MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({ [noisy]: { databaseUrl: databaseUrl(dbs[0]!) }, [quiet]: { databaseUrl: databaseUrl(dbs[1]!) } }),
+    TENANT_CONFIGS: JSON.stringify({
+      [noisy]: { databaseUrl: databaseUrl(dbs[0]!), ...own(noisy) },
+      [quiet]: { databaseUrl: databaseUrl(dbs[1]!), ...own(quiet) },
+    }),
     VALKEY_URL: services.redisUrl,
     TEMPORAL_ADDRESS: services.temporalAddress,
     BULLMQ_PREFIX: prefix,
@@ -64,13 +71,15 @@ async function scenario(label: string, flood: number, extraEnv: Record<string, s
     ...extraEnv,
   };
   const [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
-  const queue: Queue = testplanitQueue('audit-logs', prefix);
+  const noisyQueue: Queue = testplanitQueue('audit-logs', ownPrefixes ? `${prefix}-${noisy}` : prefix);
+  const queue: Queue = testplanitQueue('audit-logs', ownPrefixes ? `${prefix}-${quiet}` : prefix);
+  const queuesOf = ownPrefixes ? [noisyQueue, queue] : [queue];
   const started = Date.now();
   try {
     const floodJobs: Job[] = [];
     for (let i = 0; i < flood; i += 500) {
       floodJobs.push(
-        ...(await queue.addBulk(
+        ...(await noisyQueue.addBulk(
           Array.from({ length: Math.min(500, flood - i) }, (_, k) => ({
             name: 'audit-event',
             data: auditEventData({ tenantId: noisy, entityId: `${label}-n${i + k}` }),
@@ -85,13 +94,13 @@ async function scenario(label: string, flood: number, extraEnv: Record<string, s
     }
     const total = flood + QUIET;
     await waitFor(
-      async () => ((await queue.getJobCounts('completed')).completed! >= total ? true : undefined),
+      async () => ((await completedOf(queuesOf)) >= total ? true : undefined),
       900_000,
-      async () => `${label}: ${JSON.stringify(await queue.getJobCounts())}`,
+      async () => `${label}: ${JSON.stringify(await Promise.all(queuesOf.map((q) => q.getJobCounts())))}`,
       100,
     );
     const seconds = (Date.now() - started) / 1000;
-    const failed = (await queue.getJobCounts('failed')).failed!;
+    const failed = (await Promise.all(queuesOf.map((q) => q.getJobCounts('failed')))).reduce((sum, counts) => sum + counts.failed!, 0);
     if (failed > 0) throw new Error(`${label}: ${failed} jobs failed`);
     let rows = 0;
     for (const db of dbs) {
@@ -103,16 +112,23 @@ async function scenario(label: string, flood: number, extraEnv: Record<string, s
       label,
       quiet: await latencies(queue, quietJobs),
       quietInRedis: await latencies(queue, quietJobs, 'taken'),
-      noisy: await latencies(queue, floodJobs),
+      noisy: await latencies(noisyQueue, floodJobs),
       seconds,
       rows,
     };
   } finally {
     await stopApp(bridge);
     await stopApp(worker);
-    await queue.obliterate({ force: true });
-    await queue.close();
+    for (const q of new Set([noisyQueue, queue])) {
+      await q.obliterate({ force: true });
+      await q.close();
+    }
   }
+}
+
+async function completedOf(queues: Queue[]): Promise<number> {
+  const counts = await Promise.all(queues.map((q) => q.getJobCounts('completed')));
+  return counts.reduce((sum, c) => sum + c.completed!, 0);
 }
 
 async function main(): Promise<void> {
@@ -121,6 +137,8 @@ async function main(): Promise<void> {
     const alone = await scenario('alone', 0, {});
     const flooded = await scenario('flood', FLOOD, {});
     const fifo = await scenario('fifo', FLOOD, { BRIDGE_MAX_IN_FLIGHT: '10' });
+    const ownAlone = await scenario('ownalone', 0, {}, true);
+    const ownFlooded = await scenario('ownflood', FLOOD, {}, true);
     console.log(`\naudit-logs, worker concurrency 10; quiet tenant: ${QUIET} jobs, one every ${QUIET_EVERY_MS} ms; noisy tenant: ${FLOOD} jobs at once (${Math.round((100 * FLOOD) / (FLOOD + QUIET))} % of the load)`);
     console.log('scenario                                        quiet p50  quiet p95  quiet max  in Redis p95  noisy p50  noisy max  jobs/s');
     const line = (name: string, r: Scenario) =>
@@ -130,7 +148,10 @@ async function main(): Promise<void> {
     line('quiet tenant alone (default configuration)', alone);
     line('under flood (default configuration)', flooded);
     line('under flood, admission = concurrency (FIFO)', fifo);
+    line('own prefixes: quiet tenant alone', ownAlone);
+    line('own prefixes: under flood', ownFlooded);
     console.log(`FIFO admission for reference: quiet p95 x${(percentile(fifo.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)} alone`);
+    console.log(`own prefixes (tenant-bound mode): quiet p95 under flood / alone: x${(percentile(ownFlooded.quiet, 95) / percentile(ownAlone.quiet, 95)).toFixed(2)}`);
     console.log(`quiet tenant p95 under flood / alone: x${(percentile(flooded.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)}`);
   } finally {
     for (const db of dbs) await dropDatabase(db);

@@ -42,6 +42,10 @@ export interface AppConfig {
      * by the Redis locks held (renewed in one batch per lock period).
      */
     maxInFlight: number;
+    /** Whether the shared BULLMQ_PREFIX is consumed beside the tenants' own prefixes. */
+    consumeSharedPrefix: boolean;
+    /** How often tenant configurations are re-read, so a new tenant's own prefix is consumed. */
+    tenantRefreshMs: number;
     /** Per queue: workflows started and not yet finished at most (see FairGate). */
     startWindow: Record<QueueName, number>;
     /** Per queue and tenant: started and unfinished workflows at most; undefined: no cap. */
@@ -302,6 +306,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
         tenantWeights: tenantWeights(env.TENANT_WEIGHTS),
         batch: { maxJobs: int('BRIDGE_BATCH_MAX_JOBS', 100), maxBytes: int('BRIDGE_BATCH_MAX_BYTES', 512 * 1024) },
         eagerStart: env.BRIDGE_EAGER_START ? parseOrThrow(bool('BRIDGE_EAGER_START'), env.BRIDGE_EAGER_START) : true,
+        consumeSharedPrefix: env.BRIDGE_CONSUME_SHARED_PREFIX
+          ? parseOrThrow(bool('BRIDGE_CONSUME_SHARED_PREFIX'), env.BRIDGE_CONSUME_SHARED_PREFIX)
+          : true,
+        tenantRefreshMs: int('BRIDGE_TENANT_REFRESH_MS', 30_000),
       },
       worker: {
         queues: queueList('WORKER_QUEUES', env.WORKER_QUEUES, routedQueues()),

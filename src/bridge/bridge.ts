@@ -1,13 +1,15 @@
 /**
- * The bridge: one BullMQ Worker per TestPlanIt queue it serves, each turning jobs into Temporal
- * workflows (see processor.ts). Admission is decoupled from execution: a queue's BullMQ Worker takes
- * up to BRIDGE_MAX_IN_FLIGHT jobs from Redis as fast as they come, and its fair gate starts them in
- * weighted round-robin across tenants, a start window at a time; the family's concurrency bounds
- * what runs, in the Temporal worker's slots. It holds no job state of its own: everything needed
- * to resume after a crash is in Redis (the job) and Temporal (the workflow).
+ * The bridge: for every TestPlanIt queue it serves, a QueueConsumer (consumer.ts) takes jobs from
+ * the shared BullMQ prefix and from each tenant's own prefix, and turns them into Temporal
+ * workflows (processor.ts). Admission is decoupled from execution: a queue holds up to
+ * BRIDGE_MAX_IN_FLIGHT jobs taken from Redis as fast as they come, and its fair gate starts them
+ * in weighted round-robin across tenants, a start window at a time; the family's concurrency
+ * bounds what runs, in the Temporal worker's slots. All queues and prefixes share two Redis
+ * connections (one blocking, for BullMQ's markers). The bridge holds no job state of its own:
+ * everything needed to resume after a crash is in Redis (the job) and Temporal (the workflow).
  */
 import { setMaxListeners } from 'node:events';
-import { Job, Worker } from 'bullmq';
+import { Job } from 'bullmq';
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config';
 import { describeTenant } from '../jobs/jobInput';
@@ -16,7 +18,10 @@ import { createRedisConnection } from '../redis';
 import type { TenantRegistry } from '../tenancy/registry';
 import { JOB_ROUTES, type JobRoute } from '../jobs/routes';
 import { JobBatcher } from './batcher';
+import { QueueConsumer } from './consumer';
 import { FairGate } from './fairGate';
+import { JobSource } from './jobSource';
+import { MarkerWatcher } from './markerWatcher';
 import { createJobProcessor, namedTenantId } from './processor';
 import { createWorkflowStarter } from './starter';
 
@@ -41,8 +46,16 @@ export async function startBridge(
   // Every job waiting on a workflow listens for shutdown: one listener per concurrency slot.
   setMaxListeners(0, shutdown.signal);
 
+  const markers = createRedisConnection(config.redis.url);
+  const watcher = new MarkerWatcher(markers, logger);
   const weightOf = (tenantKey: string) => config.bridge.tenantWeights[tenantKey] ?? 1;
-  const workers = config.bridge.queues.map((queue) => {
+  const sourceOptions = {
+    lockDurationMs: config.bridge.lockDurationMs,
+    stalledIntervalMs: config.bridge.stalledIntervalMs,
+    maxStalledCount: config.bridge.maxStalledCount,
+  };
+
+  const consumers = config.bridge.queues.map((queue) => {
     const gate = new FairGate({ window: config.bridge.startWindow[queue], tenantCap: config.bridge.tenantMaxRunning, weightOf });
     const startOrAttach = createWorkflowStarter({
       client: deps.client,
@@ -63,55 +76,68 @@ export async function startBridge(
       tenants: deps.tenants,
       redis,
       logger,
-      bullPrefix: config.redis.prefix,
       statusPollMs: config.bridge.statusPollMs,
       shutdown: shutdown.signal,
       gate,
       startOrAttach,
       batcherFor: (route) => batchers.get(route),
     });
-    const worker = new Worker(queue, processor, {
-      connection: redis,
-      prefix: config.redis.prefix,
-      concurrency: config.bridge.maxInFlight,
-      lockDuration: config.bridge.lockDurationMs,
-      stalledInterval: config.bridge.stalledIntervalMs,
-      maxStalledCount: config.bridge.maxStalledCount,
+    return new QueueConsumer(queue, config.bridge, watcher, processor, logger, async (source, jobId) => {
+      if (source.boundTenantId) return { label: source.boundTenantId, tenant: source.boundTenantId };
+      const tenantId = namedTenantId(await Job.fromId(source, jobId).catch(() => undefined));
+      return { label: describeTenant(tenantId), tenant: tenantId };
     });
-    worker.on('error', (error) => logger.error(`BullMQ worker error on queue ${queue}: ${error.message}`));
-    worker.on('stalled', (jobId) => {
-      void Job.fromId(worker, jobId).then((job) => {
-        const tenantId = namedTenantId(job);
-        logger.warn(
-          `${queue} job ${jobId} for tenant ${describeTenant(tenantId)} stalled; it is redelivered and reattaches to its workflow`,
-          { tenant: tenantId },
-        );
-      });
-    });
-    worker.on('failed', (job, error) => {
-      const tenantId = namedTenantId(job);
-      logger.debug(`${queue} job ${job?.id} marked failed for tenant ${describeTenant(tenantId)}: ${error.message}`, {
-        tenant: tenantId,
-      });
-    });
-    logger.info(
-      `Bridge consuming ${config.redis.prefix}:${queue}: up to ${config.bridge.maxInFlight} jobs held, ` +
-        `${config.bridge.startWindow[queue]} started at once in fair order across tenants` +
-        (config.bridge.tenantMaxRunning ? `, ${config.bridge.tenantMaxRunning} per tenant` : '') +
-        (deps.eagerStart ? ', eager starts' : ''),
-    );
-    return worker;
   });
 
-  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  /** Adds a source for every prefix not consumed yet: the shared one and each tenant's own. */
+  const addSources = () => {
+    const prefixes: Array<{ prefix: string; boundTenantId?: string }> = [];
+    if (config.bridge.consumeSharedPrefix) prefixes.push({ prefix: config.redis.prefix });
+    for (const { tenantId, prefix } of deps.tenants.boundPrefixes()) {
+      if (prefix === config.redis.prefix) {
+        logger.error(`Tenant "${tenantId}" has bullmqPrefix "${prefix}", which is the shared BULLMQ_PREFIX; its own prefix is not consumed until it gets another`, { tenant: tenantId });
+        continue;
+      }
+      prefixes.push({ prefix, boundTenantId: tenantId });
+    }
+    for (const consumer of consumers) {
+      const known = new Set(consumer.prefixes);
+      for (const { prefix, boundTenantId } of prefixes) {
+        if (known.has(prefix)) continue;
+        consumer.add(new JobSource(consumer.queue, prefix, redis, { ...sourceOptions, boundTenantId }));
+      }
+    }
+    return prefixes;
+  };
+  const prefixes = addSources();
+  watcher.start();
+  const refresh = deps.tenants.multiTenant
+    ? setInterval(() => {
+        deps.tenants.reload();
+        addSources();
+      }, config.bridge.tenantRefreshMs)
+    : undefined;
+  refresh?.unref();
+
+  const bound = prefixes.filter((entry) => entry.boundTenantId).length;
+  logger.info(
+    `Bridge consuming ${config.bridge.queues.length} queues under ` +
+      (config.bridge.consumeSharedPrefix ? `the shared prefix "${config.redis.prefix}"${bound ? ` and ${bound} tenant prefixes` : ''}` : `${bound} tenant prefixes`) +
+      `: up to ${config.bridge.maxInFlight} jobs held per queue, started in fair order across tenants` +
+      (config.bridge.tenantMaxRunning ? `, ${config.bridge.tenantMaxRunning} running per tenant` : '') +
+      (deps.eagerStart ? ', eager starts' : ''),
+  );
 
   return {
     async close() {
-      // Closing first stops the workers fetching; only then are running jobs handed back,
-      // or a worker would pick a handed-back job straight up again.
-      const closed = Promise.all(workers.map((worker) => worker.close()));
+      if (refresh) clearInterval(refresh);
+      // Fetching stops first; only then are held jobs handed back, or a consumer would pick a
+      // handed-back job straight up again.
+      for (const consumer of consumers) consumer.stopFetching();
+      await watcher.stop();
       shutdown.abort();
-      await closed;
+      await Promise.all(consumers.map((consumer) => consumer.close()));
+      markers.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

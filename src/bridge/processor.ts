@@ -18,6 +18,7 @@ import type { ResolvedTenant, TenantRegistry } from '../tenancy/registry';
 import { jobStatusQuery, type JobCompletion } from '../workflows/jobStatus';
 import type { BatchSettlement, JobBatcher } from './batcher';
 import type { FairGate } from './fairGate';
+import type { JobSource } from './jobSource';
 import { jobErrorFromWorkflowFailure } from './failures';
 import { WorkflowStartRefused, type StartOrAttach } from './starter';
 import { JobStatusMirror } from './statusMirror';
@@ -26,7 +27,6 @@ export interface ProcessorDeps {
   tenants: TenantRegistry;
   redis: Redis;
   logger: Logger;
-  bullPrefix: string;
   /** Aborted on shutdown: jobs are handed back to the queue, their workflows go on. */
   shutdown: AbortSignal;
   startOrAttach: StartOrAttach;
@@ -54,16 +54,16 @@ export function namedTenantId(job: Job | undefined): string | undefined {
 export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
   const { logger, startOrAttach } = deps;
 
-  return async function processJob(job: Job, token?: string): Promise<unknown> {
+  return async function processJob(job: Job, token: string, source: Pick<JobSource, 'prefix' | 'boundTenantId'>): Promise<unknown> {
     const jobId = job.id!;
-    const named = namedTenantId(job);
+    const named = source.boundTenantId ?? namedTenantId(job);
 
     const route = findRoute(queue, job.name);
     if (!route) throw rejectJob(jobId, `Unknown job type: ${job.name}`, named);
 
     let tenant: ResolvedTenant;
     try {
-      tenant = deps.tenants.resolve(rawTenantId(job));
+      tenant = resolveTenant(job, source);
     } catch (error) {
       if (error instanceof TenancyError) throw rejectJob(jobId, error.message, named);
       throw error;
@@ -196,7 +196,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     const mirror = new JobStatusMirror(
       job,
       deps.redis,
-      JobStatusMirror.stateKeyFor(deps.bullPrefix, queue, jobId),
+      JobStatusMirror.stateKeyFor(job.prefix, queue, jobId),
       workflowId,
     );
     await mirror.load();
@@ -230,6 +230,32 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       const changed = status ? await mirror.apply(status) : false;
       pollDelay = changed ? deps.statusPollMs : Math.min(pollDelay * 2, deps.statusPollMs * 16);
     }
+  }
+
+  /**
+   * The job's tenant. On a tenant's own prefix it is that tenant, whatever the payload says: a
+   * payload naming another tenant is refused, naming both, before anything is written. On the
+   * shared prefix the payload names it (TestPlanIt's trust model), except a tenant bound to its own
+   * prefix, whose jobs are only taken from there.
+   */
+  function resolveTenant(job: Job, source: Pick<JobSource, 'prefix' | 'boundTenantId'>): ResolvedTenant {
+    const named = rawTenantId(job);
+    if (source.boundTenantId !== undefined) {
+      if (named !== undefined && named !== source.boundTenantId) {
+        throw new TenancyError(
+          `The job names tenant ${JSON.stringify(named)} but was enqueued under prefix "${source.prefix}" of tenant ` +
+            `"${source.boundTenantId}"; a tenant's jobs can only act as that tenant`,
+        );
+      }
+      return deps.tenants.resolve(source.boundTenantId);
+    }
+    const tenant = deps.tenants.resolve(named);
+    if (tenant.bullmqPrefix !== undefined) {
+      throw new TenancyError(
+        `Tenant "${tenant.tenantId}" takes jobs only from its own prefix "${tenant.bullmqPrefix}", not from the shared prefix "${source.prefix}"`,
+      );
+    }
+    return tenant;
   }
 
   function rejectJob(jobId: string, message: string, tenantId: string | undefined): UnrecoverableError {

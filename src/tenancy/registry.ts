@@ -19,6 +19,8 @@ export interface ResolvedTenant {
   databaseUrl: string;
   elasticsearchNode?: string;
   baseUrl?: string;
+  /** The tenant's own BullMQ prefix, when it has one (tenant-bound mode). */
+  bullmqPrefix?: string;
 }
 
 export type TenancySettings =
@@ -34,9 +36,15 @@ export function readFileIfExists(path: string): string | undefined {
   }
 }
 
+/** Compares configurations without keeping their secrets in a second place. */
+function fingerprint(tenants: Map<string, TenantConfig>): string {
+  return JSON.stringify([...tenants.values()].map((tenant) => Object.entries(tenant).sort()).sort());
+}
+
 export class TenantRegistry {
   private tenants = new Map<string, TenantConfig>();
   private lastReload = 0;
+  private loaded = false;
 
   constructor(
     private readonly settings: TenancySettings,
@@ -79,7 +87,13 @@ export class TenantRegistry {
       databaseUrl: config.databaseUrl,
       elasticsearchNode: config.elasticsearchNode,
       baseUrl: config.baseUrl,
+      bullmqPrefix: config.bullmqPrefix,
     };
+  }
+
+  /** The tenants that enqueue under their own BullMQ prefix. */
+  boundPrefixes(): Array<{ tenantId: string; prefix: string }> {
+    return [...this.tenants.values()].flatMap((tenant) => (tenant.bullmqPrefix ? [{ tenantId: tenant.tenantId, prefix: tenant.bullmqPrefix }] : []));
   }
 
   /** Re-reads the sources; a broken file at reload keeps the tenants already known. */
@@ -98,7 +112,11 @@ export class TenantRegistry {
     if (this.settings.mode !== 'multi') return;
     this.lastReload = this.now();
     const loaded = loadTenantConfigs(this.settings.sources, this.readFile);
+    const changed = fingerprint(loaded.tenants) !== fingerprint(this.tenants);
     this.tenants = loaded.tenants;
+    // Periodic reloads stay quiet unless something changed.
+    if (!changed && this.loaded) return;
+    this.loaded = true;
     for (const line of loaded.summary) this.logger.info(line);
     if (this.tenants.size === 0) this.logger.warn('No tenant configurations found; every job will fail until one is added');
   }

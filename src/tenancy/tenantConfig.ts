@@ -4,6 +4,9 @@
  *   2. the TENANT_CONFIGS env var (same JSON; overrides the file),
  *   3. TENANT_<ID>_DATABASE_URL env vars with _ELASTICSEARCH_NODE, _ELASTICSEARCH_INDEX and
  *      _BASE_URL siblings; id = <ID> lowercased; only added when the id is not already present.
+ * A tenant may also have its own BullMQ prefix (`bullmqPrefix`, TENANT_<ID>_BULLMQ_PREFIX): its web
+ * app then enqueues under that prefix (TestPlanIt's BULLMQ_PREFIX), and the bridge takes the tenant
+ * from the prefix instead of trusting the payload (see bridge/processor.ts).
  * Unlike TestPlanIt, a malformed source is refused with the key that is wrong instead of being
  * skipped with a console error, so a typo cannot silently drop a tenant.
  */
@@ -16,6 +19,8 @@ export interface TenantConfig {
   elasticsearchNode?: string;
   elasticsearchIndex?: string;
   baseUrl?: string;
+  /** The tenant's own BullMQ prefix: jobs there are this tenant's, whatever their payload says. */
+  bullmqPrefix?: string;
 }
 
 export interface TenantSources {
@@ -38,6 +43,9 @@ export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const postgresUrl = z
   .string()
   .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql:// connection URL');
+/** TestPlanIt's BULLMQ_PREFIX rule; also keeps prefixes apart in Valkey ACL key patterns. */
+export const BULLMQ_PREFIX_PATTERN = /^[a-zA-Z0-9_-]+$/;
+
 const httpUrl = z.string().regex(/^https?:\/\/.+/, 'must be an http(s):// URL');
 
 export const tenantEntrySchema = z.object({
@@ -45,6 +53,7 @@ export const tenantEntrySchema = z.object({
   elasticsearchNode: httpUrl.optional(),
   elasticsearchIndex: z.string().min(1).optional(),
   baseUrl: httpUrl.optional(),
+  bullmqPrefix: z.string().regex(BULLMQ_PREFIX_PATTERN, 'must be letters, digits, "-" or "_"').optional(),
 });
 
 function parseTenantEntry(sourceName: string, tenantId: string, raw: unknown): TenantConfig {
@@ -89,6 +98,7 @@ function tenantsFromEnv(env: TenantSources['env']): TenantConfig[] {
         elasticsearchNode: env[`TENANT_${envId}_ELASTICSEARCH_NODE`] || undefined,
         elasticsearchIndex: env[`TENANT_${envId}_ELASTICSEARCH_INDEX`] || undefined,
         baseUrl: env[`TENANT_${envId}_BASE_URL`] || undefined,
+        bullmqPrefix: env[`TENANT_${envId}_BULLMQ_PREFIX`] || undefined,
       }),
     );
   }
@@ -122,6 +132,16 @@ export function loadTenantConfigs(
   for (const tenant of fromEnv) tenants.set(tenant.tenantId, tenant);
   if (fromEnv.length > 0) {
     summary.push(`Loaded ${fromEnv.length} tenant configurations from TENANT_<ID>_DATABASE_URL env vars`);
+  }
+
+  const owners = new Map<string, string>();
+  for (const tenant of tenants.values()) {
+    if (!tenant.bullmqPrefix) continue;
+    const owner = owners.get(tenant.bullmqPrefix);
+    if (owner) {
+      throw new TenantConfigError(`tenants "${owner}" and "${tenant.tenantId}" have the same bullmqPrefix "${tenant.bullmqPrefix}"; each tenant needs its own`);
+    }
+    owners.set(tenant.bullmqPrefix, tenant.tenantId);
   }
 
   return { tenants, summary };

@@ -1,0 +1,100 @@
+/**
+ * One BullMQ queue under one prefix, as the bridge consumes it: the shared prefix (any tenant) or a
+ * tenant's own prefix (that tenant only). It runs BullMQ's own scripts (moveToActive, extendLocks,
+ * moveStalledJobsToWait) on a connection shared by every source, so a bridge serving 200 tenants
+ * needs neither a BullMQ Worker nor a blocking connection per tenant and queue (see consumer.ts).
+ */
+import { Job, JobScheduler, QueueBase, Repeat, type JobJsonRaw, type RedisClient } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { QueueName } from '../jobs/queues';
+
+export interface JobSourceOptions {
+  /** The tenant this prefix belongs to; undefined for the shared prefix, where jobs name their tenant. */
+  boundTenantId?: string;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  maxStalledCount: number;
+}
+
+/** What one fetch found: a job, or nothing now and perhaps a delayed job due at `delayedUntil`. */
+export type Fetched = { job: Job; delayedUntil?: undefined } | { job?: undefined; delayedUntil: number };
+
+export class JobSource extends QueueBase {
+  readonly queue: QueueName;
+  readonly prefix: string;
+  readonly boundTenantId?: string;
+  private scheduler?: Promise<JobScheduler>;
+  private repeat?: Promise<Repeat>;
+
+  constructor(queue: QueueName, prefix: string, connection: Redis, opts: JobSourceOptions) {
+    super(queue, {
+      connection,
+      prefix,
+      // Read by BullMQ's scripts as a Worker's options would be.
+      ...({ lockDuration: opts.lockDurationMs, stalledInterval: opts.stalledIntervalMs, maxStalledCount: opts.maxStalledCount } as object),
+    });
+    this.queue = queue;
+    this.prefix = prefix;
+    this.boundTenantId = opts.boundTenantId;
+  }
+
+  /** `<prefix>:<queue>:marker`: BullMQ adds to it when a job becomes ready or a delay is set. */
+  get markerKey(): string {
+    return this.toKey('marker');
+  }
+
+  /** Takes the next job, locked with `token`, or says when the next delayed job is due (0: none). */
+  async fetch(token: string): Promise<Fetched> {
+    const client: RedisClient = await this.client;
+    const [raw, jobId, , delayUntil] = (await this.scripts.moveToActive(client, token)) as [JobJsonRaw | undefined, string, number, number];
+    if (!raw) return { delayedUntil: Number(delayUntil) || 0 };
+    const job = Job.fromJSON(this, raw, jobId);
+    job.token = token;
+    await this.scheduleNextIteration(job);
+    return { job };
+  }
+
+  /** Renews the locks of these active jobs; returns the ids whose lock was lost. */
+  extendLocks(jobIds: string[], tokens: string[], durationMs: number): Promise<string[]> {
+    return this.scripts.extendLocks(jobIds, tokens, durationMs);
+  }
+
+  /**
+   * BullMQ's stalled-job check: active jobs whose lock expired go back to waiting (or fail after
+   * maxStalledCount). The script runs at most once per stalledInterval across all consumers.
+   */
+  moveStalledJobsToWait(): Promise<string[]> {
+    return this.scripts.moveStalledJobsToWait();
+  }
+
+  /**
+   * A repeat or job-scheduler job is followed by its next iteration when it is picked up, as a
+   * BullMQ Worker does; the recurring jobs the bridge replaced by Temporal Schedules have no
+   * repeatable left (legacyRepeatables.ts), so for them nothing follows.
+   */
+  private async scheduleNextIteration(job: Job): Promise<void> {
+    if (job.repeatJobKey) {
+      this.scheduler ??= Promise.resolve(new JobScheduler(this.queue, { connection: this.opts.connection, prefix: this.prefix }));
+      const scheduler = await this.scheduler;
+      // Legacy md5 repeat keys have five or more segments; a scheduler id may too, so ask.
+      const legacyShape = job.repeatJobKey.split(':').length >= 5;
+      if (!legacyShape || (await scheduler.isJobScheduler(job.repeatJobKey))) {
+        await scheduler.upsertJobScheduler(job.repeatJobKey, job.opts.repeat ?? {}, job.name, job.data, job.opts, {
+          override: false,
+          producerId: job.id,
+        });
+        return;
+      }
+    }
+    if (job.opts.repeat) {
+      this.repeat ??= Promise.resolve(new Repeat(this.queue, { connection: this.opts.connection, prefix: this.prefix }));
+      await (await this.repeat).updateRepeatableJob(job.name, job.data, job.opts, { override: false });
+    }
+  }
+
+  override async close(): Promise<void> {
+    const helpers = await Promise.all([this.scheduler, this.repeat]);
+    await Promise.all(helpers.map((helper) => helper?.close()));
+    await super.close();
+  }
+}
