@@ -9,6 +9,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import type { LogLevel } from './logging';
+import { redactUrl } from './redaction';
 import { QUEUE_NAMES, QUEUE_SETTINGS, isQueueName, type QueueName } from './jobs/queues';
 import { routedQueues } from './jobs/routes';
 import { MINUTES_PER_DAY } from './schedules/stagger';
@@ -162,7 +163,7 @@ function redisUrl(raw: string | undefined): string {
   // TestPlanIt accepts valkey:// URLs and hands ioredis the redis:// equivalent.
   const normalised = url.replace(/^valkey(s?):\/\//, 'redis$1://');
   if (!/^rediss?:\/\/.+/.test(normalised)) {
-    throw new ConfigError(`VALKEY_URL must be a redis:// or valkey:// URL, got "${url}"`);
+    throw new ConfigError(`VALKEY_URL must be a redis:// or valkey:// URL, got "${redactUrl(url)}"`);
   }
   return normalised;
 }

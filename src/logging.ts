@@ -1,7 +1,10 @@
 /**
  * A small structured logger: one line per event, `time level [component] message {fields}`.
- * Job-related lines always carry the tenant, by message text and by the `tenant` field.
+ * Job-related lines always carry the tenant, by message text and by the `tenant` field; passwords
+ * in connection URLs are masked (redaction.ts).
  */
+import { redactCredentials } from './redaction';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -13,15 +16,35 @@ export interface Logger {
   child(component: string): Logger;
 }
 
-export function createLogger(
-  component: string,
-  minLevel: LogLevel = 'info',
-  write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
-): Logger {
+/**
+ * Lines go to stderr once per event-loop turn, not one write each: writes to a pipe are
+ * synchronous in Node, and a bridge admitting a thousand jobs in one turn would otherwise make a
+ * thousand system calls while other tenants' jobs wait. Flushed on exit too.
+ */
+let pendingLines: string[] = [];
+let flushScheduled = false;
+function flushLines(): void {
+  flushScheduled = false;
+  if (pendingLines.length === 0) return;
+  const text = pendingLines.join('\n') + '\n';
+  pendingLines = [];
+  process.stderr.write(text);
+}
+process.on('exit', flushLines);
+
+function writeToStderr(line: string): void {
+  pendingLines.push(line);
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flushLines);
+}
+
+export function createLogger(component: string, minLevel: LogLevel = 'info', write: (line: string) => void = writeToStderr): Logger {
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (LEVELS[level] < LEVELS[minLevel]) return;
     const extra = fields && Object.keys(fields).length > 0 ? ' ' + JSON.stringify(fields) : '';
-    write(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} [${component}] ${message}${extra}`);
+    // A connection URL in a message or field never shows its password.
+    write(redactCredentials(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} [${component}] ${message}${extra}`));
   };
   return {
     debug: (m, f) => emit('debug', m, f),

@@ -5,13 +5,13 @@
  * counter and restart it without persistence under a running bridge, as an outage would.
  * Also: a failed job's reason is a clean sentence, fit for TestPlanIt's admin page.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE_SETTINGS, type QueueName } from '../src/jobs/queues';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { seedForecastData } from './support/forecastData';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
+import { PrivateRedis } from './support/redisServer';
 import { services, uniqueSuffix } from './support/services';
 import { auditEventData, jobFinished } from './support/testplanit';
 
@@ -19,11 +19,11 @@ const suffix = uniqueSuffix();
 const tenant = `inst_${suffix}`;
 const db = `tpw_inst_${suffix}`;
 const url = databaseUrl(db);
-const redisPort = 20_000 + Math.floor(Math.random() * 20_000);
-const redisUrl = `redis://127.0.0.1:${redisPort}`;
+const privateRedis = new PrivateRedis();
+const redisPort = privateRedis.port;
+const redisUrl = privateRedis.url;
 const prefix = `inst${suffix}`;
 
-let redisServer: ChildProcess;
 let worker: AppProcess;
 let bridge: AppProcess;
 const queues = new Map<QueueName, Queue>();
@@ -39,33 +39,6 @@ function queueFor(name: QueueName): Queue {
     queues.set(name, queue);
   }
   return queue;
-}
-
-/** A Redis without persistence, as scripts/infra.sh runs it: a restart forgets every key. */
-async function startRedis(): Promise<void> {
-  redisServer = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor(
-    async () => {
-      const probe = new Redis(redisPort, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      try {
-        await probe.connect();
-        return (await probe.ping()) === 'PONG' ? true : undefined;
-      } catch {
-        return undefined;
-      } finally {
-        probe.disconnect();
-      }
-    },
-    20_000,
-    () => `redis-server did not start on ${redisPort}`,
-    100,
-  );
-}
-
-async function stopRedis(): Promise<void> {
-  const exited = new Promise((resolve) => redisServer.once('exit', resolve));
-  redisServer.kill('SIGKILL');
-  await exited;
 }
 
 function logTails(): string {
@@ -97,7 +70,7 @@ beforeAll(async () => {
   await createTenantDatabase(db);
   await seedBasics(url);
   await seedForecastData(url, 400);
-  await startRedis();
+  await privateRedis.start();
   const env = {
     MULTI_TENANT_MODE: 'true',
     TENANT_CONFIGS: JSON.stringify({ [tenant]: { databaseUrl: url } }),
@@ -113,7 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([bridge && stopApp(bridge), worker && stopApp(worker)]);
   for (const queue of queues.values()) await queue.close();
-  if (redisServer) await stopRedis();
+  await privateRedis.stop();
   await dropDatabase(db);
 });
 
@@ -185,8 +158,8 @@ test('after Valkey restarts without persistence under a running bridge, new jobs
   const lastIdBefore = Number(await counter.get(`${prefix}:audit-logs:id`));
   counter.disconnect();
 
-  await stopRedis();
-  await startRedis();
+  await privateRedis.stop();
+  await privateRedis.start();
   // The bridge reconnects by itself; the counter starts over, so these get the ids above.
   const after = await waitFor(
     async () => {

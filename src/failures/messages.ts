@@ -1,9 +1,11 @@
 /**
  * A failure reason is a sentence for TestPlanIt's admin "Job Queues" page and for log lines: never
- * a source path, a code frame or a stack trace. Prisma, for one, puts the calling file, line and a
+ * a source path, a code frame, a stack trace or a connection URL's password. Prisma, for one, puts the calling file, line and a
  * code excerpt into its messages; Node puts stacks into some. Dependency-free, so the worker's
  * failure conversion and the bridge's last line of defence use the same rules.
  */
+
+import { redactCredentials } from '../redaction';
 
 /** Long enough for a list of rejected ids or a tracker's answer; beyond it a reason is noise. */
 const MAX_REASON_LENGTH = 2_000;
@@ -18,6 +20,7 @@ const INLINE_LOCATION = /\s*(?:\(|\bin\s+)?(?:file:\/\/)?(?:\/[\w.@+-]+)+\.(?:[c
 const PRISMA_INVOCATION = /^(Invalid `[^`]+` invocation)(?:\s+in)?:?\s*$/;
 
 export function cleanFailureMessage(message: string): string {
+  message = redactCredentials(message);
   const kept: string[] = [];
   let inCodeFrame = false;
   for (const raw of message.split(/\r?\n/)) {

@@ -19,7 +19,11 @@ export async function syncRecurringJobs(
   const schedules = await syncSchedules(client, tenants, scheduleSettings(config), logger);
   const redis = createRedisConnection(config.redis.url);
   try {
-    return { schedules, removedRepeatables: await removeLegacyRepeatables(redis, config.redis.prefix, logger) };
+    // Under the shared prefix and under each tenant's own: a tenant's web app may have created them there.
+    const prefixes = [config.redis.prefix, ...tenants.boundPrefixes().map((entry) => entry.prefix)];
+    const removedRepeatables: string[] = [];
+    for (const prefix of new Set(prefixes)) removedRepeatables.push(...(await removeLegacyRepeatables(redis, prefix, logger)));
+    return { schedules, removedRepeatables };
   } finally {
     redis.disconnect();
   }

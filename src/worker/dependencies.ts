@@ -22,12 +22,12 @@ export function createActivityDeps(
   const databases = new TenantPrismaPool(config.database, logger.child('db'));
   const search = new ElasticsearchClients(config.elasticsearchNode);
   const testmoExports = new ExportStore(config.testmoImport.storage, config.testmoImport.localDir);
-  const queues = new Map<QueueName, Queue>();
-  const queueFor = (name: QueueName) => {
-    let queue = queues.get(name);
+  const queues = new Map<string, Queue>();
+  const queueFor = (name: QueueName, prefix: string) => {
+    let queue = queues.get(`${prefix}:${name}`);
     if (!queue) {
-      queue = new Queue(name, { connection: redis, prefix: config.redis.prefix, defaultJobOptions: QUEUE_SETTINGS[name].defaultJobOptions });
-      queues.set(name, queue);
+      queue = new Queue(name, { connection: redis, prefix, defaultJobOptions: QUEUE_SETTINGS[name].defaultJobOptions });
+      queues.set(`${prefix}:${name}`, queue);
     }
     return queue;
   };
@@ -45,7 +45,10 @@ export function createActivityDeps(
       testmoExports,
       testmoImport: config.testmoImport,
       async enqueueJob(queue, name, data, jobId) {
-        await queueFor(queue).add(name, data, { jobId });
+        // A tenant bound to its own prefix takes jobs only from there (bridge/processor.ts).
+        const tenantId = typeof data.tenantId === 'string' ? data.tenantId : undefined;
+        const prefix = (tenantId !== undefined && tenants.multiTenant ? tenants.resolve(tenantId).bullmqPrefix : undefined) ?? config.redis.prefix;
+        await queueFor(queue, prefix).add(name, data, { jobId });
       },
     },
     async close() {
