@@ -4,12 +4,13 @@
  * workflows (processor.ts). Admission is decoupled from execution: a queue holds up to
  * BRIDGE_MAX_IN_FLIGHT jobs taken from Redis as fast as they come, and its fair gate starts them
  * in weighted round-robin across tenants, a start window at a time; the family's concurrency
- * bounds what runs, in the Temporal worker's slots. All queues and prefixes share two Redis
- * connections (one blocking, for BullMQ's markers). The bridge holds no job state of its own:
- * everything needed to resume after a crash is in Redis (the job) and Temporal (the workflow).
+ * bounds what runs, in the Temporal worker's slots. All queues and prefixes share three
+ * Redis connections (one blocking, for BullMQ's markers; one for fetches; one for the rest). The
+ * bridge holds no job state of its own: everything needed to resume after a crash is in Redis
+ * (the job) and Temporal (the workflow).
  */
 import { setMaxListeners } from 'node:events';
-import { Job } from 'bullmq';
+import { Job, RedisConnection } from 'bullmq';
 import type { Client } from '@temporalio/client';
 import type { AppConfig } from '../config';
 import { describeTenant } from '../jobs/jobInput';
@@ -47,6 +48,9 @@ export async function startBridge(
   setMaxListeners(0, shutdown.signal);
 
   const markers = createRedisConnection(config.redis.url);
+  // BullMQ's wrapper of the connection, with its scripts loaded as commands.
+  const fetches = new RedisConnection(createRedisConnection(config.redis.url), { shared: false, blocking: false });
+  const fetchClient = await fetches.client;
   const watcher = new MarkerWatcher(markers, logger);
   const weightOf = (tenantKey: string) => config.bridge.tenantWeights[tenantKey] ?? 1;
   const sourceOptions = {
@@ -104,7 +108,7 @@ export async function startBridge(
       const known = new Set(consumer.prefixes);
       for (const { prefix, boundTenantId } of prefixes) {
         if (known.has(prefix)) continue;
-        consumer.add(new JobSource(consumer.queue, prefix, redis, { ...sourceOptions, boundTenantId }));
+        consumer.add(new JobSource(consumer.queue, prefix, redis, fetchClient, { ...sourceOptions, boundTenantId }));
       }
     }
     return prefixes;
@@ -138,6 +142,7 @@ export async function startBridge(
       shutdown.abort();
       await Promise.all(consumers.map((consumer) => consumer.close()));
       markers.disconnect();
+      await fetches.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -27,8 +27,12 @@ export interface ConsumerOptions {
   stalledIntervalMs: number;
 }
 
-/** Fetches in flight at once: enough to fill a pipeline, few enough not to over-read one source. */
-const FETCH_PIPELINE = 16;
+/**
+ * Fetches in flight at once for the whole queue. Each source starts at one after a marker and
+ * doubles its share with every fetch that finds a job (halving back to one on an empty fetch), so
+ * a backlog drains in a few round trips while a lone job costs one script call, not a hundred.
+ */
+const FETCH_PIPELINE = 128;
 /** Completion and failure are retried this often on a Redis error; then the stalled check redelivers. */
 const SETTLE_ATTEMPTS = 5;
 
@@ -39,6 +43,8 @@ interface SourceState {
   /** Bumped whenever `ready` is set, so an empty fetch issued earlier cannot clear a newer signal. */
   readySeq: number;
   fetching: number;
+  /** How many fetches this source may have in flight now (see FETCH_PIPELINE). */
+  fetchWindow: number;
   delayTimer?: NodeJS.Timeout;
   /** jobId -> lock token of the jobs this consumer holds. */
   held: Map<string, string>;
@@ -75,6 +81,7 @@ export class QueueConsumer {
       ready: true,
       readySeq: 0,
       fetching: 0,
+      fetchWindow: 1,
       held: new Map(),
       target: {
         markerKey: source.markerKey,
@@ -134,7 +141,7 @@ export class QueueConsumer {
       let picked: SourceState | undefined;
       for (let i = 0; i < states.length; i++) {
         const state = states[(this.rotation + i) % states.length]!;
-        if (state.ready && state.fetching < FETCH_PIPELINE) {
+        if (state.ready && state.fetching < state.fetchWindow) {
           picked = state;
           this.rotation = (this.rotation + i + 1) % states.length;
           break;
@@ -155,7 +162,11 @@ export class QueueConsumer {
       .fetch(token)
       .then(
         (fetched) => {
-          if (fetched.job) return this.hold(state, fetched.job, token);
+          if (fetched.job) {
+            state.fetchWindow = Math.min(state.fetchWindow * 2, FETCH_PIPELINE);
+            return this.hold(state, fetched.job, token);
+          }
+          state.fetchWindow = 1;
           if (state.readySeq === seq) state.ready = false;
           if (fetched.delayedUntil > 0) this.signal(state, fetched.delayedUntil);
           this.inFlight--;

@@ -26,7 +26,18 @@ export class JobSource extends QueueBase {
   private scheduler?: Promise<JobScheduler>;
   private repeat?: Promise<Repeat>;
 
-  constructor(queue: QueueName, prefix: string, connection: Redis, opts: JobSourceOptions) {
+  /**
+   * @param connection shared by every source for locks, settlement, logs and progress.
+   * @param fetchClient shared by every source for moveToActive alone: Redis serves commands
+   *   of one connection in order, so a burst of job logs must not queue ahead of a tenant's next fetch.
+   */
+  constructor(
+    queue: QueueName,
+    prefix: string,
+    connection: Redis,
+    private readonly fetchClient: RedisClient,
+    opts: JobSourceOptions,
+  ) {
     super(queue, {
       connection,
       prefix,
@@ -45,8 +56,7 @@ export class JobSource extends QueueBase {
 
   /** Takes the next job, locked with `token`, or says when the next delayed job is due (0: none). */
   async fetch(token: string): Promise<Fetched> {
-    const client: RedisClient = await this.client;
-    const [raw, jobId, , delayUntil] = (await this.scripts.moveToActive(client, token)) as [JobJsonRaw | undefined, string, number, number];
+    const [raw, jobId, , delayUntil] = (await this.scripts.moveToActive(this.fetchClient, token)) as [JobJsonRaw | undefined, string, number, number];
     if (!raw) return { delayedUntil: Number(delayUntil) || 0 };
     const job = Job.fromJSON(this, raw, jobId);
     job.token = token;
