@@ -121,6 +121,9 @@ start_postgres() {
   # DROP DATABASE ... WITH (FORCE) must also end autovacuum workers, which belong to no role;
   # only members of pg_signal_backend may do that.
   su postgres -c "psql -p $PG_PORT -qc \"GRANT pg_signal_backend TO $PG_USER\"" >/dev/null
+  # Tests reach some tenant databases as roles of their own, whose passwords are secrets they look
+  # for in logs and histories (test/tenantBound.e2e.test.ts).
+  su postgres -c "psql -p $PG_PORT -qc \"ALTER ROLE $PG_USER CREATEROLE\"" >/dev/null
 }
 
 # ---------------------------------------------------------------- Elasticsearch

@@ -6,24 +6,18 @@
  * with the same Message-ID, which mail clients collapse.
  */
 import type { Redis } from 'ioredis';
+import { emailSentKey } from '../jobs/ids';
 
 const RETENTION_SECONDS = 60 * 24 * 60 * 60;
 
 export class EmailLedger {
-  constructor(
-    private readonly redis: Redis,
-    private readonly namespace = 'testplanit-workers:email-sent',
-  ) {}
-
-  private key(tenantKey: string, idempotencyKey: string): string {
-    return `${this.namespace}:${tenantKey}:${idempotencyKey}`;
-  }
+  constructor(private readonly redis: Redis) {}
 
   async wasSent(tenantKey: string, idempotencyKey: string): Promise<boolean> {
-    return (await this.redis.exists(this.key(tenantKey, idempotencyKey))) === 1;
+    return (await this.redis.exists(emailSentKey(tenantKey, idempotencyKey))) === 1;
   }
 
   async recordSent(tenantKey: string, idempotencyKey: string, messageId: string): Promise<void> {
-    await this.redis.set(this.key(tenantKey, idempotencyKey), messageId, 'EX', RETENTION_SECONDS);
+    await this.redis.set(emailSentKey(tenantKey, idempotencyKey), messageId, 'EX', RETENTION_SECONDS);
   }
 }

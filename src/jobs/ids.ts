@@ -92,3 +92,14 @@ export function rebuildLockId(tenantKey: string, entity: string, projectId?: num
 export function milestoneReminderKey(milestoneId: number, userId: string, day: string): string {
   return `milestone-due:${milestoneId}:${userId}:${day}`;
 }
+
+/**
+ * The Valkey keys of this project's own (not BullMQ's) live under this namespace, so an ACL can
+ * grant them to the bridge/worker user beside the BullMQ prefixes (tenancy/valkeyAcl.ts).
+ */
+export const OWN_KEY_NAMESPACE = 'testplanit-workers';
+
+/** Email ledger entry: the email of this tenant and idempotency key was accepted by SMTP. */
+export function emailSentKey(tenantKey: string, idempotencyKey: string): string {
+  return `${OWN_KEY_NAMESPACE}:email-sent:${tenantKey}:${idempotencyKey}`;
+}

@@ -91,6 +91,11 @@ export class TenantRegistry {
     };
   }
 
+  /** The configurations as loaded, credentials included: for `npm run acl`, never for jobs. */
+  configurations(): TenantConfig[] {
+    return [...this.tenants.values()];
+  }
+
   /** The tenants that enqueue under their own BullMQ prefix. */
   boundPrefixes(): Array<{ tenantId: string; prefix: string }> {
     return [...this.tenants.values()].flatMap((tenant) => (tenant.bullmqPrefix ? [{ tenantId: tenant.tenantId, prefix: tenant.bullmqPrefix }] : []));

@@ -21,6 +21,12 @@ export interface TenantConfig {
   baseUrl?: string;
   /** The tenant's own BullMQ prefix: jobs there are this tenant's, whatever their payload says. */
   bullmqPrefix?: string;
+  /**
+   * The Valkey user its web app logs in as, for `npm run acl` only (the workers never use it);
+   * the username defaults to `tenant-<id>`.
+   */
+  valkeyUsername?: string;
+  valkeyPassword?: string;
 }
 
 export interface TenantSources {
@@ -54,6 +60,8 @@ export const tenantEntrySchema = z.object({
   elasticsearchIndex: z.string().min(1).optional(),
   baseUrl: httpUrl.optional(),
   bullmqPrefix: z.string().regex(BULLMQ_PREFIX_PATTERN, 'must be letters, digits, "-" or "_"').optional(),
+  valkeyUsername: z.string().regex(/^[a-zA-Z0-9_.@-]+$/, 'must be letters, digits, ".", "@", "-" or "_"').optional(),
+  valkeyPassword: z.string().min(1).optional(),
 });
 
 function parseTenantEntry(sourceName: string, tenantId: string, raw: unknown): TenantConfig {
@@ -99,6 +107,8 @@ function tenantsFromEnv(env: TenantSources['env']): TenantConfig[] {
         elasticsearchIndex: env[`TENANT_${envId}_ELASTICSEARCH_INDEX`] || undefined,
         baseUrl: env[`TENANT_${envId}_BASE_URL`] || undefined,
         bullmqPrefix: env[`TENANT_${envId}_BULLMQ_PREFIX`] || undefined,
+        valkeyUsername: env[`TENANT_${envId}_VALKEY_USERNAME`] || undefined,
+        valkeyPassword: env[`TENANT_${envId}_VALKEY_PASSWORD`] || undefined,
       }),
     );
   }

@@ -20,7 +20,8 @@ export interface AclTenant {
 
 export interface AclPlan {
   tenants: AclTenant[];
-  bridge: { username: string; password: string; prefixes: string[] };
+  /** `namespaces`: the project's own keys beside the BullMQ prefixes (e.g. the email ledger's). */
+  bridge: { username: string; password: string; prefixes: string[]; namespaces?: string[] };
 }
 
 /**
@@ -145,7 +146,7 @@ function validate(plan: AclPlan): void {
   if (sameUser) throw new Error(`bridge: username ${JSON.stringify(bridge.username)} is already used by ${sameUser}`);
   if (bridge.prefixes.length === 0) throw new Error('bridge: at least one BullMQ prefix is required');
   const seen = new Set<string>();
-  for (const prefix of bridge.prefixes) {
+  for (const prefix of [...bridge.prefixes, ...(bridge.namespaces ?? [])]) {
     checkPrefix(prefix, 'bridge');
     if (seen.has(prefix)) throw new Error(`bridge: BullMQ prefix ${JSON.stringify(prefix)} is listed twice`);
     seen.add(prefix);
@@ -162,7 +163,7 @@ export function aclSetUserCommands(plan: AclPlan): string[][] {
       ...PRODUCER_CLIENT_COMMANDS,
     ]),
   );
-  const bridge = setUserArgs(plan.bridge.username, plan.bridge.password, plan.bridge.prefixes, [
+  const bridge = setUserArgs(plan.bridge.username, plan.bridge.password, [...plan.bridge.prefixes, ...(plan.bridge.namespaces ?? [])], [
     ...SCRIPTS,
     ...WORKER_SCRIPT_COMMANDS,
     ...WORKER_CLIENT_COMMANDS,
