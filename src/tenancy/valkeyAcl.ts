@@ -5,9 +5,11 @@
  * Redis 7 checks each command a Lua script calls, and each key it touches, against the calling user,
  * so the command lists below are what BullMQ 5.81's scripts call, not just what the client sends.
  * They were found by running the producer, admin and worker paths under MONITOR with a permissive
- * user, then adding the commands the same scripts call in branches that run did not take (LIFO,
- * deduplication, priorities, removeOnComplete/removeOnFail trimming). test/valkeyAcl.e2e.test.ts
- * checks that the result works and that the server logs no ACL denial while it does.
+ * user; dropping any one of the commands that run used (one at a time) makes it fail. The rest are
+ * called by the same scripts in branches that run did not take: LIFO jobs (RPUSH), deduplication
+ * (SET, SADD/SREM/SCARD), keepLogs (LTRIM), rate limits and priorities (INCR, PEXPIRE), removeOnFail
+ * by age (ZREMRANGEBYSCORE), parent jobs (ZSCORE). test/valkeyAcl.e2e.test.ts
+ * checks that the rules work and that the server logs no ACL denial while they do.
  */
 import { createHash } from 'node:crypto';
 
