@@ -96,8 +96,12 @@ async function auditEntityIds(db: string): Promise<string[]> {
   return (await query<{ entityId: string }>(databaseUrl(db), `SELECT "entityId" FROM "AuditLog" ORDER BY "entityId"`)).map((row) => row.entityId);
 }
 
-/** JSON.stringify replacer: payload bytes as the text they encode, so a secret inside is seen. */
-function decodePayloadBytes(_key: string, value: unknown): unknown {
+/**
+ * JSON.stringify replacer: payload bytes as the text they encode, so a secret inside is seen
+ * (the history's messages turn bytes into base64 in their own toJSON).
+ */
+function decodePayloadBytes(key: string, value: unknown): unknown {
+  if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
   if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
   const buffer = value as { type?: string; data?: unknown };
   if (buffer?.type === 'Buffer' && Array.isArray(buffer.data)) return Buffer.from(buffer.data as number[]).toString('utf8');
