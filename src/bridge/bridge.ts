@@ -42,14 +42,14 @@ export async function startBridge(
   },
 ): Promise<RunningBridge> {
   const { logger } = deps;
-  const redis = createRedisConnection(config.redis.url);
+  const redis = createRedisConnection(config.redis.url, { autoPipelining: true });
   const shutdown = new AbortController();
   // Every job waiting on a workflow listens for shutdown: one listener per concurrency slot.
   setMaxListeners(0, shutdown.signal);
 
   const markers = createRedisConnection(config.redis.url);
   // BullMQ's wrapper of the connection, with its scripts loaded as commands.
-  const fetches = new RedisConnection(createRedisConnection(config.redis.url), { shared: false, blocking: false });
+  const fetches = new RedisConnection(createRedisConnection(config.redis.url, { autoPipelining: true }), { shared: false, blocking: false });
   const fetchClient = await fetches.client;
   const watcher = new MarkerWatcher(markers, logger);
   const weightOf = (tenantKey: string) => config.bridge.tenantWeights[tenantKey] ?? 1;
