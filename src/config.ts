@@ -43,6 +43,8 @@ export interface AppConfig {
      * by the Redis locks held (renewed in one batch per lock period).
      */
     maxInFlight: number;
+    /** Jobs held at once from one tenant's own prefix (tenant-bound mode). */
+    maxHeldPerTenantPrefix: number;
     /** Whether the shared BULLMQ_PREFIX is consumed beside the tenants' own prefixes. */
     consumeSharedPrefix: boolean;
     /** How often tenant configurations are re-read, so a new tenant's own prefix is consumed. */
@@ -300,6 +302,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         maxStalledCount: int('BRIDGE_MAX_STALLED_COUNT', 10),
         statusPollMs: int('BRIDGE_STATUS_POLL_MS', 1_000),
         maxInFlight: int('BRIDGE_MAX_IN_FLIGHT', 5_000),
+        maxHeldPerTenantPrefix: int('BRIDGE_MAX_HELD_PER_TENANT_PREFIX', 400),
         startWindow: Object.fromEntries(
           QUEUE_NAMES.map((queue) => [queue, env.BRIDGE_START_WINDOW ? int('BRIDGE_START_WINDOW', 1) : defaultStartWindow(concurrency[queue])]),
         ) as Record<QueueName, number>,

@@ -23,6 +23,12 @@ export type SourceProcessor = (job: Job, token: string, source: JobSource) => Pr
 export interface ConsumerOptions {
   /** Jobs held at once (active in Redis and waiting or running here), fetches in flight included. */
   maxInFlight: number;
+  /**
+   * Jobs held at once from one tenant's own prefix. On the shared prefix every job must be read
+   * to reach the ones behind it, so only maxInFlight bounds it; on a tenant's own prefix a flood
+   * can wait in Redis, where it costs nothing, while its next jobs are read as it drains.
+   */
+  maxHeldPerTenantPrefix: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
 }
@@ -85,7 +91,7 @@ export class QueueConsumer {
       held: new Map(),
       target: {
         markerKey: source.markerKey,
-        wantsWork: () => !this.stopped && this.inFlight < this.opts.maxInFlight,
+        wantsWork: () => !this.stopped && this.inFlight < this.opts.maxInFlight && this.hasRoom(state),
         onMarker: (dueAt) => this.signal(state, dueAt),
       },
     };
@@ -141,7 +147,7 @@ export class QueueConsumer {
       let picked: SourceState | undefined;
       for (let i = 0; i < states.length; i++) {
         const state = states[(this.rotation + i) % states.length]!;
-        if (state.ready && state.fetching < state.fetchWindow) {
+        if (state.ready && state.fetching < state.fetchWindow && this.hasRoom(state)) {
           picked = state;
           this.rotation = (this.rotation + i + 1) % states.length;
           break;
@@ -150,6 +156,11 @@ export class QueueConsumer {
       if (!picked) return;
       this.fetchFrom(picked);
     }
+  }
+
+  /** Whether `state` may hold one more job (see maxHeldPerTenantPrefix). */
+  private hasRoom(state: SourceState): boolean {
+    return state.source.boundTenantId === undefined || state.held.size + state.fetching < this.opts.maxHeldPerTenantPrefix;
   }
 
   private fetchFrom(state: SourceState): void {
@@ -191,7 +202,13 @@ export class QueueConsumer {
     const jobId = job.id!;
     state.held.set(jobId, token);
     const run = this.run(state, job, token).finally(() => {
+      const wasFull = !this.hasRoom(state);
       state.held.delete(jobId);
+      if (wasFull) {
+        // Its marker may have been left in Redis meanwhile.
+        state.ready = true;
+        state.readySeq++;
+      }
       // Full until now: markers were left in Redis meanwhile, so every source is worth a look.
       if (this.inFlight-- === this.opts.maxInFlight) this.markAllReady();
       this.running.delete(run);
