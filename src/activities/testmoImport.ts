@@ -9,7 +9,7 @@ import { analyzeExport, type AnalyzeOutcome } from '../testmo/analyzer';
 import { TestmoExportFormatError } from '../testmo/exportReader';
 import { ExportUnavailableError } from '../testmo/exportSource';
 import { completeImport, ImportConfigurationError, importChunk, planImport, type ChunkOutcome, type ImportPlan } from '../testmo/importer';
-import { ImportJobMissingError, markCanceled, markFailed } from '../testmo/jobRow';
+import { analysisPercentOf, ImportJobMissingError, markCanceled, markFailed } from '../testmo/jobRow';
 import { ImportPrerequisiteError } from '../testmo/phases/context';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
 import { cancellationRequested, heartbeat, heartbeatingWhile } from './heartbeat';
@@ -23,6 +23,8 @@ export interface ImportJobRef {
 export interface ImportProgress {
   status: string;
   statusMessage: string | null;
+  /** The analysis's progress, 0-100, while the export is scanned; null otherwise. */
+  analysisPercent: number | null;
   processedRows: number;
   totalRows: number | null;
 }
@@ -66,7 +68,11 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
           where: { id: jobId },
           select: { status: true, statusMessage: true, processedRows: true, totalRows: true },
         });
-        return job && { status: job.status, statusMessage: job.statusMessage, processedRows: Number(job.processedRows), totalRows: job.totalRows === null ? null : Number(job.totalRows) };
+        return job && {
+          status: job.status,
+          statusMessage: job.statusMessage,
+          analysisPercent: analysisPercentOf(job.statusMessage),
+          processedRows: Number(job.processedRows), totalRows: job.totalRows === null ? null : Number(job.totalRows) };
       }),
 
     planTestmoImport: ({ origin, jobId }: ImportJobRef): Promise<ImportPlan> =>

@@ -103,3 +103,9 @@ export const OWN_KEY_NAMESPACE = 'testplanit-workers';
 export function emailSentKey(tenantKey: string, idempotencyKey: string): string {
   return `${OWN_KEY_NAMESPACE}:email-sent:${tenantKey}:${idempotencyKey}`;
 }
+
+/**
+ * The idempotency key in a Temporal Schedule's action: a schedule cannot know its runs' ids, so
+ * the workflow takes its run's workflow id instead (workflows/origin.ts withRunKey).
+ */
+export const RUN_KEY_FROM_WORKFLOW = '';

@@ -13,7 +13,9 @@ export interface JobOrigin {
   tenantId?: string;
   /**
    * Stable across redeliveries and retries of the same BullMQ job, so writes keyed on it happen
-   * once however often the job is delivered.
+   * once however often the job is delivered. Empty in a Temporal Schedule's action, which cannot
+   * know its runs' ids: every workflow a schedule starts replaces it with its run's workflow id
+   * (workflows/origin.ts withRunKey) before its first activity.
    */
   idempotencyKey: string;
 }

@@ -15,7 +15,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import type { AppConfig } from '../config';
 import type { JobWorkflowInput } from '../jobs/jobInput';
-import { scheduledWorkflowIdFor, scheduleIdFor, taskQueueFor, tenantKeyOf } from '../jobs/ids';
+import { RUN_KEY_FROM_WORKFLOW, scheduledWorkflowIdFor, scheduleIdFor, taskQueueFor, tenantKeyOf } from '../jobs/ids';
 import type { Logger } from '../logging';
 import { jobSearchAttributes } from '../temporal/searchAttributes';
 import type { TenantRegistry } from '../tenancy/registry';
@@ -82,7 +82,7 @@ function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): 
   const searchAttributes = jobSearchAttributes(tenantKey, desired.job.queue, desired.job.jobName);
   const input: JobWorkflowInput<{ tenantId?: string }> = {
     // No idempotency key: each run derives its own from its workflow id (which carries the run time).
-    origin: { queue: desired.job.queue, jobName: desired.job.jobName, jobId: `schedule:${desired.scheduleId}`, tenantId: desired.tenantId, idempotencyKey: '' },
+    origin: { queue: desired.job.queue, jobName: desired.job.jobName, jobId: `schedule:${desired.scheduleId}`, tenantId: desired.tenantId, idempotencyKey: RUN_KEY_FROM_WORKFLOW },
     payload: desired.tenantId ? { tenantId: desired.tenantId } : {},
   };
   return {

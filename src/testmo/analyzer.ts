@@ -10,7 +10,7 @@ import type { Prisma } from '@prisma/client';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import { readTestmoExport, TestmoExportFormatError } from './exportReader';
 import type { ExportStore } from './exportSource';
-import { appendActivity, dbNull, ImportJobMissingError, isFinal, jsonNull, markCanceled, message } from './jobRow';
+import { analysisStatusMessage, appendActivity, dbNull, ImportJobMissingError, isFinal, jsonNull, markCanceled, message } from './jobRow';
 import { insertRows } from './idMap';
 import { DatasetSummaries, stagingRow } from './staging';
 
@@ -88,7 +88,7 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
       // Only while RUNNING: a job cancelled meanwhile keeps its final message.
       await db.testmoImportJob.updateMany({
         where: { id: jobId, status: 'RUNNING' },
-        data: { statusMessage: `Scanning file... ${percent}% complete`, estimatedTimeRemaining: eta === null ? null : String(eta), processedRows: BigInt(rowsStaged) },
+        data: { statusMessage: analysisStatusMessage(percent), estimatedTimeRemaining: eta === null ? null : String(eta), processedRows: BigInt(rowsStaged) },
       });
     }
     const row = await db.testmoImportJob.findUnique({ where: { id: jobId }, select: { cancelRequested: true, status: true } });

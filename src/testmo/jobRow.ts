@@ -21,6 +21,20 @@ export class ImportJobMissingError extends Error {
   override readonly name = 'ImportJobMissingError';
 }
 
+/**
+ * The message under the web app's progress bar while an export is analysed, TestPlanIt's own
+ * wording. The percentage is read back from it only here (analysisPercentOf), so the format has
+ * one home and workflows receive a number.
+ */
+export function analysisStatusMessage(percent: number): string {
+  return `Scanning file... ${percent}% complete`;
+}
+
+export function analysisPercentOf(statusMessage: string | null | undefined): number | null {
+  const match = /^Scanning file\.\.\. (\d{1,3})% complete$/.exec(statusMessage ?? '');
+  return match ? Number(match[1]) : null;
+}
+
 export const message = (text: string, details?: Record<string, unknown>): ActivityEntry => ({
   type: 'message',
   timestamp: new Date().toISOString(),

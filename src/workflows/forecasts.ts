@@ -6,6 +6,7 @@ import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
 import type { TenantOnlyPayload, UpdateSingleCaseForecastPayload } from '../jobs/payloads';
 import { JobReporter, type JobCompletion } from './jobStatus';
 import { emailActivities, failureMessage } from './notifications';
+import { withRunKey } from './origin';
 
 // TestPlanIt's forecast queue: 3 attempts, exponential backoff from 5 s.
 const forecasts = proxyActivities<ForecastActivities & NotificationActivities>({
@@ -51,7 +52,7 @@ export async function updateAllCasesForecastWorkflow(
   carried?: AllCasesProgress,
 ): Promise<JobCompletion<ForecastResult>> {
   const reporter = new JobReporter(carried?.status);
-  const { origin } = input;
+  const origin = withRunKey(input.origin);
   const state: Omit<AllCasesProgress, 'status'> = carried ?? {
     phase: 'cases',
     cursor: 0,
@@ -102,7 +103,7 @@ export async function autoCompleteMilestonesWorkflow(
   input: JobWorkflowInput<TenantOnlyPayload>,
 ): Promise<JobCompletion<ForecastResult & { milestoneIds: number[] }>> {
   const reporter = new JobReporter();
-  const milestoneIds = await forecasts.autoCompleteMilestones({ origin: input.origin });
+  const milestoneIds = await forecasts.autoCompleteMilestones({ origin: withRunKey(input.origin) });
   return reporter.complete({ status: 'completed', successCount: milestoneIds.length, failCount: 0, milestoneIds });
 }
 
@@ -125,6 +126,7 @@ export async function milestoneDueNotificationsWorkflow(
   const reporter = new JobReporter();
   const now = new Date().toISOString();
   const day = now.slice(0, 10);
+  input = { ...input, origin: withRunKey(input.origin) };
   const due = await forecasts.findDueMilestones({ origin: input.origin, now });
   let successCount = 0;
   let failCount = 0;

@@ -72,8 +72,8 @@ async function analyze(ref: ImportJobRef, reporter: JobReporter): Promise<Testmo
   // The activity writes its progress to the job row; the BullMQ job mirrors it from there.
   while (!(await condition(() => settled !== undefined, ANALYSIS_PROGRESS_POLL))) {
     const progress = await bookkeeping.readTestmoImportProgress(ref);
-    const percent = /(\d+)% complete/.exec(progress?.statusMessage ?? '')?.[1];
-    if (percent !== undefined) reporter.setProgress(Number(percent));
+    // Histories recorded before analysisPercent existed read undefined here: no progress, as then.
+    if (typeof progress?.analysisPercent === 'number') reporter.setProgress(progress.analysisPercent);
   }
   await running;
   if (settled!.error !== undefined) throw settled!.error;

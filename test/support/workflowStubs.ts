@@ -190,7 +190,7 @@ function defaultActivities(): Activities {
       return { status: 'READY', datasets: 4, rows: 20 };
     },
     async readTestmoImportProgress() {
-      return { status: 'RUNNING', statusMessage: 'Scanning file... 50% complete', processedRows: 10, totalRows: 20 };
+      return { status: 'RUNNING', statusMessage: 'Scanning file... 50% complete', analysisPercent: 50, processedRows: 10, totalRows: 20 };
     },
     async planTestmoImport() {
       return { status: 'IMPORTING', phases: [{ entity: 'tags', rows: 2 }, { entity: 'users', rows: 3 }], totalCount: 5, processedCount: 0 };
