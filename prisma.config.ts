@@ -3,8 +3,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { defineConfig } from 'prisma/config';
 
-const connectionString =
-  process.env.DATABASE_URL ?? 'postgresql://testplanit:testplanit@127.0.0.1:5432/postgres';
+const connectionString = process.env.DATABASE_URL ?? 'postgresql://testplanit:testplanit@127.0.0.1:5432/postgres';
 
 export default defineConfig({
   schema: 'prisma/schema.prisma',

@@ -35,7 +35,9 @@ const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(
 const suffix = uniqueSuffix();
 const tenants = [`bench_a_${suffix}`, `bench_b_${suffix}`];
 const dbs = tenants.map((t) => `tpw_${t}`);
-const tenantConfigs = JSON.stringify(Object.fromEntries(tenants.map((t, i) => [t, { databaseUrl: databaseUrl(dbs[i]!) }])));
+const tenantConfigs = JSON.stringify(
+  Object.fromEntries(tenants.map((t, i) => [t, { databaseUrl: databaseUrl(dbs[i]!) }])),
+);
 const logger = createLogger('bench', 'warn');
 
 interface Row {
@@ -83,17 +85,34 @@ async function measure(mode: string, concurrency: number, queue: Queue, run: str
   }
   latencies.sort((a, b) => a - b);
   for (const [i, db] of dbs.entries()) {
-    const [row] = await query<{ n: string }>(databaseUrl(db), `SELECT count(*) AS n FROM "AuditLog" WHERE "entityId" LIKE $1`, [`${run}-%`]);
-    if (Number(row!.n) !== JOBS / tenants.length) throw new Error(`${mode}: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
+    const [row] = await query<{ n: string }>(
+      databaseUrl(db),
+      `SELECT count(*) AS n FROM "AuditLog" WHERE "entityId" LIKE $1`,
+      [`${run}-%`],
+    );
+    if (Number(row!.n) !== JOBS / tenants.length)
+      throw new Error(`${mode}: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
   }
-  return { mode, concurrency, jobs: JOBS, seconds, perSecond: JOBS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    mode,
+    concurrency,
+    jobs: JOBS,
+    seconds,
+    perSecond: JOBS / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 async function plainBullmq(concurrency: number): Promise<Row> {
   const prefix = `benchplain${suffix}c${concurrency}`;
   const queue = testplanitQueue('audit-logs', prefix);
   const registry = new TenantRegistry(
-    { mode: 'multi', reloadMinIntervalMs: 5000, sources: { configFile: '/nonexistent', configFileRequired: false, configsJson: tenantConfigs, env: {} } },
+    {
+      mode: 'multi',
+      reloadMinIntervalMs: 5000,
+      sources: { configFile: '/nonexistent', configFileRequired: false, configsJson: tenantConfigs, env: {} },
+    },
     logger,
   );
   const databases = new TenantPrismaPool({ maxClients: 50, connectionsPerClient: 5, idleTimeoutMs: 60_000 }, logger);
@@ -116,7 +135,18 @@ async function plainBullmq(concurrency: number): Promise<Row> {
       const payload = auditEventPayload.parse(job.data) as AuditEventPayload;
       const tenant = registry.resolve(payload.tenantId);
       const input: JobWorkflowInput<AuditEventPayload> = {
-        origin: { queue: 'audit-logs', jobName: job.name, jobId: job.id!, tenantId: tenant.tenantId, idempotencyKey: jobInstanceKey({ tenantKey: tenant.key, queue: 'audit-logs', jobId: job.id!, createdAt: job.timestamp }) },
+        origin: {
+          queue: 'audit-logs',
+          jobName: job.name,
+          jobId: job.id!,
+          tenantId: tenant.tenantId,
+          idempotencyKey: jobInstanceKey({
+            tenantKey: tenant.key,
+            queue: 'audit-logs',
+            jobId: job.id!,
+            createdAt: job.timestamp,
+          }),
+        },
         payload,
       };
       await recordAuditEvent(input);
@@ -163,7 +193,10 @@ async function bridgeAndTemporal(concurrency: number, mode: keyof typeof BRIDGE_
   const env = { ...appEnv(prefix, `bench-${suffix}-c${concurrency}-m${tag}`, concurrency), ...modeEnv };
   const apps = oneProcess
     ? [await startApp('all', { ...env, LOG_LEVEL: 'info' })]
-    : [await startApp('worker', { ...env, LOG_LEVEL: 'info' }), await startApp('bridge', { ...env, LOG_LEVEL: 'info' })];
+    : [
+        await startApp('worker', { ...env, LOG_LEVEL: 'info' }),
+        await startApp('bridge', { ...env, LOG_LEVEL: 'info' }),
+      ];
   const queue = testplanitQueue('audit-logs', prefix);
   try {
     return await measure(mode, concurrency, queue, `${prefix}`);
@@ -177,7 +210,10 @@ async function bridgeAndTemporal(concurrency: number, mode: keyof typeof BRIDGE_
 /** The same workflows with the same inputs, started and awaited by the SDK client alone. */
 async function sdkDirect(client: Client, concurrency: number): Promise<Row> {
   const taskQueuePrefix = `bench-${suffix}-c${concurrency}-sdk`;
-  const worker = await startApp('worker', { ...appEnv(`benchsdk${suffix}`, taskQueuePrefix, concurrency), LOG_LEVEL: 'info' });
+  const worker = await startApp('worker', {
+    ...appEnv(`benchsdk${suffix}`, taskQueuePrefix, concurrency),
+    LOG_LEVEL: 'info',
+  });
   const inFlight = defaultStartWindow(concurrency);
   const run = `sdk${concurrency}`;
   const latencies: number[] = [];
@@ -190,12 +226,19 @@ async function sdkDirect(client: Client, concurrency: number): Promise<Row> {
           const i = next++;
           const tenantId = tenants[i % tenants.length]!;
           const jobId = `${run}-${i}`;
-          const idempotencyKey = jobInstanceKey({ tenantKey: tenantId, queue: 'audit-logs', jobId, createdAt: started });
+          const idempotencyKey = jobInstanceKey({
+            tenantKey: tenantId,
+            queue: 'audit-logs',
+            jobId,
+            createdAt: started,
+          });
           const payload = auditEventPayload.parse(auditEventData({ tenantId, entityId: `${run}-${i}`, projectId: 1 }));
           const handle = await client.workflow.start('auditEventWorkflow', {
             taskQueue: taskQueueFor(taskQueuePrefix, 'audit-logs'),
             workflowId: `${idempotencyKey}/attempt-0`,
-            args: [{ origin: { queue: 'audit-logs', jobName: 'audit-event', jobId, tenantId, idempotencyKey }, payload }],
+            args: [
+              { origin: { queue: 'audit-logs', jobName: 'audit-event', jobId, tenantId, idempotencyKey }, payload },
+            ],
             priority: { fairnessKey: tenantId },
           });
           await handle.result();
@@ -209,10 +252,23 @@ async function sdkDirect(client: Client, concurrency: number): Promise<Row> {
   const seconds = (Date.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   for (const [i, db] of dbs.entries()) {
-    const [row] = await query<{ n: string }>(databaseUrl(db), `SELECT count(*) AS n FROM "AuditLog" WHERE "entityId" LIKE $1`, [`${run}-%`]);
-    if (Number(row!.n) !== JOBS / tenants.length) throw new Error(`SDK: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
+    const [row] = await query<{ n: string }>(
+      databaseUrl(db),
+      `SELECT count(*) AS n FROM "AuditLog" WHERE "entityId" LIKE $1`,
+      [`${run}-%`],
+    );
+    if (Number(row!.n) !== JOBS / tenants.length)
+      throw new Error(`SDK: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
   }
-  return { mode: 'one per job via SDK', concurrency, jobs: JOBS, seconds, perSecond: JOBS / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    mode: 'one per job via SDK',
+    concurrency,
+    jobs: JOBS,
+    seconds,
+    perSecond: JOBS / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 function printTable(rows: Row[]): void {
@@ -223,7 +279,9 @@ function printTable(rows: Row[]): void {
       `${r.mode.padEnd(27)} ${String(r.concurrency).padStart(4)} ${String(r.jobs).padStart(6)} ${fmt(r.seconds, 2).padStart(8)} ${fmt(r.perSecond, 1).padStart(8)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)}`,
     );
   }
-  console.log('\nratios at equal execution concurrency (goals: bridge x0.5 of plain BullMQ; one workflow per job x0.9 of the SDK):');
+  console.log(
+    '\nratios at equal execution concurrency (goals: bridge x0.5 of plain BullMQ; one workflow per job x0.9 of the SDK):',
+  );
   for (const c of CONCURRENCIES) {
     const of = (mode: string) => rows.find((r) => r.mode === mode && r.concurrency === c)!;
     const plain = of('plain BullMQ worker');
@@ -235,7 +293,9 @@ function printTable(rows: Row[]): void {
       );
     }
     const unbatched = of('bridge apart, no batches');
-    console.log(`  concurrency ${c}, bridge apart, no batches: x${(unbatched.perSecond / sdk.perSecond).toFixed(2)} the same workflows via SDK, x${(unbatched.perSecond / plain.perSecond).toFixed(2)} plain BullMQ`);
+    console.log(
+      `  concurrency ${c}, bridge apart, no batches: x${(unbatched.perSecond / sdk.perSecond).toFixed(2)} the same workflows via SDK, x${(unbatched.perSecond / plain.perSecond).toFixed(2)} plain BullMQ`,
+    );
   }
 }
 
@@ -247,11 +307,14 @@ async function main(): Promise<void> {
   try {
     for (const concurrency of CONCURRENCIES) {
       rows.push(await plainBullmq(concurrency));
-      for (const mode of Object.keys(BRIDGE_MODES) as (keyof typeof BRIDGE_MODES)[]) rows.push(await bridgeAndTemporal(concurrency, mode));
+      for (const mode of Object.keys(BRIDGE_MODES) as (keyof typeof BRIDGE_MODES)[])
+        rows.push(await bridgeAndTemporal(concurrency, mode));
       rows.push(await sdkDirect(client, concurrency));
       console.log(`concurrency ${concurrency} done`);
     }
-    console.log(`\n${JOBS} audit-event jobs, ${tenants.length} tenants, ${new Date().toISOString()}, ${require('node:os').cpus().length} cores`);
+    console.log(
+      `\n${JOBS} audit-event jobs, ${tenants.length} tenants, ${new Date().toISOString()}, ${require('node:os').cpus().length} cores`,
+    );
     printTable(rows);
   } finally {
     await connection.close();

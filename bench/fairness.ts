@@ -47,12 +47,18 @@ async function latencies(queue: Queue, jobs: Job[], until: 'finished' | 'taken' 
   const values: number[] = [];
   for (let i = 0; i < jobs.length; i += 500) {
     const batch = await Promise.all(jobs.slice(i, i + 500).map((job) => queue.getJob(job.id!)));
-    for (const job of batch) values.push((until === 'finished' ? job!.finishedOn! : job!.processedOn!) - job!.timestamp);
+    for (const job of batch)
+      values.push((until === 'finished' ? job!.finishedOn! : job!.processedOn!) - job!.timestamp);
   }
   return values.sort((a, b) => a - b);
 }
 
-async function scenario(label: string, flood: number, extraEnv: Record<string, string>, ownPrefixes = false): Promise<Scenario> {
+async function scenario(
+  label: string,
+  flood: number,
+  extraEnv: Record<string, string>,
+  ownPrefixes = false,
+): Promise<Scenario> {
   const prefix = `fair${suffix}${label.replace(/\W/g, '').slice(0, 12)}`;
   const own = (tenant: string) => (ownPrefixes ? { bullmqPrefix: `${prefix}-${tenant}` } : {});
   const env = {
@@ -100,11 +106,18 @@ async function scenario(label: string, flood: number, extraEnv: Record<string, s
       100,
     );
     const seconds = (Date.now() - started) / 1000;
-    const failed = (await Promise.all(queuesOf.map((q) => q.getJobCounts('failed')))).reduce((sum, counts) => sum + counts.failed!, 0);
+    const failed = (await Promise.all(queuesOf.map((q) => q.getJobCounts('failed')))).reduce(
+      (sum, counts) => sum + counts.failed!,
+      0,
+    );
     if (failed > 0) throw new Error(`${label}: ${failed} jobs failed`);
     let rows = 0;
     for (const db of dbs) {
-      const [row] = await query<{ n: string }>(databaseUrl(db), `SELECT count(DISTINCT "entityId") AS n FROM "AuditLog" WHERE "entityId" LIKE $1`, [`${label}-%`]);
+      const [row] = await query<{ n: string }>(
+        databaseUrl(db),
+        `SELECT count(DISTINCT "entityId") AS n FROM "AuditLog" WHERE "entityId" LIKE $1`,
+        [`${label}-%`],
+      );
       rows += Number(row!.n);
     }
     if (rows !== total) throw new Error(`${label}: ${rows} audit rows for ${total} jobs`);
@@ -140,8 +153,12 @@ async function main(): Promise<void> {
     const flooded = await scenario('flood', FLOOD, {});
     const ownFlooded = await scenario('ownflood', FLOOD, {}, true);
     const fifo = await scenario('fifo', FLOOD, { BRIDGE_MAX_IN_FLIGHT: '10' });
-    console.log(`\naudit-logs, worker concurrency 10; quiet tenant: ${QUIET} jobs, one every ${QUIET_EVERY_MS} ms; noisy tenant: ${FLOOD} jobs at once (${Math.round((100 * FLOOD) / (FLOOD + QUIET))} % of the load)`);
-    console.log('scenario                                        quiet p50  quiet p95  quiet max  in Redis p95  noisy p50  noisy max  jobs/s');
+    console.log(
+      `\naudit-logs, worker concurrency 10; quiet tenant: ${QUIET} jobs, one every ${QUIET_EVERY_MS} ms; noisy tenant: ${FLOOD} jobs at once (${Math.round((100 * FLOOD) / (FLOOD + QUIET))} % of the load)`,
+    );
+    console.log(
+      'scenario                                        quiet p50  quiet p95  quiet max  in Redis p95  noisy p50  noisy max  jobs/s',
+    );
     const line = (name: string, r: Scenario) =>
       console.log(
         `${name.padEnd(46)} ${String(percentile(r.quiet, 50)).padStart(10)} ${String(percentile(r.quiet, 95)).padStart(10)} ${String(r.quiet.at(-1)).padStart(10)} ${String(percentile(r.quietInRedis, 95)).padStart(13)} ${String(percentile(r.noisy, 50)).padStart(10)} ${String(r.noisy.at(-1) ?? '-').padStart(10)} ${(r.rows / r.seconds).toFixed(1).padStart(7)}`,
@@ -151,9 +168,15 @@ async function main(): Promise<void> {
     line('under flood, admission = concurrency (FIFO)', fifo);
     line('own prefixes: quiet tenant alone', ownAlone);
     line('own prefixes: under flood', ownFlooded);
-    console.log(`FIFO admission for reference: quiet p95 x${(percentile(fifo.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)} alone`);
-    console.log(`own prefixes (tenant-bound mode): quiet p95 under flood / alone: x${(percentile(ownFlooded.quiet, 95) / percentile(ownAlone.quiet, 95)).toFixed(2)}`);
-    console.log(`quiet tenant p95 under flood / alone: x${(percentile(flooded.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)}`);
+    console.log(
+      `FIFO admission for reference: quiet p95 x${(percentile(fifo.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)} alone`,
+    );
+    console.log(
+      `own prefixes (tenant-bound mode): quiet p95 under flood / alone: x${(percentile(ownFlooded.quiet, 95) / percentile(ownAlone.quiet, 95)).toFixed(2)}`,
+    );
+    console.log(
+      `quiet tenant p95 under flood / alone: x${(percentile(flooded.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)}`,
+    );
   } finally {
     for (const db of dbs) await dropDatabase(db);
   }

@@ -29,7 +29,9 @@ async function reset(): Promise<void> {
 
 async function verify(label: string): Promise<void> {
   const [expected, actual] = await Promise.all([referenceForecasts(url), actualForecasts(url)]);
-  const wrong = [...expected.cases].filter(([id, want]) => JSON.stringify(actual.cases.get(id)) !== JSON.stringify(want)).length;
+  const wrong = [...expected.cases].filter(
+    ([id, want]) => JSON.stringify(actual.cases.get(id)) !== JSON.stringify(want),
+  ).length;
   if (wrong > 0) throw new Error(`${label}: ${wrong} cases differ from the reference`);
 }
 
@@ -48,7 +50,12 @@ async function chunkedWorkflow(): Promise<number> {
   try {
     const started = Date.now();
     const job = await queue.add('update-all-cases-forecast', { tenantId: tenant });
-    await waitFor(async () => ((await queue.getJobState(job.id!)) === 'completed' ? true : undefined), 900_000, () => worker.output().slice(-2000), 50);
+    await waitFor(
+      async () => ((await queue.getJobState(job.id!)) === 'completed' ? true : undefined),
+      900_000,
+      () => worker.output().slice(-2000),
+      50,
+    );
     return (Date.now() - started) / 1000;
   } finally {
     await stopApp(bridge);
@@ -81,22 +88,36 @@ async function perCase(): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const ids = (await client.query<{ id: number }>(`SELECT id FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived" ORDER BY id LIMIT $1`, [SAMPLE])).rows;
+    const ids = (
+      await client.query<{ id: number }>(
+        `SELECT id FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived" ORDER BY id LIMIT $1`,
+        [SAMPLE],
+      )
+    ).rows;
     const started = Date.now();
     for (const { id } of ids) {
-      const members = (await client.query<{ id: number; source: string }>(
-        `SELECT m.id, m.source FROM "RepositoryCases" m WHERE NOT m."isDeleted" AND m.id IN (
+      const members = (
+        await client.query<{ id: number; source: string }>(
+          `SELECT m.id, m.source FROM "RepositoryCases" m WHERE NOT m."isDeleted" AND m.id IN (
            SELECT $1::int UNION SELECT "caseBId" FROM "RepositoryCaseLink" WHERE "caseAId" = $1 AND type = 'SAME_TEST_DIFFERENT_SOURCE' AND NOT "isDeleted"
            UNION SELECT "caseAId" FROM "RepositoryCaseLink" WHERE "caseBId" = $1 AND type = 'SAME_TEST_DIFFERENT_SOURCE' AND NOT "isDeleted")`,
-        [id],
-      )).rows;
+          [id],
+        )
+      ).rows;
       const manualIds = members.filter((m) => m.source === 'MANUAL').map((m) => m.id);
       const autoIds = members.filter((m) => m.source !== 'MANUAL').map((m) => m.id);
-      const elapsed = (await client.query<{ elapsed: number }>(
-        `SELECT r.elapsed FROM "TestRunResults" r JOIN "TestRunCases" trc ON trc.id = r."testRunCaseId" WHERE trc."repositoryCaseId" = ANY($1) AND NOT r."isDeleted" AND r.elapsed > 0`,
-        [manualIds],
-      )).rows.map((r) => r.elapsed);
-      const times = (await client.query<{ time: number }>(`SELECT time FROM "JUnitTestResult" WHERE "repositoryCaseId" = ANY($1) AND time > 0`, [autoIds])).rows.map((r) => r.time);
+      const elapsed = (
+        await client.query<{ elapsed: number }>(
+          `SELECT r.elapsed FROM "TestRunResults" r JOIN "TestRunCases" trc ON trc.id = r."testRunCaseId" WHERE trc."repositoryCaseId" = ANY($1) AND NOT r."isDeleted" AND r.elapsed > 0`,
+          [manualIds],
+        )
+      ).rows.map((r) => r.elapsed);
+      const times = (
+        await client.query<{ time: number }>(
+          `SELECT time FROM "JUnitTestResult" WHERE "repositoryCaseId" = ANY($1) AND time > 0`,
+          [autoIds],
+        )
+      ).rows.map((r) => r.time);
       const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
       await client.query(`UPDATE "RepositoryCases" SET "forecastManual" = $2, "forecastAutomated" = $3 WHERE id = $1`, [
         id,
@@ -111,7 +132,10 @@ async function perCase(): Promise<number> {
 }
 
 async function activeCases(): Promise<number> {
-  const [row] = await query<{ n: string }>(url, `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`);
+  const [row] = await query<{ n: string }>(
+    url,
+    `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`,
+  );
   return Number(row!.n);
 }
 
@@ -134,10 +158,14 @@ async function main(): Promise<void> {
     console.log(`\n${active} active cases, ${new Date().toISOString()}`);
     console.log('approach                                       seconds     cases/s');
     for (const [label, seconds] of rows) {
-      console.log(`${label.padEnd(44)} ${seconds.toFixed(2).padStart(9)} ${(active / seconds).toFixed(0).padStart(11)}`);
+      console.log(
+        `${label.padEnd(44)} ${seconds.toFixed(2).padStart(9)} ${(active / seconds).toFixed(0).padStart(11)}`,
+      );
     }
     const [chunked, single, perCaseSeconds] = rows.map((r) => r[1]);
-    console.log(`\nchunked / single-pass time: x${(chunked! / single!).toFixed(2)}; per-case / chunked time: x${(perCaseSeconds! / chunked!).toFixed(1)}`);
+    console.log(
+      `\nchunked / single-pass time: x${(chunked! / single!).toFixed(2)}; per-case / chunked time: x${(perCaseSeconds! / chunked!).toFixed(1)}`,
+    );
   } finally {
     await dropDatabase(db);
   }

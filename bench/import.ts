@@ -16,14 +16,23 @@ import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } fr
 import { startApp, stopApp, waitFor, type AppProcess } from '../test/support/processes';
 import { services, uniqueSuffix } from '../test/support/services';
 import { testplanitQueue } from '../test/support/testplanit';
-import { createImportJob, importJobRow, markImportStarted, seedImportLookups, TestS3Server } from '../test/support/testmo';
+import {
+  createImportJob,
+  importJobRow,
+  markImportStarted,
+  seedImportLookups,
+  TestS3Server,
+} from '../test/support/testmo';
 
 const SIZES = (process.env.BENCH_IMPORT_SIZES ?? '10MB,100MB,1GB').split(',').map((size) => size.trim());
 const suffix = uniqueSuffix();
 const scratch = fs.mkdtempSync(join(process.env.BENCH_SCRATCH_DIR ?? tmpdir(), 'tpw-bench-import-'));
 
 function rssMb(pid: number): number {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line!.replace(/\D+/g, '')) / 1024;
 }
 
@@ -46,7 +55,18 @@ async function peakWhile<T>(pid: number, work: () => Promise<T>): Promise<{ resu
 
 /** Peak RSS of a process that JSON.parses the whole export, or why it could not. */
 function wholeFileParse(file: string): string {
-  const run = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, '--max-old-space-size=16384', '-e', `JSON.parse(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8'))`], { encoding: 'utf8' });
+  const run = spawnSync(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%M',
+      process.execPath,
+      '--max-old-space-size=16384',
+      '-e',
+      `JSON.parse(require('fs').readFileSync(${JSON.stringify(file)}, 'utf8'))`,
+    ],
+    { encoding: 'utf8' },
+  );
   const peakKb = Number(run.stderr.trim().split('\n').pop());
   if (run.status !== 0) return `fails (${/RangeError[^\n]*/.exec(run.stderr)?.[0] ?? `exit ${run.status}`})`;
   return `${(peakKb / 1024).toFixed(0)} MB`;
@@ -62,7 +82,8 @@ async function finished(queue: Queue, id: string, worker: AppProcess): Promise<v
     () => worker.output().slice(-2000),
     500,
   );
-  if (state === 'failed') throw new Error(`job ${id} failed: ${(await queue.getJob(id))?.failedReason}\n${worker.output().slice(-2000)}`);
+  if (state === 'failed')
+    throw new Error(`job ${id} failed: ${(await queue.getJob(id))?.failedReason}\n${worker.output().slice(-2000)}`);
 }
 
 interface Row {
@@ -95,7 +116,9 @@ async function benchSize(size: string, s3: TestS3Server): Promise<Row> {
   await seedImportLookups(url);
   const env = {
     MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({ [tenant]: { databaseUrl: databaseUrl(db), elasticsearchNode: services.elasticsearchNode } }),
+    TENANT_CONFIGS: JSON.stringify({
+      [tenant]: { databaseUrl: databaseUrl(db), elasticsearchNode: services.elasticsearchNode },
+    }),
     VALKEY_URL: services.redisUrl,
     TEMPORAL_ADDRESS: services.temporalAddress,
     BULLMQ_PREFIX: `benchim${suffix}`,
@@ -109,23 +132,53 @@ async function benchSize(size: string, s3: TestS3Server): Promise<Row> {
   const queue = testplanitQueue('testmo-imports', env.BULLMQ_PREFIX);
   try {
     const idleMb = rssMb(worker.child.pid!);
-    const jobId = await createImportJob(url, { storageKey: key, fileName: `export-${size}.json`, size: generated.bytes, createdById: 'user-admin' });
+    const jobId = await createImportJob(url, {
+      storageKey: key,
+      fileName: `export-${size}.json`,
+      size: generated.bytes,
+      createdById: 'user-admin',
+    });
     let started = Date.now();
-    const analysis = await peakWhile(worker.child.pid!, async () => finished(queue, (await queue.add('process-testmo-import', { jobId, mode: 'analyze', tenantId: tenant })).id!, worker));
+    const analysis = await peakWhile(worker.child.pid!, async () =>
+      finished(
+        queue,
+        (await queue.add('process-testmo-import', { jobId, mode: 'analyze', tenantId: tenant })).id!,
+        worker,
+      ),
+    );
     const analyseSeconds = (Date.now() - started) / 1000;
     await markImportStarted(url, jobId, {});
     started = Date.now();
     const importing = await peakWhile(worker.child.pid!, async () =>
-      finished(queue, (await queue.add('process-testmo-import', { jobId, mode: 'import', tenantId: tenant }, { removeOnComplete: false })).id!, worker),
+      finished(
+        queue,
+        (
+          await queue.add(
+            'process-testmo-import',
+            { jobId, mode: 'import', tenantId: tenant },
+            { removeOnComplete: false },
+          )
+        ).id!,
+        worker,
+      ),
     );
     const importSeconds = (Date.now() - started) / 1000;
     const row = await importJobRow(url, jobId);
     if (row.status !== 'COMPLETED') throw new Error(`import ${size} ended ${row.status}: ${row.error}`);
     const [cases] = await query<{ n: string }>(url, `SELECT count(*) AS n FROM "RepositoryCases"`);
-    if (Number(cases!.n) !== generated.expected.cases) throw new Error(`import ${size}: ${cases!.n} cases, expected ${generated.expected.cases}`);
+    if (Number(cases!.n) !== generated.expected.cases)
+      throw new Error(`import ${size}: ${cases!.n} cases, expected ${generated.expected.cases}`);
     return {
-      size, bytes: generated.bytes, rows, entities: row.processedCount, analyseSeconds, importSeconds,
-      analysePeakMb: analysis.peakMb, importPeakMb: importing.peakMb, idleMb, parse: wholeFileParse(file),
+      size,
+      bytes: generated.bytes,
+      rows,
+      entities: row.processedCount,
+      analyseSeconds,
+      importSeconds,
+      analysePeakMb: analysis.peakMb,
+      importPeakMb: importing.peakMb,
+      idleMb,
+      parse: wholeFileParse(file),
     };
   } finally {
     await Promise.all([stopApp(bridge), stopApp(worker)]);
@@ -147,17 +200,41 @@ async function main(): Promise<void> {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
   const first = results[0]!;
-  console.log('\nTestmo import: generated export -> S3 -> analyse (stage) -> import, one tenant, worker RSS sampled every 250 ms\n');
   console.log(
-    ['size', 'MB', 'rows', 'analyse s', 'analyse rows/s', 'import s', 'import rows/s', 'idle RSS', 'peak RSS analyse', 'peak RSS import', 'peak vs first', 'JSON.parse whole file'].join(' | '),
+    '\nTestmo import: generated export -> S3 -> analyse (stage) -> import, one tenant, worker RSS sampled every 250 ms\n',
+  );
+  console.log(
+    [
+      'size',
+      'MB',
+      'rows',
+      'analyse s',
+      'analyse rows/s',
+      'import s',
+      'import rows/s',
+      'idle RSS',
+      'peak RSS analyse',
+      'peak RSS import',
+      'peak vs first',
+      'JSON.parse whole file',
+    ].join(' | '),
   );
   for (const r of results) {
     const peak = Math.max(r.analysePeakMb, r.importPeakMb);
     console.log(
       [
-        r.size, (r.bytes / 1e6).toFixed(1), r.rows, r.analyseSeconds.toFixed(1), (r.rows / r.analyseSeconds).toFixed(0), r.importSeconds.toFixed(1),
-        (r.entities / r.importSeconds).toFixed(0), `${r.idleMb.toFixed(0)} MB`, `${r.analysePeakMb.toFixed(0)} MB`, `${r.importPeakMb.toFixed(0)} MB`,
-        `${(peak / Math.max(first.analysePeakMb, first.importPeakMb)).toFixed(2)}x for ${(r.bytes / first.bytes).toFixed(0)}x the data`, r.parse,
+        r.size,
+        (r.bytes / 1e6).toFixed(1),
+        r.rows,
+        r.analyseSeconds.toFixed(1),
+        (r.rows / r.analyseSeconds).toFixed(0),
+        r.importSeconds.toFixed(1),
+        (r.entities / r.importSeconds).toFixed(0),
+        `${r.idleMb.toFixed(0)} MB`,
+        `${r.analysePeakMb.toFixed(0)} MB`,
+        `${r.importPeakMb.toFixed(0)} MB`,
+        `${(peak / Math.max(first.analysePeakMb, first.importPeakMb)).toFixed(2)}x for ${(r.bytes / first.bytes).toFixed(0)}x the data`,
+        r.parse,
       ].join(' | '),
     );
   }

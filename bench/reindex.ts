@@ -32,7 +32,10 @@ const es = new Elasticsearch({ node: services.elasticsearchNode, requestTimeout:
 
 /** Peak resident set of a process, from the kernel's high-water mark. */
 function peakRssMb(pid: number): number {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmHWM:'));
   return Number(line!.replace(/\D+/g, '')) / 1024;
 }
 
@@ -65,7 +68,12 @@ async function workflowRun(): Promise<{ seconds: number; documents: number; rssM
     const seconds = (Date.now() - started) / 1000;
     const done = (await queue.getJob(job.id!))!;
     if (state !== 'completed') throw new Error(`reindex failed: ${done.failedReason}`);
-    return { seconds, documents: done.returnvalue.results.repositoryCases as number, rssMb: peakRssMb(worker.child.pid!), startupRssMb };
+    return {
+      seconds,
+      documents: done.returnvalue.results.repositoryCases as number,
+      rssMb: peakRssMb(worker.child.pid!),
+      startupRssMb,
+    };
   } finally {
     await stopApp(bridge);
     await stopApp(worker);
@@ -81,10 +89,19 @@ async function testplanitApproach(pool: TenantPrismaPool): Promise<number> {
   const started = Date.now();
   await pool.use({ key: tenant, tenantId: tenant, databaseUrl: url }, async (client) => {
     for (let offset = 0; offset < SAMPLE; offset += 100) {
-      const page = await client.repositoryCases.findMany({ where: { isArchived: false }, skip: offset, take: 100, orderBy: { id: 'asc' }, select: { id: true } });
+      const page = await client.repositoryCases.findMany({
+        where: { isArchived: false },
+        skip: offset,
+        take: 100,
+        orderBy: { id: 'asc' },
+        select: { id: true },
+      });
       const documents = [];
       for (const { id } of page) documents.push(...(await source.build(client, [id])));
-      await es.bulk({ refresh: true, operations: documents.flatMap((document) => [{ index: { _index: index, _id: String(document.id) } }, document]) });
+      await es.bulk({
+        refresh: true,
+        operations: documents.flatMap((document) => [{ index: { _index: index, _id: String(document.id) } }, document]),
+      });
     }
   });
   const seconds = (Date.now() - started) / 1000;
@@ -96,13 +113,22 @@ async function ceiling(): Promise<{ perSecond: number; documents: number }> {
   const documents: Array<Record<string, unknown>> = [];
   let after: number | undefined;
   for (;;) {
-    const page = await es.search<Record<string, unknown>>({ index: alias, size: 5_000, sort: [{ id: 'asc' }], ...(after !== undefined ? { search_after: [after] } : {}) });
+    const page = await es.search<Record<string, unknown>>({
+      index: alias,
+      size: 5_000,
+      sort: [{ id: 'asc' }],
+      ...(after !== undefined ? { search_after: [after] } : {}),
+    });
     if (page.hits.hits.length === 0) break;
     for (const hit of page.hits.hits) documents.push(hit._source!);
     after = Number(page.hits.hits.at(-1)!._id);
   }
   const index = `${alias}-ceiling`;
-  await es.indices.create({ index, settings: { ...indexSettings(0), refresh_interval: '-1' }, mappings: indexMappings('repositoryCases') });
+  await es.indices.create({
+    index,
+    settings: { ...indexSettings(0), refresh_interval: '-1' },
+    mappings: indexMappings('repositoryCases'),
+  });
   const started = Date.now();
   const stats = await es.helpers.bulk({
     datasource: documents,
@@ -126,7 +152,9 @@ async function main(): Promise<void> {
     url,
     `SELECT (SELECT count(*) FROM "RepositoryCases") AS cases, (SELECT count(*) FROM "Steps") AS steps`,
   )) as [{ cases: string; steps: string }];
-  console.log(`seeded ${cases} cases, ${steps} steps, tags and custom fields in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${cases} cases, ${steps} steps, tags and custom fields in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`,
+  );
   const logger = createLogger('bench', 'warn');
   const pool = new TenantPrismaPool({ maxClients: 2, connectionsPerClient: 5, idleTimeoutMs: 60_000 }, logger);
   try {
@@ -140,12 +168,22 @@ async function main(): Promise<void> {
     ];
     console.log(`\n${workflow.documents} repository-case documents, ${new Date().toISOString()}`);
     console.log('approach                                                 docs/s   x ceiling');
-    for (const [label, perSecond] of rows) console.log(`${label.padEnd(56)} ${perSecond.toFixed(0).padStart(7)} ${(perSecond / top.perSecond).toFixed(2).padStart(10)}`);
-    console.log(`\nworkflow ${workflow.seconds.toFixed(1)} s for ${workflow.documents} documents; x${(workflow.documents / workflow.seconds / tpi).toFixed(1)} TestPlanIt's approach`);
-    console.log(`worker peak RSS: ${workflow.startupRssMb.toFixed(0)} MB after start (workflow bundling), ${workflow.rssMb.toFixed(0)} MB after the reindex`);
+    for (const [label, perSecond] of rows)
+      console.log(
+        `${label.padEnd(56)} ${perSecond.toFixed(0).padStart(7)} ${(perSecond / top.perSecond).toFixed(2).padStart(10)}`,
+      );
+    console.log(
+      `\nworkflow ${workflow.seconds.toFixed(1)} s for ${workflow.documents} documents; x${(workflow.documents / workflow.seconds / tpi).toFixed(1)} TestPlanIt's approach`,
+    );
+    console.log(
+      `worker peak RSS: ${workflow.startupRssMb.toFixed(0)} MB after start (workflow bundling), ${workflow.rssMb.toFixed(0)} MB after the reindex`,
+    );
   } finally {
     await pool.close();
-    const leftovers = await es.cat.indices({ index: `testplanit-${tenant}-*`, format: 'json', h: 'index' }, { ignore: [404] });
+    const leftovers = await es.cat.indices(
+      { index: `testplanit-${tenant}-*`, format: 'json', h: 'index' },
+      { ignore: [404] },
+    );
     const names = (Array.isArray(leftovers) ? leftovers : []).map((row) => row.index!);
     if (names.length > 0) await es.indices.delete({ index: names });
     await es.close();

@@ -28,7 +28,9 @@ const logger = createLogger('bench', 'warn');
 function configWith(staggerWindow: string | undefined): AppConfig {
   return loadConfig({
     MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify(Object.fromEntries(tenantIds.map((t) => [t, { databaseUrl: databaseUrl('tpw_bench_unused') }]))),
+    TENANT_CONFIGS: JSON.stringify(
+      Object.fromEntries(tenantIds.map((t) => [t, { databaseUrl: databaseUrl('tpw_bench_unused') }])),
+    ),
     TEMPORAL_ADDRESS: services.temporalAddress,
     TEMPORAL_TASK_QUEUE_PREFIX: `bench-sched-${suffix}`,
     SCHEDULE_STAGGER_WINDOW: staggerWindow,
@@ -38,7 +40,12 @@ function configWith(staggerWindow: string | undefined): AppConfig {
 
 async function timedSync(client: Client, config: AppConfig): Promise<{ report: SyncReport; ms: number }> {
   const started = performance.now();
-  const report = await syncSchedules(client, new TenantRegistry(config.tenancy, logger), scheduleSettings(config), logger);
+  const report = await syncSchedules(
+    client,
+    new TenantRegistry(config.tenancy, logger),
+    scheduleSettings(config),
+    logger,
+  );
   return { report, ms: performance.now() - started };
 }
 
@@ -54,7 +61,9 @@ interface Spread {
 async function spreadOf(client: Client, label: string): Promise<Spread> {
   const [cronMinute, cronHour] = JOB.cron.split(' ').map(Number);
   const fires = await Promise.all(
-    tenantIds.map(async (t) => (await client.schedule.getHandle(scheduleIdFor(JOB.jobName, t)).describe()).info.nextActionTimes[0]!),
+    tenantIds.map(
+      async (t) => (await client.schedule.getHandle(scheduleIdFor(JOB.jobName, t)).describe()).info.nextActionTimes[0]!,
+    ),
   );
   const perMinute = new Map<number, number>();
   for (const fire of fires) {
@@ -62,7 +71,9 @@ async function spreadOf(client: Client, label: string): Promise<Spread> {
     perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
   }
   // Minutes after the cron time of the day; the schedules are in UTC (SCHEDULE_TIMEZONE unset).
-  const offsets = fires.map((f) => (f.getUTCHours() * 60 + f.getUTCMinutes() - (cronHour! * 60 + cronMinute!) + 1440) % 1440);
+  const offsets = fires.map(
+    (f) => (f.getUTCHours() * 60 + f.getUTCMinutes() - (cronHour! * 60 + cronMinute!) + 1440) % 1440,
+  );
   return {
     label,
     distinctMinutes: perMinute.size,
@@ -89,7 +100,8 @@ async function deleteAll(client: Client): Promise<void> {
   }
 }
 
-const count = (r: SyncReport) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged`;
+const count = (r: SyncReport) =>
+  `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged`;
 
 async function main(): Promise<void> {
   const on = configWith(process.env.BENCH_STAGGER_WINDOW);
@@ -104,10 +116,18 @@ async function main(): Promise<void> {
       const spreadOff = await spreadOf(client, 'off');
 
       const schedules = TENANTS * RECURRING_JOBS.length;
-      console.log(`\n${TENANTS} tenants x ${RECURRING_JOBS.length} recurring jobs = ${schedules} schedules (describe + create/update per schedule, 8 at a time)`);
+      console.log(
+        `\n${TENANTS} tenants x ${RECURRING_JOBS.length} recurring jobs = ${schedules} schedules (describe + create/update per schedule, 8 at a time)`,
+      );
       console.log('sync                               ms   schedules/s  result');
-      for (const [label, run] of [['create, staggered', create], ['same settings again', again], ['staggering off (in place)', switchOff]] as const) {
-        console.log(`${label.padEnd(27)} ${run.ms.toFixed(0).padStart(9)} ${(schedules / (run.ms / 1000)).toFixed(0).padStart(12)}  ${count(run.report)}`);
+      for (const [label, run] of [
+        ['create, staggered', create],
+        ['same settings again', again],
+        ['staggering off (in place)', switchOff],
+      ] as const) {
+        console.log(
+          `${label.padEnd(27)} ${run.ms.toFixed(0).padStart(9)} ${(schedules / (run.ms / 1000)).toFixed(0).padStart(12)}  ${count(run.report)}`,
+        );
       }
       console.log(`\nfirst fire of ${JOB.jobName} (cron ${JOB.cron}, UTC), per tenant`);
       console.log('staggering             distinct minutes  min offset  max offset  most tenants in one minute');

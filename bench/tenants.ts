@@ -44,7 +44,9 @@ function percentile(sorted: number[], p: number): number {
 
 /** Established TCP connections from `pid` to the Redis port. */
 function redisConnectionsOf(pid: number): number {
-  const lines = execFileSync('ss', ['-tnpH', 'state', 'established', `( dport = :${redisPort} )`], { encoding: 'utf8' }).split('\n');
+  const lines = execFileSync('ss', ['-tnpH', 'state', 'established', `( dport = :${redisPort} )`], {
+    encoding: 'utf8',
+  }).split('\n');
   return lines.filter((line) => line.includes(`pid=${pid},`)).length;
 }
 
@@ -64,7 +66,11 @@ const tenantsOf = (count: number) => Array.from({ length: count }, (_, i) => `${
 const prefixOf = (tenant: string) => `tb-${tenant}`;
 /** Every tenant of every run on its own prefix, all in one database. */
 const tenantConfigs = (tenants: string[]) =>
-  JSON.stringify(Object.fromEntries(tenants.map((tenant) => [tenant, { databaseUrl: databaseUrl(db), bullmqPrefix: prefixOf(tenant) }])));
+  JSON.stringify(
+    Object.fromEntries(
+      tenants.map((tenant) => [tenant, { databaseUrl: databaseUrl(db), bullmqPrefix: prefixOf(tenant) }]),
+    ),
+  );
 
 async function measure(count: number, worker: AppProcess): Promise<Figures> {
   const label = labelOf(count);
@@ -98,7 +104,10 @@ async function measure(count: number, worker: AppProcess): Promise<Figures> {
         queue = testplanitQueue('audit-logs', prefixOf(tenant));
         queues.set(tenant, queue);
       }
-      jobs.push({ queue, job: await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: `${label}-${i}` })) });
+      jobs.push({
+        queue,
+        job: await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: `${label}-${i}` })),
+      });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const settled = await waitFor(
@@ -148,8 +157,12 @@ async function main(): Promise<void> {
     await dropDatabase(db);
   }
   const queueCount = routedQueues().length;
-  console.log(`\nOne bridge, ${queueCount} queues, each tenant on its own prefix (plus the shared one); ${PICKUPS} audit events to random tenants, one every 100 ms`);
-  console.log('tenants  sources  Redis conns  BullMQ Worker per prefix would hold  RSS MB  idle CPU %  pick-up p50  pick-up p95  finished p50  finished p95');
+  console.log(
+    `\nOne bridge, ${queueCount} queues, each tenant on its own prefix (plus the shared one); ${PICKUPS} audit events to random tenants, one every 100 ms`,
+  );
+  console.log(
+    'tenants  sources  Redis conns  BullMQ Worker per prefix would hold  RSS MB  idle CPU %  pick-up p50  pick-up p95  finished p50  finished p95',
+  );
   for (const r of results) {
     console.log(
       `${String(r.tenants).padStart(7)}  ${String(queueCount * (r.tenants + 1)).padStart(7)}  ${String(r.connections).padStart(11)}  ${String(2 * queueCount * (r.tenants + 1)).padStart(35)}  ${r.rssMb.toFixed(0).padStart(6)}  ${r.idleCpuPercent.toFixed(1).padStart(10)}  ${String(percentile(r.pickup, 50)).padStart(11)}  ${String(percentile(r.pickup, 95)).padStart(11)}  ${String(percentile(r.finished, 50)).padStart(12)}  ${String(percentile(r.finished, 95)).padStart(12)}`,

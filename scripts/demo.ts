@@ -8,10 +8,23 @@ import { mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Queue, type Job } from 'bullmq';
 import { QUEUE_SETTINGS } from '../src/jobs/queues';
-import { applyMigrations, createTenantDatabase, databaseUrl, query, seedBasics, withAdmin } from '../test/support/databases';
+import {
+  applyMigrations,
+  createTenantDatabase,
+  databaseUrl,
+  query,
+  seedBasics,
+  withAdmin,
+} from '../test/support/databases';
 import { startApp, stopApp, waitFor } from '../test/support/processes';
 import { services } from '../test/support/services';
-import { createImportJob, importedCounts, importJobRow, markImportStarted, seedImportLookups } from '../test/support/testmo';
+import {
+  createImportJob,
+  importedCounts,
+  importJobRow,
+  markImportStarted,
+  seedImportLookups,
+} from '../test/support/testmo';
 import { auditEventData } from '../test/support/testplanit';
 import { generateTestmoExport } from '../src/testmo/exportGenerator';
 
@@ -20,7 +33,9 @@ const once = process.argv.includes('--once');
 const IMPORT_DIR = resolve(__dirname, '../.demo');
 
 async function ensureDatabase(name: string): Promise<string> {
-  const exists = await withAdmin(async (admin) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
+  const exists = await withAdmin(
+    async (admin) => (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount,
+  );
   if (exists) {
     // An older demo database gets the tables added since it was made.
     await applyMigrations(databaseUrl(name));
@@ -60,11 +75,14 @@ async function main(): Promise<void> {
   const jobs: Job[] = [];
   for (const tenantId of Object.keys(TENANTS)) {
     const data = auditEventData({ tenantId, entityId: `demo-${Date.now()}`, projectId: 1 });
-    jobs.push(await queue.add('audit-event', data, { jobId: `CREATE-RepositoryCases-${data.event.entityId}-${tenantId}` }));
+    jobs.push(
+      await queue.add('audit-event', data, { jobId: `CREATE-RepositoryCases-${data.event.entityId}-${tenantId}` }),
+    );
   }
   console.log(`\nEnqueued ${jobs.length} audit-event jobs on bull:audit-logs, as the web app does.`);
   await waitFor(
-    async () => ((await Promise.all(jobs.map((job) => job.getState()))).every((s) => s === 'completed') ? true : undefined),
+    async () =>
+      (await Promise.all(jobs.map((job) => job.getState()))).every((s) => s === 'completed') ? true : undefined,
     60_000,
     () => app.output(),
   );
@@ -80,19 +98,37 @@ async function main(): Promise<void> {
   // A Testmo import into acme: analyse, then import with the default mapping, as the import page does.
   mkdirSync(IMPORT_DIR, { recursive: true });
   const exportFile = `testmo-demo-${Date.now()}.json`;
-  const generated = await generateTestmoExport(resolve(IMPORT_DIR, exportFile), { cases: 1_000, seed: Date.now() % 100_000 });
+  const generated = await generateTestmoExport(resolve(IMPORT_DIR, exportFile), {
+    cases: 1_000,
+    seed: Date.now() % 100_000,
+  });
   const acmeUrl = databaseUrl(TENANTS.acme);
-  const importId = await createImportJob(acmeUrl, { storageKey: `file:${exportFile}`, fileName: exportFile, size: statSync(resolve(IMPORT_DIR, exportFile)).size, createdById: 'user-admin' });
-  const importQueue = new Queue('testmo-imports', { connection: { url: services.redisUrl, maxRetriesPerRequest: null } });
+  const importId = await createImportJob(acmeUrl, {
+    storageKey: `file:${exportFile}`,
+    fileName: exportFile,
+    size: statSync(resolve(IMPORT_DIR, exportFile)).size,
+    createdById: 'user-admin',
+  });
+  const importQueue = new Queue('testmo-imports', {
+    connection: { url: services.redisUrl, maxRetriesPerRequest: null },
+  });
   for (const mode of ['analyze', 'import'] as const) {
     if (mode === 'import') await markImportStarted(acmeUrl, importId, {});
     const job = await importQueue.add('process-testmo-import', { jobId: importId, mode, tenantId: 'acme' });
-    await waitFor(async () => (['completed', 'failed'].includes(await job.getState()) ? true : undefined), 180_000, () => app.output());
+    await waitFor(
+      async () => (['completed', 'failed'].includes(await job.getState()) ? true : undefined),
+      180_000,
+      () => app.output(),
+    );
     const row = await importJobRow(acmeUrl, importId);
-    console.log(`\nTestmo ${mode} of ${exportFile} (${generated.bytes} bytes) for acme: ${row.status} — ${row.statusMessage}`);
+    console.log(
+      `\nTestmo ${mode} of ${exportFile} (${generated.bytes} bytes) for acme: ${row.status} — ${row.statusMessage}`,
+    );
   }
   const counts = await importedCounts(acmeUrl);
-  console.log(`  imported into acme: ${counts.projects} project(s), ${counts.cases} cases, ${counts.steps} steps, ${counts.runs} runs, ${counts.results} results, ${counts.issues} issues`);
+  console.log(
+    `  imported into acme: ${counts.projects} project(s), ${counts.cases} cases, ${counts.steps} steps, ${counts.runs} runs, ${counts.results} results, ${counts.issues} issues`,
+  );
   await importQueue.close();
 
   // A search reindex per tenant, as the admin page's Reindex button enqueues it.
@@ -101,17 +137,24 @@ async function main(): Promise<void> {
     defaultJobOptions: QUEUE_SETTINGS['elasticsearch-reindex'].defaultJobOptions,
   });
   const reindexJobs = await Promise.all(
-    Object.keys(TENANTS).map((tenantId) => reindexQueue.add('reindex', { entityType: 'all', userId: 'user-admin', tenantId })),
+    Object.keys(TENANTS).map((tenantId) =>
+      reindexQueue.add('reindex', { entityType: 'all', userId: 'user-admin', tenantId }),
+    ),
   );
   console.log(`\nEnqueued ${reindexJobs.length} reindex jobs on bull:elasticsearch-reindex.`);
   await waitFor(
-    async () => ((await Promise.all(reindexJobs.map((job) => job.getState()))).every((s) => s === 'completed' || s === 'failed') ? true : undefined),
+    async () =>
+      (await Promise.all(reindexJobs.map((job) => job.getState()))).every((s) => s === 'completed' || s === 'failed')
+        ? true
+        : undefined,
     120_000,
     () => app.output(),
   );
   for (const job of reindexJobs) {
     const done = (await reindexQueue.getJob(job.id!))!;
-    console.log(`  tenant ${done.data.tenantId}: ${await done.getState()} ${JSON.stringify(done.returnvalue ?? done.failedReason)}`);
+    console.log(
+      `  tenant ${done.data.tenantId}: ${await done.getState()} ${JSON.stringify(done.returnvalue ?? done.failedReason)}`,
+    );
   }
   await reindexQueue.close();
   console.log('\nTemporal Web UI: http://127.0.0.1:8233 (filter: TenantId = "acme")');

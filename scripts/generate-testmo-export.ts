@@ -9,9 +9,12 @@ async function main(): Promise<void> {
   if (!file || !amount) throw new Error('usage: testmo:generate <file> <cases | size such as 100MB>');
   const bytes = parseSize(amount);
   const cases = bytes ? await casesForSize(bytes, `${file}.calibration`) : Number(amount);
-  if (!Number.isInteger(cases) || cases <= 0) throw new Error(`"${amount}" is neither a number of cases nor a size such as 100MB`);
+  if (!Number.isInteger(cases) || cases <= 0)
+    throw new Error(`"${amount}" is neither a number of cases nor a size such as 100MB`);
   const generated = await generateTestmoExport(file, { cases });
-  console.log(JSON.stringify({ file, bytes: generated.bytes, rows: generated.rows, expected: generated.expected }, null, 2));
+  console.log(
+    JSON.stringify({ file, bytes: generated.bytes, rows: generated.rows, expected: generated.expected }, null, 2),
+  );
 }
 
 main().catch((error) => {

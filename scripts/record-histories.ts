@@ -52,7 +52,10 @@ const RECORDINGS: Recording[] = [
     type: 'auditEventWorkflow',
     queue: 'audit-logs',
     jobName: 'audit-event',
-    payload: { event: { action: 'CREATE', entityType: 'RepositoryCases', entityId: '1', projectId: 1 }, queuedAt: '2025-01-01T00:00:00.000Z' },
+    payload: {
+      event: { action: 'CREATE', entityType: 'RepositoryCases', entityId: '1', projectId: 1 },
+      queuedAt: '2025-01-01T00:00:00.000Z',
+    },
   },
   {
     type: 'auditEventBatchWorkflow',
@@ -62,13 +65,21 @@ const RECORDINGS: Recording[] = [
       {
         jobs: ['11', '12', '13'].map((jobId) => ({
           origin: testOrigin('audit-logs', 'audit-event', tenantId, jobId),
-          payload: { event: { action: 'UPDATE', entityType: 'RepositoryCases', entityId: jobId }, queuedAt: '2025-01-01T00:00:00.000Z', tenantId },
+          payload: {
+            event: { action: 'UPDATE', entityType: 'RepositoryCases', entityId: jobId },
+            queuedAt: '2025-01-01T00:00:00.000Z',
+            tenantId,
+          },
         })),
       },
     ],
     script: {
       async recordAuditEvents(events) {
-        return events.map((event) => (event.origin.jobId === '12' ? { error: 'Foreign key constraint violated', nonRetryable: true } : { recorded: true }));
+        return events.map((event) =>
+          event.origin.jobId === '12'
+            ? { error: 'Foreign key constraint violated', nonRetryable: true }
+            : { recorded: true },
+        );
       },
     },
   },
@@ -78,17 +89,40 @@ const RECORDINGS: Recording[] = [
     jobName: 'create-notification',
     payload: { userId: 'user-a', type: 'WORK_ASSIGNED', title: 'Assigned', message: 'A case was assigned to you' },
   },
-  { type: 'processUserNotificationsWorkflow', queue: 'notifications', jobName: 'process-user-notifications', payload: { userId: 'user-a' } },
+  {
+    type: 'processUserNotificationsWorkflow',
+    queue: 'notifications',
+    jobName: 'process-user-notifications',
+    payload: { userId: 'user-a' },
+  },
   { type: 'sendDailyDigestWorkflow', queue: 'notifications', jobName: 'send-daily-digest', payload: {} },
   {
     type: 'sendDigestEmailWorkflow',
     queue: 'emails',
     jobName: 'send-digest-email',
-    payload: { userId: 'user-a', notifications: [{ id: 'n1', title: 'Assigned', message: 'A case', createdAt: '2025-01-01T00:00:00.000Z' }] },
+    payload: {
+      userId: 'user-a',
+      notifications: [{ id: 'n1', title: 'Assigned', message: 'A case', createdAt: '2025-01-01T00:00:00.000Z' }],
+    },
   },
-  { type: 'sendNotificationEmailWorkflow', queue: 'emails', jobName: 'send-notification-email', payload: { notificationId: 'n1', userId: 'user-a' } },
-  { type: 'autoCompleteMilestonesWorkflow', queue: 'forecast-updates', jobName: 'auto-complete-milestones', payload: {} },
-  { type: 'milestoneDueNotificationsWorkflow', queue: 'forecast-updates', jobName: 'milestone-due-notifications', payload: {} },
+  {
+    type: 'sendNotificationEmailWorkflow',
+    queue: 'emails',
+    jobName: 'send-notification-email',
+    payload: { notificationId: 'n1', userId: 'user-a' },
+  },
+  {
+    type: 'autoCompleteMilestonesWorkflow',
+    queue: 'forecast-updates',
+    jobName: 'auto-complete-milestones',
+    payload: {},
+  },
+  {
+    type: 'milestoneDueNotificationsWorkflow',
+    queue: 'forecast-updates',
+    jobName: 'milestone-due-notifications',
+    payload: {},
+  },
   {
     type: 'updateAllCasesForecastWorkflow',
     queue: 'forecast-updates',
@@ -105,8 +139,18 @@ const RECORDINGS: Recording[] = [
       },
     },
   },
-  { type: 'updateSingleCaseForecastWorkflow', queue: 'forecast-updates', jobName: 'update-single-case-forecast', payload: { repositoryCaseId: 3 } },
-  { type: 'reindexWorkflow', queue: 'elasticsearch-reindex', jobName: 'reindex', payload: { entityType: 'all', userId: 'user-a' } },
+  {
+    type: 'updateSingleCaseForecastWorkflow',
+    queue: 'forecast-updates',
+    jobName: 'update-single-case-forecast',
+    payload: { repositoryCaseId: 3 },
+  },
+  {
+    type: 'reindexWorkflow',
+    queue: 'elasticsearch-reindex',
+    jobName: 'reindex',
+    payload: { entityType: 'all', userId: 'user-a' },
+  },
   {
     type: 'rebuildEntityWorkflow',
     queue: 'elasticsearch-reindex',
@@ -114,18 +158,45 @@ const RECORDINGS: Recording[] = [
     payload: { entityType: 'all', userId: 'user-a' },
     recordedWorkflowId: (tenantId) => rebuildLockId(tenantId, 'repositoryCases'),
   },
-  { type: 'issueSyncWorkflow', queue: 'issue-sync', jobName: 'sync-issues', payload: { userId: 'user-a', integrationId: 1, action: 'sync' } },
-  { type: 'refreshIssueWorkflow', queue: 'issue-sync', jobName: 'refresh-issue', payload: { userId: 'user-a', integrationId: 1, issueId: 'PROJ-21', action: 'refresh' } },
+  {
+    type: 'issueSyncWorkflow',
+    queue: 'issue-sync',
+    jobName: 'sync-issues',
+    payload: { userId: 'user-a', integrationId: 1, action: 'sync' },
+  },
+  {
+    type: 'refreshIssueWorkflow',
+    queue: 'issue-sync',
+    jobName: 'refresh-issue',
+    payload: { userId: 'user-a', integrationId: 1, issueId: 'PROJ-21', action: 'refresh' },
+  },
   {
     type: 'writeIssueWorkflow',
     queue: 'issue-sync',
     jobName: 'create-issue',
-    payload: { userId: 'user-a', integrationId: 1, action: 'create', data: { title: 'Login fails', description: 'Steps…' } },
+    payload: {
+      userId: 'user-a',
+      integrationId: 1,
+      action: 'create',
+      data: { title: 'Login fails', description: 'Steps…' },
+    },
   },
-  { type: 'testmoImportWorkflow', queue: 'testmo-imports', jobName: 'process-testmo-import', payload: { jobId: 'import-1', mode: 'import' } },
+  {
+    type: 'testmoImportWorkflow',
+    queue: 'testmo-imports',
+    jobName: 'process-testmo-import',
+    payload: { jobId: 'import-1', mode: 'import' },
+  },
 ];
 
-const quietBundler = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (message: string) => process.stderr.write(`${message}\n`) };
+const quietBundler = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error: (message: string) => process.stderr.write(`${message}\n`),
+};
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
@@ -138,10 +209,20 @@ async function main(): Promise<void> {
   const nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
   const connection = await Connection.connect({ address: services.temporalAddress });
   const client = new Client({ connection });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietBundler });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    logger: quietBundler,
+  });
   const stubs = createStubActivities();
   const workers = await Promise.all(
-    QUEUE_NAMES.map((queue) => Worker.create({ connection: nativeConnection, taskQueue: `${prefix}-${queue}`, workflowBundle, activities: stubs.activities })),
+    QUEUE_NAMES.map((queue) =>
+      Worker.create({
+        connection: nativeConnection,
+        taskQueue: `${prefix}-${queue}`,
+        workflowBundle,
+        activities: stubs.activities,
+      }),
+    ),
   );
   const running = Promise.all(workers.map((worker) => worker.run()));
 
@@ -150,7 +231,10 @@ async function main(): Promise<void> {
       if (only.length > 0 && !only.includes(recording.type)) continue;
       stubs.script(recording.script ?? {});
       const tenantId = `rec-${run}-${recording.type.replace(/Workflow$/, '').toLowerCase()}`;
-      const workflowId = workflowIdForJob({ tenantKey: tenantId, queue: recording.queue, jobId: '1', createdAt: 1_700_000_000_000 }, 0);
+      const workflowId = workflowIdForJob(
+        { tenantKey: tenantId, queue: recording.queue, jobId: '1', createdAt: 1_700_000_000_000 },
+        0,
+      );
       const started = recording.recordedWorkflowId ? 'reindexWorkflow' : recording.type;
       const input: JobWorkflowInput<Record<string, unknown>> = {
         origin: testOrigin(recording.queue, recording.jobName, tenantId, '1'),
@@ -167,14 +251,19 @@ async function main(): Promise<void> {
       const recordedId = recording.recordedWorkflowId?.(tenantId) ?? workflowId;
       const history = await client.workflow.getHandle(recordedId).fetchHistory();
       const first = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-      if (first?.workflowType?.name !== recording.type) throw new Error(`${recordedId} is a ${first?.workflowType?.name}, not a ${recording.type}`);
+      if (first?.workflowType?.name !== recording.type)
+        throw new Error(`${recordedId} is a ${first?.workflowType?.name}, not a ${recording.type}`);
       const continued = Boolean(first?.continuedExecutionRunId);
       if (continued !== Boolean(recording.expectContinuedAsNew)) {
-        throw new Error(`${recording.type}: expected ${recording.expectContinuedAsNew ? 'a continued run' : 'a first run'}`);
+        throw new Error(
+          `${recording.type}: expected ${recording.expectContinuedAsNew ? 'a continued run' : 'a first run'}`,
+        );
       }
       const file = path.join(outDir, `${recording.type}.json`);
       fs.writeFileSync(file, `${historyToJSON(history)}\n`);
-      console.log(`${recording.type}: ${history.events?.length} events${continued ? ' (last run after continue-as-new)' : ''} -> ${path.relative(process.cwd(), file)}`);
+      console.log(
+        `${recording.type}: ${history.events?.length} events${continued ? ' (last run after continue-as-new)' : ''} -> ${path.relative(process.cwd(), file)}`,
+      );
     }
   } finally {
     for (const worker of workers) worker.shutdown();

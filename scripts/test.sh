@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full test suite on the real stack: bootstrap, type-check, lint, then jest.
+# The full test suite on the real stack: bootstrap, type-check, lint, format check, then jest.
 # Extra arguments go to jest (e.g. `npm test -- test/tenancy.test.ts`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ echo "[test] tsc --noEmit" >&2
 npx tsc --noEmit -p tsconfig.json
 echo "[test] eslint" >&2
 npx eslint .
+echo "[test] prettier --check" >&2
+npx prettier --check . >/dev/null || { npx prettier --list-different . >&2; echo "[test] run npm run format" >&2; exit 1; }
 
 results=$(mktemp)
 status=0

@@ -148,7 +148,10 @@ const bool = (name: string) =>
 
 function queueList(name: string, value: string | undefined, fallback: QueueName[]): QueueName[] {
   if (value === undefined || value.trim() === '') return fallback;
-  const names = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   const unknown = names.filter((queue) => !isQueueName(queue));
   if (unknown.length > 0) {
     throw new ConfigError(`${name}: unknown queue(s) ${unknown.join(', ')}; known: ${QUEUE_NAMES.join(', ')}`);
@@ -173,11 +176,16 @@ function redisUrl(raw: string | undefined): string {
 /** `acme:3,beta:0.5`: Temporal accepts fairness weights from 0.001 to 1000. */
 function tenantWeights(value: string | undefined): Record<string, number> {
   const weights: Record<string, number> = {};
-  for (const part of (value ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (value ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([a-z0-9_-]+)[:=]([0-9]*\.?[0-9]+)$/.exec(part);
     const weight = match ? Number(match[2]) : NaN;
     if (!match || !(weight >= 0.001 && weight <= 1000)) {
-      throw new ConfigError(`TENANT_WEIGHTS must be a comma list of <tenantId>:<weight> with weights from 0.001 to 1000, got "${part}"`);
+      throw new ConfigError(
+        `TENANT_WEIGHTS must be a comma list of <tenantId>:<weight> with weights from 0.001 to 1000, got "${part}"`,
+      );
     }
     weights[match[1]!] = weight;
   }
@@ -249,7 +257,9 @@ function staggerWindow(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 30;
   const minutes = Number(raw);
   if (!/^\d+$/.test(raw) || minutes > MINUTES_PER_DAY) {
-    throw new ConfigError(`SCHEDULE_STAGGER_WINDOW must be whole minutes from 0 (off) to ${MINUTES_PER_DAY}, got "${raw}"`);
+    throw new ConfigError(
+      `SCHEDULE_STAGGER_WINDOW must be whole minutes from 0 (off) to ${MINUTES_PER_DAY}, got "${raw}"`,
+    );
   }
   return minutes;
 }
@@ -262,10 +272,14 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown): T {
 
 export function loadConfig(env: Env = process.env): AppConfig {
   try {
-    const logLevel = parseOrThrow(z.enum(['debug', 'info', 'warn', 'error']).default('info'), env.LOG_LEVEL || undefined);
+    const logLevel = parseOrThrow(
+      z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+      env.LOG_LEVEL || undefined,
+    );
     const temporalProfile = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
     const prefix = env.BULLMQ_PREFIX || 'bull';
-    if (!/^[a-zA-Z0-9_-]+$/.test(prefix)) throw new ConfigError(`BULLMQ_PREFIX must match [a-zA-Z0-9_-]+, got "${prefix}"`);
+    if (!/^[a-zA-Z0-9_-]+$/.test(prefix))
+      throw new ConfigError(`BULLMQ_PREFIX must match [a-zA-Z0-9_-]+, got "${prefix}"`);
 
     const concurrency = Object.fromEntries(
       QUEUE_NAMES.map((queue) => {
@@ -304,7 +318,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
         maxInFlight: int('BRIDGE_MAX_IN_FLIGHT', 5_000),
         maxHeldPerTenantPrefix: int('BRIDGE_MAX_HELD_PER_TENANT_PREFIX', 400),
         startWindow: Object.fromEntries(
-          QUEUE_NAMES.map((queue) => [queue, env.BRIDGE_START_WINDOW ? int('BRIDGE_START_WINDOW', 1) : defaultStartWindow(concurrency[queue])]),
+          QUEUE_NAMES.map((queue) => [
+            queue,
+            env.BRIDGE_START_WINDOW ? int('BRIDGE_START_WINDOW', 1) : defaultStartWindow(concurrency[queue]),
+          ]),
         ) as Record<QueueName, number>,
         tenantMaxRunning: env.BRIDGE_TENANT_MAX_RUNNING ? int('BRIDGE_TENANT_MAX_RUNNING', 1) : undefined,
         tenantWeights: tenantWeights(env.TENANT_WEIGHTS),
@@ -323,7 +340,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       defaultBaseUrl: env.NEXTAUTH_URL || 'http://localhost:3000',
       schedules: {
         timezone: timezone(env.SCHEDULE_TIMEZONE || 'UTC'),
-        syncOnStart: env.SCHEDULES_SYNC_ON_START ? parseOrThrow(bool('SCHEDULES_SYNC_ON_START'), env.SCHEDULES_SYNC_ON_START) : true,
+        syncOnStart: env.SCHEDULES_SYNC_ON_START
+          ? parseOrThrow(bool('SCHEDULES_SYNC_ON_START'), env.SCHEDULES_SYNC_ON_START)
+          : true,
         staggerWindowMinutes: staggerWindow(env.SCHEDULE_STAGGER_WINDOW),
       },
       encryptionKey: env.ENCRYPTION_KEY || undefined,

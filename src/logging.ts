@@ -39,12 +39,20 @@ function writeToStderr(line: string): void {
   setImmediate(flushLines);
 }
 
-export function createLogger(component: string, minLevel: LogLevel = 'info', write: (line: string) => void = writeToStderr): Logger {
+export function createLogger(
+  component: string,
+  minLevel: LogLevel = 'info',
+  write: (line: string) => void = writeToStderr,
+): Logger {
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (LEVELS[level] < LEVELS[minLevel]) return;
     const extra = fields && Object.keys(fields).length > 0 ? ' ' + JSON.stringify(fields) : '';
     // A connection URL in a message or field never shows its password.
-    write(redactCredentials(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} [${component}] ${message}${extra}`));
+    write(
+      redactCredentials(
+        `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} [${component}] ${message}${extra}`,
+      ),
+    );
   };
   return {
     debug: (m, f) => emit('debug', m, f),

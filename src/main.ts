@@ -36,7 +36,8 @@ async function main(role: Role): Promise<void> {
 
   // One process running both: the bridge's client shares the workers' connection, so its starts
   // can hand the first workflow task straight to a local worker (eager start).
-  const shared = role === 'all' && config.bridge.eagerStart ? await NativeConnection.connect(config.temporal.connection) : undefined;
+  const shared =
+    role === 'all' && config.bridge.eagerStart ? await NativeConnection.connect(config.temporal.connection) : undefined;
   if (role !== 'bridge') {
     activityDeps = createActivityDeps(config, tenants, logger.child('activity'));
     workers = await startWorkers(config, activityDeps.deps, logger, shared);
@@ -55,7 +56,12 @@ async function main(role: Role): Promise<void> {
     );
   }
   if (temporalClient && role !== 'worker') {
-    bridge = await startBridge(config, { client: temporalClient.client, tenants, logger: logger.child('bridge'), eagerStart: shared !== undefined });
+    bridge = await startBridge(config, {
+      client: temporalClient.client,
+      tenants,
+      logger: logger.child('bridge'),
+      eagerStart: shared !== undefined,
+    });
   }
   process.on('SIGHUP', () => tenants.reload());
 

@@ -6,5 +6,9 @@ import { Redis } from 'ioredis';
  * bridge's busy non-blocking connections (hundreds of fetches, locks and settlements per turn).
  */
 export function createRedisConnection(url: string, options: { autoPipelining?: boolean } = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: false, enableAutoPipelining: options.autoPipelining ?? false });
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: false,
+    enableAutoPipelining: options.autoPipelining ?? false,
+  });
 }

@@ -65,15 +65,19 @@ async function waitForState(ids: string[], states: string[], timeoutMs = 60_000)
       return current.every((state) => states.includes(state)) ? true : undefined;
     },
     timeoutMs,
-    async () => `jobs not ${states.join('/')}: ${JSON.stringify(await queue.getJobCounts())}\n${bridge.output().slice(-3000)}`,
+    async () =>
+      `jobs not ${states.join('/')}: ${JSON.stringify(await queue.getJobCounts())}\n${bridge.output().slice(-3000)}`,
   );
 }
 
 async function auditRows(db: string) {
-  return query<{ id: string; entityId: string; projectId: number | null; metadata: Record<string, unknown>; userId: string }>(
-    databaseUrl(db),
-    `SELECT id, "entityId", "projectId", metadata, "userId" FROM "AuditLog" ORDER BY "entityId"`,
-  );
+  return query<{
+    id: string;
+    entityId: string;
+    projectId: number | null;
+    metadata: Record<string, unknown>;
+    userId: string;
+  }>(databaseUrl(db), `SELECT id, "entityId", "projectId", metadata, "userId" FROM "AuditLog" ORDER BY "entityId"`);
 }
 
 beforeAll(async () => {
@@ -98,12 +102,19 @@ afterAll(async () => {
 
 test('each tenant’s jobs land in its own database only, with TestPlanIt’s audit fields', async () => {
   const jobsA = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => enqueueAuditEvent(queue, { tenantId: tenantA, entityId: `a-${i}`, projectId: projectA })),
+    Array.from({ length: 20 }, (_, i) =>
+      enqueueAuditEvent(queue, { tenantId: tenantA, entityId: `a-${i}`, projectId: projectA }),
+    ),
   );
   const jobsB = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => enqueueAuditEvent(queue, { tenantId: tenantB, entityId: `b-${i}`, projectId: 99999 })),
+    Array.from({ length: 20 }, (_, i) =>
+      enqueueAuditEvent(queue, { tenantId: tenantB, entityId: `b-${i}`, projectId: 99999 }),
+    ),
   );
-  await waitForState([...jobsA, ...jobsB].map((job) => job.id!), ['completed']);
+  await waitForState(
+    [...jobsA, ...jobsB].map((job) => job.id!),
+    ['completed'],
+  );
 
   const rowsA = await auditRows(dbA);
   const rowsB = await auditRows(dbB);
@@ -134,10 +145,16 @@ test('workflows are named by tenant and job and carry TenantId, JobQueue and Job
   const description = await temporal.workflow.getHandle(workflowId).describe();
   expect(description.status.name).toBe('COMPLETED');
   expect(description.taskQueue).toBe(`e2e-${suffix}-audit-logs`);
-  expect(description.searchAttributes).toMatchObject({ TenantId: [tenantB], JobQueue: ['audit-logs'], JobName: ['audit-event'] });
+  expect(description.searchAttributes).toMatchObject({
+    TenantId: [tenantB],
+    JobQueue: ['audit-logs'],
+    JobName: ['audit-event'],
+  });
   const listed = await waitFor(
     async () => {
-      const { count } = await temporal.workflow.count(`TenantId = '${tenantB}' AND JobQueue = 'audit-logs' AND WorkflowId = '${workflowId}'`);
+      const { count } = await temporal.workflow.count(
+        `TenantId = '${tenantB}' AND JobQueue = 'audit-logs' AND WorkflowId = '${workflowId}'`,
+      );
       return count === 1 ? count : undefined;
     },
     20_000,
@@ -150,12 +167,20 @@ test('bad input fails that job alone, at once, with a precise message', async ()
   const good1 = await enqueueAuditEvent(queue, { tenantId: tenantA, entityId: 'ok-1' });
   const missingTenant = await enqueueAuditEvent(queue, { entityId: 'no-tenant' });
   const unknownTenant = await enqueueAuditEvent(queue, { tenantId: 'nobody', entityId: 'unknown' });
-  const invalid = await queue.add('audit-event', { tenantId: tenantA, event: { action: 'EXPLODE', entityType: 'X', entityId: '1' }, context: null, queuedAt: 'now' });
+  const invalid = await queue.add('audit-event', {
+    tenantId: tenantA,
+    event: { action: 'EXPLODE', entityType: 'X', entityId: '1' },
+    context: null,
+    queuedAt: 'now',
+  });
   const unknownName = await queue.add('audit-events-typo', { tenantId: tenantA });
   const good2 = await enqueueAuditEvent(queue, { tenantId: tenantB, entityId: 'ok-2' });
 
   const bad = [missingTenant, unknownTenant, invalid, unknownName];
-  await waitForState(bad.map((job) => job.id!), ['failed']);
+  await waitForState(
+    bad.map((job) => job.id!),
+    ['failed'],
+  );
   await waitForState([good1.id!, good2.id!], ['completed']);
 
   const reasons = await Promise.all(bad.map(async (job) => (await jobState(job.id!)).job));
@@ -173,13 +198,21 @@ test('bad input fails that job alone, at once, with a precise message', async ()
 
 test('a flood of one tenant’s events runs in batches, each job with its own outcome; an event the database refuses fails alone', async () => {
   // The database refuses one particular event; the others of its batch must not suffer for it.
-  await query(databaseUrl(dbA), `ALTER TABLE "AuditLog" ADD CONSTRAINT refuse_one CHECK ("entityId" <> 'batch-refused')`);
+  await query(
+    databaseUrl(dbA),
+    `ALTER TABLE "AuditLog" ADD CONSTRAINT refuse_one CHECK ("entityId" <> 'batch-refused')`,
+  );
   try {
-    const data = Array.from({ length: 120 }, (_, i) => auditEventData({ tenantId: tenantA, entityId: i === 77 ? 'batch-refused' : `batch-${i}` }));
+    const data = Array.from({ length: 120 }, (_, i) =>
+      auditEventData({ tenantId: tenantA, entityId: i === 77 ? 'batch-refused' : `batch-${i}` }),
+    );
     const jobs = await queue.addBulk(data.map((d) => ({ name: 'audit-event', data: d })));
     const refused = jobs[77]!;
     await waitForState([refused.id!], ['failed']);
-    await waitForState(jobs.filter((job) => job !== refused).map((job) => job.id!), ['completed']);
+    await waitForState(
+      jobs.filter((job) => job !== refused).map((job) => job.id!),
+      ['completed'],
+    );
 
     const failed = await jobState(refused.id!);
     expect(failed.job.attemptsMade).toBe(1); // the same row would be refused again: no retries
@@ -221,7 +254,10 @@ test('a bridge killed with jobs in flight loses none and runs none twice', async
   bridge = await startApp('bridge', appEnv);
   await waitForState(jobs, ['completed'], 120_000);
 
-  for (const [db, prefix] of [[dbA, 'kill-a-'], [dbB, 'kill-b-']] as const) {
+  for (const [db, prefix] of [
+    [dbA, 'kill-a-'],
+    [dbB, 'kill-b-'],
+  ] as const) {
     const ids = (await auditRows(db)).map((row) => row.entityId).filter((id) => id.startsWith(prefix));
     expect(ids).toHaveLength(perTenant);
     expect(new Set(ids).size).toBe(perTenant);
@@ -246,9 +282,21 @@ test('a job stays active while its workflow runs, is handed back on SIGTERM, and
   const workflowId = workflowIdForJob(instanceOf(tenantLate, job), 0);
 
   // The tenant's database does not exist yet: the activity keeps retrying, the job stays active.
-  await waitFor(async () => ((await jobState(job.id!)).state === 'active' ? true : undefined), 30_000, () => 'job never became active');
   await waitFor(
-    async () => ((await temporal.workflow.getHandle(workflowId).describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined),
+    async () => ((await jobState(job.id!)).state === 'active' ? true : undefined),
+    30_000,
+    () => 'job never became active',
+  );
+  await waitFor(
+    async () =>
+      (
+        await temporal.workflow
+          .getHandle(workflowId)
+          .describe()
+          .catch(() => undefined)
+      )?.status.name === 'RUNNING'
+        ? true
+        : undefined,
     30_000,
     () => 'workflow never started',
   );
@@ -262,7 +310,11 @@ test('a job stays active while its workflow runs, is handed back on SIGTERM, and
   expect(handedBack.job.attemptsMade).toBe(0);
 
   bridge = await startApp('bridge', appEnv);
-  await waitFor(async () => ((await jobState(job.id!)).state === 'active' ? true : undefined), 30_000, () => 'job not picked up again');
+  await waitFor(
+    async () => ((await jobState(job.id!)).state === 'active' ? true : undefined),
+    30_000,
+    () => 'job not picked up again',
+  );
   const { count: runs } = await temporal.workflow.count(`WorkflowId = '${workflowId}'`);
   expect(runs).toBe(1);
 
@@ -286,13 +338,24 @@ test('a bridge stopped with hundreds of admitted jobs hands every one back witho
   await stopApp(bridge, 'SIGTERM');
   bridge = await startApp('bridge', { ...appEnv, BRIDGE_START_WINDOW: '5', BRIDGE_BATCH_MAX_JOBS: '1' });
   const jobs = await queue.addBulk(
-    Array.from({ length: 300 }, (_, i) => ({ name: 'audit-event', data: auditEventData({ tenantId: tenantGone, entityId: `gone-${i}` }) })),
+    Array.from({ length: 300 }, (_, i) => ({
+      name: 'audit-event',
+      data: auditEventData({ tenantId: tenantGone, entityId: `gone-${i}` }),
+    })),
   );
   // All admitted: started (their workflows retry the missing database) or waiting for their turn.
-  await waitForState(jobs.map((job) => job.id!), ['active']);
+  await waitForState(
+    jobs.map((job) => job.id!),
+    ['active'],
+  );
   // The admin page tells why they have not started.
   await waitFor(
-    async () => ((await queue.getJobLogs(jobs.at(-1)!.id!)).logs.some((line) => /^Waiting for a worker slot: 5 audit-logs jobs running, \d+ waiting$/.test(line)) ? true : undefined),
+    async () =>
+      (await queue.getJobLogs(jobs.at(-1)!.id!)).logs.some((line) =>
+        /^Waiting for a worker slot: 5 audit-logs jobs running, \d+ waiting$/.test(line),
+      )
+        ? true
+        : undefined,
     10_000,
     async () => `no waiting line on the last job: ${JSON.stringify((await queue.getJobLogs(jobs.at(-1)!.id!)).logs)}`,
   );
@@ -305,4 +368,3 @@ test('a bridge stopped with hundreds of admitted jobs hands every one back witho
   await queue.drain();
   bridge = await startApp('bridge', appEnv);
 });
-

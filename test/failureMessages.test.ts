@@ -18,9 +18,13 @@ test('a Prisma error keeps its operation and cause, not the calling file or code
 });
 
 test('stack frames and inline source locations are dropped; sentences that start with a number are kept', () => {
-  expect(cleanFailureMessage('TypeError: x is undefined\n    at foo (/srv/app/src/a.ts:1:2)\n    at node:internal/x:3:4')).toBe('TypeError: x is undefined');
+  expect(
+    cleanFailureMessage('TypeError: x is undefined\n    at foo (/srv/app/src/a.ts:1:2)\n    at node:internal/x:3:4'),
+  ).toBe('TypeError: x is undefined');
   expect(cleanFailureMessage('Failed in /srv/app/dist/worker.js:12:3 while reading')).toBe('Failed while reading');
-  expect(cleanFailureMessage('3 documents rejected: 12 (mapper_parsing_exception)')).toBe('3 documents rejected: 12 (mapper_parsing_exception)');
+  expect(cleanFailureMessage('3 documents rejected: 12 (mapper_parsing_exception)')).toBe(
+    '3 documents rejected: 12 (mapper_parsing_exception)',
+  );
 });
 
 test('an empty message says so, and a huge one is cut', () => {

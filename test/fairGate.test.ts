@@ -2,7 +2,14 @@
 import { FairGate, type Release } from '../src/bridge/fairGate';
 
 /** Queues `count` jobs of `tenant` and records, in order, which tenant's job was let through. */
-function enqueue(gate: FairGate, tenant: string, count: number, started: string[], releases: Release[], signal?: AbortSignal) {
+function enqueue(
+  gate: FairGate,
+  tenant: string,
+  count: number,
+  started: string[],
+  releases: Release[],
+  signal?: AbortSignal,
+) {
   return Array.from({ length: count }, () =>
     gate.acquire(tenant, signal).then((release) => {
       started.push(tenant);

@@ -34,9 +34,13 @@ async function resetForecasts(url: string): Promise<void> {
 async function expectForecastsMatchReference(url: string): Promise<void> {
   const [expected, actual] = await Promise.all([referenceForecasts(url), actualForecasts(url)]);
   expect(actual.cases.size).toBe(expected.cases.size);
-  const caseMismatches = [...expected.cases].filter(([id, want]) => JSON.stringify(actual.cases.get(id)) !== JSON.stringify(want));
+  const caseMismatches = [...expected.cases].filter(
+    ([id, want]) => JSON.stringify(actual.cases.get(id)) !== JSON.stringify(want),
+  );
   expect(caseMismatches.slice(0, 5)).toEqual([]);
-  const runMismatches = [...expected.runs].filter(([id, want]) => JSON.stringify(actual.runs.get(id)) !== JSON.stringify(want));
+  const runMismatches = [...expected.runs].filter(
+    ([id, want]) => JSON.stringify(actual.runs.get(id)) !== JSON.stringify(want),
+  );
   expect(runMismatches.slice(0, 5)).toEqual([]);
   // The data has manual and automated forecasts, and runs with and without pending cases.
   expect([...actual.cases.values()].filter((c) => c.manual !== null).length).toBeGreaterThan(1000);
@@ -44,7 +48,10 @@ async function expectForecastsMatchReference(url: string): Promise<void> {
 }
 
 /** Starts an all-cases forecast and resolves once it is under way but not yet half done. */
-async function startForecastAndWaitUntilUnderWay(): Promise<{ job: Job; progress: { current: number; total: number } }> {
+async function startForecastAndWaitUntilUnderWay(): Promise<{
+  job: Job;
+  progress: { current: number; total: number };
+}> {
   const job = await queue.add('update-all-cases-forecast', { tenantId: tenantA });
   const progress = await waitFor(
     async () => {
@@ -61,7 +68,16 @@ async function startForecastAndWaitUntilUnderWay(): Promise<{ job: Job; progress
 async function forecastHistory(job: Job) {
   const connection = await Connection.connect({ address: services.temporalAddress });
   try {
-    return (await new Client({ connection }).workflow.getHandle(workflowIdForJob({ tenantKey: tenantA, queue: 'forecast-updates', jobId: job.id!, createdAt: job.timestamp }, 0)).fetchHistory()).events!;
+    return (
+      await new Client({ connection }).workflow
+        .getHandle(
+          workflowIdForJob(
+            { tenantKey: tenantA, queue: 'forecast-updates', jobId: job.id!, createdAt: job.timestamp },
+            0,
+          ),
+        )
+        .fetchHistory()
+    ).events!;
   } finally {
     await connection.close();
   }
@@ -96,12 +112,20 @@ afterAll(async () => {
 test('update-all-cases-forecast computes every case and open run of the tenant, and nothing of the other', async () => {
   const job = await finished(await queue.add('update-all-cases-forecast', { tenantId: tenantA }));
   expect(await job.getState()).toBe('completed');
-  const [{ n: active }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`)) as [{ n: string }];
+  const [{ n: active }] = (await query<{ n: string }>(
+    urlA,
+    `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`,
+  )) as [{ n: string }];
   expect(job.returnvalue).toEqual({ status: 'completed', successCount: Number(active), failCount: 0 });
   expect(job.progress).toMatchObject({ percentage: 100, total: Number(active) });
   expect((await queue.getJobLogs(job.id!)).logs.at(-1)).toMatch(/^Forecasts updated: \d+ cases, \d+ open test runs$/);
   await expectForecastsMatchReference(urlA);
-  expect(await query(urlB, `SELECT 1 FROM "RepositoryCases" WHERE "forecastManual" IS NOT NULL OR "forecastAutomated" IS NOT NULL LIMIT 1`)).toEqual([]);
+  expect(
+    await query(
+      urlB,
+      `SELECT 1 FROM "RepositoryCases" WHERE "forecastManual" IS NOT NULL OR "forecastAutomated" IS NOT NULL LIMIT 1`,
+    ),
+  ).toEqual([]);
 });
 
 test('a worker killed mid-way resumes from its last chunk and the result is complete', async () => {
@@ -121,13 +145,18 @@ test('a worker killed mid-way resumes from its last chunk and the result is comp
   const scheduled = (await forecastHistory(job)).filter(
     (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'updateCaseForecastChunk',
   );
-  const [{ n: active }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`)) as [{ n: string }];
+  const [{ n: active }] = (await query<{ n: string }>(
+    urlA,
+    `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`,
+  )) as [{ n: string }];
   expect(scheduled).toHaveLength(Math.ceil(Number(active) / 2000) + 1);
 }, 180_000);
 
 test('update-single-case-forecast updates the case, its linked case, the other cases of their runs, and the runs', async () => {
   await resetForecasts(urlB);
-  const job = await finished(await queue.add('update-single-case-forecast', { repositoryCaseId: 3, tenantId: tenantB }));
+  const job = await finished(
+    await queue.add('update-single-case-forecast', { repositoryCaseId: 3, tenantId: tenantB }),
+  );
   expect(await job.getState()).toBe('completed');
   expect(job.returnvalue).toEqual({ updatedCaseIds: [3, 4], affectedTestRunIds: [1] });
   const expected = await referenceForecasts(urlB);
@@ -174,11 +203,24 @@ test('milestones: auto-completion, and due reminders that keep the tenant and ar
   const dueSoon = await insert('Due soon', 2 * day, '"notifyDaysBefore"=3');
   const dueLater = await insert('Due later', 10 * day, '"notifyDaysBefore"=3');
   const overdue = await insert('Overdue', -2 * day, '"notifyDaysBefore"=1');
-  const [run] = await query<{ id: number }>(urlB, `INSERT INTO "TestRuns" ("projectId", name, "stateId", "createdById", "milestoneId") VALUES (1, 'M run', 1, 'runner', $1) RETURNING id`, [dueSoon]);
-  await query(urlB, `INSERT INTO "TestRunCases" ("testRunId", "repositoryCaseId", "assignedToId") VALUES ($1, 1, 'tester')`, [run!.id]);
+  const [run] = await query<{ id: number }>(
+    urlB,
+    `INSERT INTO "TestRuns" ("projectId", name, "stateId", "createdById", "milestoneId") VALUES (1, 'M run', 1, 'runner', $1) RETURNING id`,
+    [dueSoon],
+  );
+  await query(
+    urlB,
+    `INSERT INTO "TestRunCases" ("testRunId", "repositoryCaseId", "assignedToId") VALUES ($1, 1, 'tester')`,
+    [run!.id],
+  );
 
   const completed = await finished(await queue.add('auto-complete-milestones', { tenantId: tenantB }));
-  expect(completed.returnvalue).toEqual({ status: 'completed', successCount: 1, failCount: 0, milestoneIds: [autoPast] });
+  expect(completed.returnvalue).toEqual({
+    status: 'completed',
+    successCount: 1,
+    failCount: 0,
+    milestoneIds: [autoPast],
+  });
   expect(await query(urlB, `SELECT id FROM "Milestones" WHERE "isCompleted" ORDER BY id`)).toEqual([{ id: autoPast }]);
   expect(autoFuture).toBeGreaterThan(0);
 

@@ -32,7 +32,14 @@ function finished(job: Job, timeoutMs = 180_000): Promise<Job> {
   return jobFinished(queue, job, timeoutMs, () => worker.output().slice(-3000));
 }
 
-async function integration(url: string, name: string, provider: string, authType: string, credentials: unknown, settings: unknown): Promise<number> {
+async function integration(
+  url: string,
+  name: string,
+  provider: string,
+  authType: string,
+  credentials: unknown,
+  settings: unknown,
+): Promise<number> {
   const [row] = await query<{ id: number }>(
     url,
     `INSERT INTO "Integration" (name, provider, "authType", status, credentials, settings, "updatedAt") VALUES ($1, $2::"IntegrationProvider", $3::"IntegrationAuthType", 'ACTIVE', $4, $5, now()) RETURNING id`,
@@ -51,24 +58,78 @@ async function localIssues(url: string, integrationId: number, externalIds: stri
 }
 
 const syncJob = (name: string, tenantId: string, integrationId: number, extra: Record<string, unknown> = {}) =>
-  queue.add(name, { userId: 'user-admin', integrationId, action: name === 'create-issue' ? 'create' : name === 'update-issue' ? 'update' : name === 'refresh-issue' ? 'refresh' : 'sync', tenantId, ...extra });
+  queue.add(name, {
+    userId: 'user-admin',
+    integrationId,
+    action:
+      name === 'create-issue'
+        ? 'create'
+        : name === 'update-issue'
+          ? 'update'
+          : name === 'refresh-issue'
+            ? 'refresh'
+            : 'sync',
+    tenantId,
+    ...extra,
+  });
 
 beforeAll(async () => {
   await fake.start();
   await seedBasics(await createTenantDatabase(dbA));
   await seedBasics(await createTenantDatabase(dbB));
-  fake.jira.set('AUTH', Array.from({ length: 120 }, (_, i) => ({ number: i + 1, title: `Jira title ${i + 1}`, body: `Jira body ${i + 1}`, state: 'In Progress' })));
-  fake.jira.set('IMP', Array.from({ length: IMPORTED }, (_, i) => ({ number: i + 1, title: `Imported ${i + 1}`, body: '', state: 'Open' })));
+  fake.jira.set(
+    'AUTH',
+    Array.from({ length: 120 }, (_, i) => ({
+      number: i + 1,
+      title: `Jira title ${i + 1}`,
+      body: `Jira body ${i + 1}`,
+      state: 'In Progress',
+    })),
+  );
+  fake.jira.set(
+    'IMP',
+    Array.from({ length: IMPORTED }, (_, i) => ({
+      number: i + 1,
+      title: `Imported ${i + 1}`,
+      body: '',
+      state: 'Open',
+    })),
+  );
   fake.github.set('acme/web', [{ number: 1, title: 'GitHub issue', body: 'body', state: 'open' }]);
   fake.ado.set('Mobile', [{ number: 501, title: 'ADO item', body: 'trace', state: 'Active' }]);
 
-  jiraA = await integration(urlA, 'Jira', 'JIRA', 'API_KEY', { email: 'qa@a.example', apiToken: 'token-a' }, { baseUrl: `${fake.baseUrl}/jira` });
-  githubA = await integration(urlA, 'GitHub', 'GITHUB', 'PERSONAL_ACCESS_TOKEN', { personalAccessToken: 'ghp_a' }, { baseUrl: `${fake.baseUrl}/github` });
-  adoB = await integration(urlB, 'Azure DevOps', 'AZURE_DEVOPS', 'PERSONAL_ACCESS_TOKEN', { personalAccessToken: 'pat-b' }, { organizationUrl: `${fake.baseUrl}/ado/contoso` });
+  jiraA = await integration(
+    urlA,
+    'Jira',
+    'JIRA',
+    'API_KEY',
+    { email: 'qa@a.example', apiToken: 'token-a' },
+    { baseUrl: `${fake.baseUrl}/jira` },
+  );
+  githubA = await integration(
+    urlA,
+    'GitHub',
+    'GITHUB',
+    'PERSONAL_ACCESS_TOKEN',
+    { personalAccessToken: 'ghp_a' },
+    { baseUrl: `${fake.baseUrl}/github` },
+  );
+  adoB = await integration(
+    urlB,
+    'Azure DevOps',
+    'AZURE_DEVOPS',
+    'PERSONAL_ACCESS_TOKEN',
+    { personalAccessToken: 'pat-b' },
+    { organizationUrl: `${fake.baseUrl}/ado/contoso` },
+  );
   await localIssues(urlA, jiraA, [...Array.from({ length: 120 }, (_, i) => `AUTH-${i + 1}`), 'AUTH-999']);
   await localIssues(urlA, githubA, ['acme/web#1']);
   await localIssues(urlB, adoB, ['501']);
-  await query(urlA, `INSERT INTO "ProjectIntegration" (id, "projectId", "integrationId", config, "updatedAt") VALUES ('pi-imp', 1, $1, '{"projectKey":"IMP"}', now())`, [jiraA]);
+  await query(
+    urlA,
+    `INSERT INTO "ProjectIntegration" (id, "projectId", "integrationId", config, "updatedAt") VALUES ('pi-imp', 1, $1, '{"projectKey":"IMP"}', now())`,
+    [jiraA],
+  );
 
   env = {
     MULTI_TENANT_MODE: 'true',
@@ -107,14 +168,26 @@ test('sync-issues refreshes every local issue of the integration, waits out a 42
   expect(job.returnvalue.synced).toBe(120);
   expect(job.returnvalue.errors).toHaveLength(1);
   expect(job.returnvalue.errors[0]).toMatch(/^AUTH-999: Jira issue AUTH-999: HTTP 404/);
-  expect(job.progress).toMatchObject({ current: 121, total: 121, percentage: 100, message: 'Syncing issue 121 of 121' });
+  expect(job.progress).toMatchObject({
+    current: 121,
+    total: 121,
+    percentage: 100,
+    message: 'Syncing issue 121 of 121',
+  });
 
   const rows = await query<{ externalId: string; title: string; status: string; externalUrl: string }>(
     urlA,
     `SELECT "externalId", title, status, "externalUrl" FROM "Issue" WHERE "integrationId" = $1 AND "externalId" = 'AUTH-7'`,
     [jiraA],
   );
-  expect(rows).toEqual([{ externalId: 'AUTH-7', title: 'Jira title 7', status: 'In Progress', externalUrl: `${fake.baseUrl}/jira/browse/AUTH-7` }]);
+  expect(rows).toEqual([
+    {
+      externalId: 'AUTH-7',
+      title: 'Jira title 7',
+      status: 'In Progress',
+      externalUrl: `${fake.baseUrl}/jira/browse/AUTH-7`,
+    },
+  ]);
   expect(await query(urlB, `SELECT 1 FROM "Issue" WHERE title LIKE 'Jira%'`)).toEqual([]);
 
   // The rate-limited call was retried once, after the 2 s the tracker asked for.
@@ -143,18 +216,31 @@ test('refresh-issue, create-issue and update-issue act on the right tenant’s t
   fake.ado.get('Mobile')![0]!.title = 'ADO item, renamed';
   const refreshed = await finished(await syncJob('refresh-issue', tenantB, adoB, { issueId: '501' }));
   expect(await refreshed.getState()).toBe('completed');
-  expect(await query(urlB, `SELECT title, status FROM "Issue" WHERE "externalId" = '501'`)).toEqual([{ title: 'ADO item, renamed', status: 'Active' }]);
+  expect(await query(urlB, `SELECT title, status FROM "Issue" WHERE "externalId" = '501'`)).toEqual([
+    { title: 'ADO item, renamed', status: 'Active' },
+  ]);
 
-  const created = await finished(await syncJob('create-issue', tenantA, jiraA, { projectId: '1', data: { title: 'Checkout fails', description: 'Seen in run 4', issueType: 'Bug' } }));
+  const created = await finished(
+    await syncJob('create-issue', tenantA, jiraA, {
+      projectId: '1',
+      data: { title: 'Checkout fails', description: 'Seen in run 4', issueType: 'Bug' },
+    }),
+  );
   expect(await created.getState()).toBe('completed');
   expect(created.returnvalue).toMatchObject({ success: true, externalId: `IMP-${IMPORTED + 1}` });
   expect(fake.jira.get('IMP')!.at(-1)).toMatchObject({ title: 'Checkout fails', body: 'Seen in run 4' });
-  expect(await query(urlA, `SELECT title, "projectId" FROM "Issue" WHERE "externalId" = $1`, [`IMP-${IMPORTED + 1}`])).toEqual([{ title: 'Checkout fails', projectId: 1 }]);
+  expect(
+    await query(urlA, `SELECT title, "projectId" FROM "Issue" WHERE "externalId" = $1`, [`IMP-${IMPORTED + 1}`]),
+  ).toEqual([{ title: 'Checkout fails', projectId: 1 }]);
 
-  const updated = await finished(await syncJob('update-issue', tenantA, githubA, { issueId: 'acme/web#1', data: { status: 'closed' } }));
+  const updated = await finished(
+    await syncJob('update-issue', tenantA, githubA, { issueId: 'acme/web#1', data: { status: 'closed' } }),
+  );
   expect(await updated.getState()).toBe('completed');
   expect(fake.github.get('acme/web')![0]!.state).toBe('closed');
-  expect(await query(urlA, `SELECT status FROM "Issue" WHERE "externalId" = 'acme/web#1'`)).toEqual([{ status: 'closed' }]);
+  expect(await query(urlA, `SELECT status FROM "Issue" WHERE "externalId" = 'acme/web#1'`)).toEqual([
+    { status: 'closed' },
+  ]);
 });
 
 test('a worker killed during a 3,001-issue project import resumes without refetching done pages; every issue exists once', async () => {

@@ -63,7 +63,9 @@ async function completedAndRemoved(queue: Queue, job: Job): Promise<void> {
 }
 
 async function auditEntityIds(): Promise<string[]> {
-  return (await query<{ entityId: string }>(url, `SELECT "entityId" FROM "AuditLog" ORDER BY "entityId"`)).map((row) => row.entityId);
+  return (await query<{ entityId: string }>(url, `SELECT "entityId" FROM "AuditLog" ORDER BY "entityId"`)).map(
+    (row) => row.entityId,
+  );
 }
 
 beforeAll(async () => {
@@ -92,7 +94,9 @@ afterAll(async () => {
 
 test('a job that gets an earlier job’s id after the id counter was rewound does its own work', async () => {
   const queue = queueFor('audit-logs');
-  const first = await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: 'rewind-1' }), { removeOnComplete: true });
+  const first = await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: 'rewind-1' }), {
+    removeOnComplete: true,
+  });
   await completedAndRemoved(queue, first);
   // Valkey restored from an older snapshot: the counter is one behind.
   const counterKey = `${prefix}:audit-logs:id`;
@@ -109,8 +113,17 @@ test('a job that gets an earlier job’s id after the id counter was rewound doe
 test('a custom job id re-added after removeOnComplete runs again', async () => {
   const queue = queueFor('audit-logs');
   const jobId = `custom-${suffix}`;
-  await completedAndRemoved(queue, await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: 'custom-1' }), { jobId, removeOnComplete: true }));
-  const again = await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: 'custom-2' }), { jobId, removeOnComplete: true });
+  await completedAndRemoved(
+    queue,
+    await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: 'custom-1' }), {
+      jobId,
+      removeOnComplete: true,
+    }),
+  );
+  const again = await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: 'custom-2' }), {
+    jobId,
+    removeOnComplete: true,
+  });
   expect(again.id).toBe(jobId);
   await completedAndRemoved(queue, again);
   const ids = await auditEntityIds();
@@ -121,7 +134,11 @@ test('a repeatable iteration created again for the same fire time runs again', a
   const queue = queueFor('forecast-updates');
   // TestPlanIt's scheduler registers the nightly forecast per tenant; an iteration is `repeat:<key>:<millis>`.
   const register = async () => {
-    await queue.add('update-all-cases-forecast', { tenantId: tenant }, { repeat: { pattern: '0 3 * * *' }, jobId: `update-all-cases-forecast-${tenant}`, removeOnComplete: true });
+    await queue.add(
+      'update-all-cases-forecast',
+      { tenantId: tenant },
+      { repeat: { pattern: '0 3 * * *' }, jobId: `update-all-cases-forecast-${tenant}`, removeOnComplete: true },
+    );
     const [delayed] = await queue.getDelayed();
     expect(delayed!.id).toMatch(/^repeat:/);
     return delayed!;
@@ -130,9 +147,17 @@ test('a repeatable iteration created again for the same fire time runs again', a
     await iteration.promote();
     await completedAndRemoved(queue, iteration);
   };
-  const unforecast = () => query(url, `UPDATE "RepositoryCases" SET "forecastManual" = NULL, "forecastAutomated" = NULL`);
+  const unforecast = () =>
+    query(url, `UPDATE "RepositoryCases" SET "forecastManual" = NULL, "forecastAutomated" = NULL`);
   const forecastCount = async () =>
-    Number((await query<{ n: string }>(url, `SELECT count(*) AS n FROM "RepositoryCases" WHERE "forecastManual" IS NOT NULL OR "forecastAutomated" IS NOT NULL`))[0]!.n);
+    Number(
+      (
+        await query<{ n: string }>(
+          url,
+          `SELECT count(*) AS n FROM "RepositoryCases" WHERE "forecastManual" IS NOT NULL OR "forecastAutomated" IS NOT NULL`,
+        )
+      )[0]!.n,
+    );
 
   await unforecast();
   const first = await register();
@@ -152,7 +177,12 @@ test('a repeatable iteration created again for the same fire time runs again', a
 
 test('after Valkey restarts without persistence under a running bridge, new jobs with reused ids run', async () => {
   const queue = queueFor('audit-logs');
-  const before = await queue.addBulk([1, 2, 3].map((i) => ({ name: 'audit-event', data: auditEventData({ tenantId: tenant, entityId: `restart-before-${i}` }) })));
+  const before = await queue.addBulk(
+    [1, 2, 3].map((i) => ({
+      name: 'audit-event',
+      data: auditEventData({ tenantId: tenant, entityId: `restart-before-${i}` }),
+    })),
+  );
   for (const job of before) await finished(queue, job);
   const counter = new Redis(redisUrl);
   const lastIdBefore = Number(await counter.get(`${prefix}:audit-logs:id`));
@@ -164,7 +194,12 @@ test('after Valkey restarts without persistence under a running bridge, new jobs
   const after = await waitFor(
     async () => {
       try {
-        return await queue.addBulk([1, 2, 3].map((i) => ({ name: 'audit-event', data: auditEventData({ tenantId: tenant, entityId: `restart-after-${i}` }) })));
+        return await queue.addBulk(
+          [1, 2, 3].map((i) => ({
+            name: 'audit-event',
+            data: auditEventData({ tenantId: tenant, entityId: `restart-after-${i}` }),
+          })),
+        );
       } catch {
         return undefined;
       }
@@ -191,7 +226,13 @@ test('a failed job’s reason is a clean sentence: no source path, code frame or
   const queue = queueFor('notifications');
   const job = await finished(
     queue,
-    await queue.add('create-notification', { tenantId: tenant, userId: 'no-such-user', type: 'SYSTEM_ANNOUNCEMENT', title: 'Hello', message: 'World' }),
+    await queue.add('create-notification', {
+      tenantId: tenant,
+      userId: 'no-such-user',
+      type: 'SYSTEM_ANNOUNCEMENT',
+      title: 'Hello',
+      message: 'World',
+    }),
   );
   expect(await job.getState()).toBe('failed');
   // A foreign key violation cannot pass on a retry: failed at once.

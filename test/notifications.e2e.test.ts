@@ -3,7 +3,14 @@
  * PostgreSQL and a real SMTP server on loopback.
  */
 import type { Job, Queue } from 'bullmq';
-import { createTenantDatabase, databaseUrl, dropDatabase, insertNotification, query, seedUser } from './support/databases';
+import {
+  createTenantDatabase,
+  databaseUrl,
+  dropDatabase,
+  insertNotification,
+  query,
+  seedUser,
+} from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { services, uniqueSuffix } from './support/services';
 import { TestSmtpServer } from './support/smtp';
@@ -87,7 +94,15 @@ function createNotificationJob(tenantId: string, userId: string, extra: Record<s
       message: 'You were assigned a test case',
       relatedEntityId: '77',
       relatedEntityType: 'TestRunCase',
-      data: { assignedByName: 'Ada', projectId: 3, projectName: 'Apollo', testRunId: 12, testRunName: 'Sprint', testCaseId: 77, testCaseName: 'Login works' },
+      data: {
+        assignedByName: 'Ada',
+        projectId: 3,
+        projectName: 'Apollo',
+        testRunId: 12,
+        testRunName: 'Sprint',
+        testCaseId: 77,
+        testCaseName: 'Login works',
+      },
       tenantId,
       ...extra,
     },
@@ -96,15 +111,28 @@ function createNotificationJob(tenantId: string, userId: string, extra: Record<s
 }
 
 async function notificationRows(url: string, userId: string) {
-  return query<{ id: string; title: string; isRead: boolean }>(url, `SELECT id, title, "isRead" FROM "Notification" WHERE "userId" = $1 ORDER BY "createdAt"`, [userId]);
+  return query<{ id: string; title: string; isRead: boolean }>(
+    url,
+    `SELECT id, title, "isRead" FROM "Notification" WHERE "userId" = $1 ORDER BY "createdAt"`,
+    [userId],
+  );
 }
 
 test('create-notification follows each user’s delivery mode, emails in immediate mode with the tenant’s links', async () => {
   await seedUser(urlA, { id: 'none', email: 'none@a.example', mode: 'NONE' });
   await seedUser(urlA, { id: 'inapp', email: 'inapp@a.example', mode: 'IN_APP' });
-  await seedUser(urlA, { id: 'now', email: 'now@a.example', name: 'Nora', mode: 'IN_APP_EMAIL_IMMEDIATE', locale: 'fr_FR' });
+  await seedUser(urlA, {
+    id: 'now',
+    email: 'now@a.example',
+    name: 'Nora',
+    mode: 'IN_APP_EMAIL_IMMEDIATE',
+    locale: 'fr_FR',
+  });
   // Tenant B: USE_GLOBAL falls back to AppConfig notificationSettings.defaultMode.
-  await query(urlB, `INSERT INTO "AppConfig" (key, value) VALUES ('notificationSettings', '{"defaultMode":"IN_APP_EMAIL_IMMEDIATE"}')`);
+  await query(
+    urlB,
+    `INSERT INTO "AppConfig" (key, value) VALUES ('notificationSettings', '{"defaultMode":"IN_APP_EMAIL_IMMEDIATE"}')`,
+  );
   await seedUser(urlB, { id: 'global', email: 'global@b.example', mode: 'USE_GLOBAL' });
 
   const jobs = [
@@ -132,7 +160,9 @@ test('create-notification follows each user’s delivery mode, emails in immedia
   expect(toNora!.html).toContain('https://alpha.testplanit.example/fr-FR/projects/runs/3/12?selectedCase=77');
   expect(toNora!.html).toContain('Hello Nora,');
   expect(toNora!.text).toContain('Ada assigned you the test case "Login works" in project "Apollo"');
-  expect(toNora!.text).toContain('View details: https://alpha.testplanit.example/fr-FR/projects/runs/3/12?selectedCase=77');
+  expect(toNora!.text).toContain(
+    'View details: https://alpha.testplanit.example/fr-FR/projects/runs/3/12?selectedCase=77',
+  );
   // Tenant B has no baseUrl: NEXTAUTH_URL.
   const [toGlobal] = smtp.to('global@b.example');
   expect(toGlobal!.html).toContain('https://fallback.testplanit.example/en-US/projects/runs/3/12?selectedCase=77');
@@ -141,7 +171,13 @@ test('create-notification follows each user’s delivery mode, emails in immedia
 
 test('send-notification-email jobs from older web apps send once per notification', async () => {
   await seedUser(urlA, { id: 'legacy', email: 'legacy@a.example', mode: 'IN_APP' });
-  await insertNotification(urlA, { id: 'legacy-n1', userId: 'legacy', title: 'Heads up', type: 'SYSTEM_ANNOUNCEMENT', data: { sentByName: 'Admin' } });
+  await insertNotification(urlA, {
+    id: 'legacy-n1',
+    userId: 'legacy',
+    title: 'Heads up',
+    type: 'SYSTEM_ANNOUNCEMENT',
+    data: { sentByName: 'Admin' },
+  });
   const payload = { notificationId: 'legacy-n1', userId: 'legacy', immediate: true, tenantId: tenantA };
   const [first] = await settle([ref(emails, await emails.add('send-notification-email', payload))]);
   const [again] = await settle([ref(emails, await emails.add('send-notification-email', payload))]);
@@ -152,9 +188,20 @@ test('send-notification-email jobs from older web apps send once per notificatio
   expect(received[0]!.text).toContain('Sent by Admin');
 
   // An announcement written in the rich-text editor is sent as HTML.
-  const richContent = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Downtime tonight', marks: [{ type: 'bold' }] }] }] };
-  await insertNotification(urlA, { id: 'legacy-n2', userId: 'legacy', title: 'Rich', type: 'SYSTEM_ANNOUNCEMENT', data: { richContent } });
-  const [rich] = await settle([ref(emails, await emails.add('send-notification-email', { ...payload, notificationId: 'legacy-n2' }))]);
+  const richContent = {
+    type: 'doc',
+    content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Downtime tonight', marks: [{ type: 'bold' }] }] }],
+  };
+  await insertNotification(urlA, {
+    id: 'legacy-n2',
+    userId: 'legacy',
+    title: 'Rich',
+    type: 'SYSTEM_ANNOUNCEMENT',
+    data: { richContent },
+  });
+  const [rich] = await settle([
+    ref(emails, await emails.add('send-notification-email', { ...payload, notificationId: 'legacy-n2' })),
+  ]);
   expect(rich!.state).toBe('completed');
   const richMail = smtp.to('legacy@a.example').find((m) => m.subject === 'TestPlanIt: Rich')!;
   expect(richMail.html).toContain('<p><strong>Downtime tonight</strong></p>');
@@ -176,7 +223,15 @@ test('bad addresses fail that email alone: 5xx at once, 4xx retried until delive
       ref(notifications, await createNotificationJob(tenantA, 'bounce')),
       ref(notifications, await createNotificationJob(tenantA, 'busy')),
       ref(notifications, await createNotificationJob(tenantA, 'fine')),
-      ref(emails, await emails.add('send-notification-email', { notificationId: 'does-not-exist', userId: 'fine', immediate: true, tenantId: tenantA })),
+      ref(
+        emails,
+        await emails.add('send-notification-email', {
+          notificationId: 'does-not-exist',
+          userId: 'fine',
+          immediate: true,
+          tenantId: tenantA,
+        }),
+      ),
       ref(notifications, await createNotificationJob(tenantA, 'noaddress')),
     ]);
     expect(noAddress!.state).toBe('failed');
@@ -185,7 +240,9 @@ test('bad addresses fail that email alone: 5xx at once, 4xx retried until delive
     // The in-app notification exists even though its email could not be sent.
     expect(await notificationRows(urlA, 'noaddress')).toHaveLength(1);
     expect(bounce!.state).toBe('failed');
-    expect(bounce!.job.failedReason).toMatch(/^SMTP server rejected email to bounce@a\.example: 550 Mailbox unavailable/);
+    expect(bounce!.job.failedReason).toMatch(
+      /^SMTP server rejected email to bounce@a\.example: 550 Mailbox unavailable/,
+    );
     expect(bounce!.job.attemptsMade).toBe(1);
     expect(missing!.state).toBe('failed');
     expect(missing!.job.failedReason).toBe('Notification does-not-exist not found');
@@ -205,7 +262,13 @@ test('daily digest: one email per daily user with unread notifications of the la
   await seedUser(urlA, { id: 'daily1', email: 'daily1@a.example', mode: 'IN_APP_EMAIL_DAILY' });
   await seedUser(urlA, { id: 'daily2', email: 'daily2@a.example', mode: 'IN_APP_EMAIL_DAILY' });
   await seedUser(urlA, { id: 'dailyquiet', email: 'quiet@a.example', mode: 'IN_APP_EMAIL_DAILY' });
-  await insertNotification(urlA, { id: 'd1-a', userId: 'daily1', title: 'First', type: 'SESSION_ASSIGNED', data: { projectId: 4, sessionId: 9 } });
+  await insertNotification(urlA, {
+    id: 'd1-a',
+    userId: 'daily1',
+    title: 'First',
+    type: 'SESSION_ASSIGNED',
+    data: { projectId: 4, sessionId: 9 },
+  });
   await insertNotification(urlA, { id: 'd1-b', userId: 'daily1', title: 'Second' });
   await insertNotification(urlA, { id: 'd1-old', userId: 'daily1', title: 'Too old', createdAt: old });
   await insertNotification(urlA, { id: 'd1-read', userId: 'daily1', title: 'Already read', isRead: true });
@@ -229,7 +292,10 @@ test('daily digest: one email per daily user with unread notifications of the la
   expect(smtp.to('quiet@a.example')).toHaveLength(0);
   expect(smtp.to('dailyb@b.example')).toHaveLength(0);
 
-  const readState = await query<{ id: string; isRead: boolean }>(urlA, `SELECT id, "isRead" FROM "Notification" WHERE id LIKE 'd1-%' OR id LIKE 'd2-%' ORDER BY id`);
+  const readState = await query<{ id: string; isRead: boolean }>(
+    urlA,
+    `SELECT id, "isRead" FROM "Notification" WHERE id LIKE 'd1-%' OR id LIKE 'd2-%' ORDER BY id`,
+  );
   expect(readState).toEqual([
     { id: 'd1-a', isRead: true },
     { id: 'd1-b', isRead: true },
@@ -240,7 +306,9 @@ test('daily digest: one email per daily user with unread notifications of the la
   expect(await query(urlB, `SELECT "isRead" FROM "Notification" WHERE id = 'db-a'`)).toEqual([{ isRead: false }]);
 
   // The next day's run finds nothing unread: no second digest.
-  const [next] = await settle([ref(notifications, await notifications.add('send-daily-digest', { tenantId: tenantA }))]);
+  const [next] = await settle([
+    ref(notifications, await notifications.add('send-daily-digest', { tenantId: tenantA })),
+  ]);
   expect(next!.job.returnvalue).toMatchObject({ emailsSent: 0 });
   expect(smtp.to('daily1@a.example')).toHaveLength(1);
 });
@@ -271,7 +339,11 @@ test('a worker killed in the middle of a digest run: after restart every user ha
   };
   try {
     const job = await notifications.add('send-daily-digest', { tenantId: tenantB });
-    await waitFor(async () => (killed ? true : undefined), 60_000, () => 'worker was never killed');
+    await waitFor(
+      async () => (killed ? true : undefined),
+      60_000,
+      () => 'worker was never killed',
+    );
     await worker.exited;
     worker = await startApp('worker', env);
     const [done] = await settle([ref(notifications, job)], 150_000);

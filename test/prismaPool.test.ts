@@ -13,7 +13,9 @@ const logger = createLogger('pool-test', 'warn');
 
 async function connectionsTo(db: string): Promise<number> {
   return withAdmin(async (admin) => {
-    const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1`, [db]);
+    const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1`, [
+      db,
+    ]);
     return Number(rows[0]!.n);
   });
 }
@@ -35,7 +37,11 @@ test('bounded: the least recently used idle client is closed when a new tenant n
     expect(await connectionsTo(dbOne)).toBe(1);
     await pool.use(tenant('three', dbThree), (db) => db.appConfig.count());
     expect(pool.size).toBe(2);
-    await waitFor(async () => ((await connectionsTo(dbOne)) === 0 ? true : undefined), 5000, () => 'tenant one still connected');
+    await waitFor(
+      async () => ((await connectionsTo(dbOne)) === 0 ? true : undefined),
+      5000,
+      () => 'tenant one still connected',
+    );
     expect(await connectionsTo(dbTwo)).toBe(1);
     expect(await connectionsTo(dbThree)).toBe(1);
   } finally {
@@ -48,11 +54,17 @@ test('bounded: the least recently used idle client is closed when a new tenant n
 test('a client in use is not closed under its query when it is evicted', async () => {
   const pool = new TenantPrismaPool({ maxClients: 1, connectionsPerClient: 1, idleTimeoutMs: 60_000 }, logger);
   try {
-    const slow = pool.use(tenant('one', dbOne), (db) => db.$queryRawUnsafe<{ ok: number }[]>('SELECT 1 AS ok FROM (SELECT pg_sleep(0.5)) AS slow'));
+    const slow = pool.use(tenant('one', dbOne), (db) =>
+      db.$queryRawUnsafe<{ ok: number }[]>('SELECT 1 AS ok FROM (SELECT pg_sleep(0.5)) AS slow'),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     await pool.use(tenant('two', dbTwo), (db) => db.appConfig.count());
     expect(await slow).toEqual([{ ok: 1 }]);
-    await waitFor(async () => ((await connectionsTo(dbOne)) === 0 ? true : undefined), 5000, () => 'evicted client left open');
+    await waitFor(
+      async () => ((await connectionsTo(dbOne)) === 0 ? true : undefined),
+      5000,
+      () => 'evicted client left open',
+    );
   } finally {
     await pool.close();
   }
@@ -63,8 +75,12 @@ test('a changed database URL rebuilds the tenant’s client against the new data
   try {
     await pool.use(tenant('moving', dbOne), (db) => db.appConfig.create({ data: { key: 'where', value: 'one' } }));
     await pool.use(tenant('moving', dbTwo), (db) => db.appConfig.create({ data: { key: 'where', value: 'two' } }));
-    expect(await query(databaseUrl(dbOne), `SELECT value FROM "AppConfig" WHERE key = 'where'`)).toEqual([{ value: 'one' }]);
-    expect(await query(databaseUrl(dbTwo), `SELECT value FROM "AppConfig" WHERE key = 'where'`)).toEqual([{ value: 'two' }]);
+    expect(await query(databaseUrl(dbOne), `SELECT value FROM "AppConfig" WHERE key = 'where'`)).toEqual([
+      { value: 'one' },
+    ]);
+    expect(await query(databaseUrl(dbTwo), `SELECT value FROM "AppConfig" WHERE key = 'where'`)).toEqual([
+      { value: 'two' },
+    ]);
     expect(pool.size).toBe(1);
   } finally {
     await pool.close();

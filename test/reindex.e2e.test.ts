@@ -141,7 +141,12 @@ test('a full reindex builds every index of the tenant from its database, with Te
   // TestPlanIt created tenant A's cases index itself, under the name the alias takes; it holds a
   // document of a case that no longer exists.
   await es.indices.create({ index: alias(tenantA, 'repository-cases') });
-  await es.index({ index: alias(tenantA, 'repository-cases'), id: '999999', document: { id: 999999, name: 'gone' }, refresh: true });
+  await es.index({
+    index: alias(tenantA, 'repository-cases'),
+    id: '999999',
+    document: { id: 999999, name: 'gone' },
+    refresh: true,
+  });
 
   const job = await finished(await reindex(tenantA, 'all'));
   expect(await job.getState()).toBe('completed');
@@ -158,13 +163,20 @@ test('a full reindex builds every index of the tenant from its database, with Te
     issues: await expectedCount('issues'),
     milestones: await expectedCount('milestones'),
   };
-  expect(job.returnvalue).toEqual({ success: true, results, totalDocuments: Object.values(results).reduce((a, b) => a + b, 0) });
+  expect(job.returnvalue).toEqual({
+    success: true,
+    results,
+    totalDocuments: Object.values(results).reduce((a, b) => a + b, 0),
+  });
   expect(results.repositoryCases).toBeGreaterThan(7_000);
   expect(job.progress).toBe(100);
   const { logs } = await queue.getJobLogs(job.id!);
   expect(logs[0]).toBe('Starting reindex operation...');
   expect(logs).toContain('Found 2 projects to process');
-  const [{ n: casesP1 }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE "projectId" = 1 AND NOT "isArchived"`)) as [{ n: string }];
+  const [{ n: casesP1 }] = (await query<{ n: string }>(
+    urlA,
+    `SELECT count(*) AS n FROM "RepositoryCases" WHERE "projectId" = 1 AND NOT "isArchived"`,
+  )) as [{ n: string }];
   expect(logs).toContain(`Syncing ${casesP1} repository cases for project Project 1`);
   expect(logs).toContain('Syncing 2 shared steps for project Project 2');
   expect(logs.at(-1)).toBe('Reindex completed successfully!');
@@ -188,28 +200,51 @@ test('a full reindex builds every index of the tenant from its database, with Te
     isArchived: false,
     creatorName: 'Admin',
   });
-  expect(doc!.tags.map((tag: { name: string }) => tag.name).sort()).toEqual([`tag-${1 + (sample!.id % 20)}`, `tag-${1 + ((sample!.id + 7) % 20)}`].sort());
+  expect(doc!.tags.map((tag: { name: string }) => tag.name).sort()).toEqual(
+    [`tag-${1 + (sample!.id % 20)}`, `tag-${1 + ((sample!.id + 7) % 20)}`].sort(),
+  );
   const shared = doc!.steps.filter((step: { isSharedStep: boolean }) => step.isSharedStep);
-  expect(shared.map((step: { step: string; sharedStepGroupName: string }) => [step.step, step.sharedStepGroupName])).toEqual([
+  expect(
+    shared.map((step: { step: string; sharedStepGroupName: string }) => [step.step, step.sharedStepGroupName]),
+  ).toEqual([
     ['Shared action 1', 'Log in as admin'],
     ['Shared action 2', 'Log in as admin'],
   ]);
-  const [sharedStep] = await query<{ id: number }>(urlA, `SELECT id FROM "Steps" WHERE "testCaseId" = $1 AND "sharedStepGroupId" IS NOT NULL`, [sample!.id]);
+  const [sharedStep] = await query<{ id: number }>(
+    urlA,
+    `SELECT id FROM "Steps" WHERE "testCaseId" = $1 AND "sharedStepGroupId" IS NOT NULL`,
+    [sample!.id],
+  );
   expect(shared.map((step: { id: number }) => step.id)).toEqual([sharedStep!.id * 1000, sharedStep!.id * 1000 + 1]);
   const byName = Object.fromEntries(doc!.customFields.map((field: { fieldName: string }) => [field.fieldName, field]));
-  expect(byName.Priority).toMatchObject({ fieldType: 'Select', fieldOption: { name: ['High', 'Medium', 'Low'][sample!.id % 3], icon: { name: 'circle' } } });
+  expect(byName.Priority).toMatchObject({
+    fieldType: 'Select',
+    fieldOption: { name: ['High', 'Medium', 'Low'][sample!.id % 3], icon: { name: 'circle' } },
+  });
   expect(byName.Platforms.valueArray).toHaveLength(2);
   expect(byName.Preconditions).toMatchObject({ fieldType: 'Text Long', value: `Preconditions for case ${sample!.id}` });
   expect(byName.Smoke).toMatchObject({ valueBoolean: true });
   expect(doc!.searchableContent).toContain('Shared action 1');
   expect(doc!.searchableContent).toContain(`Enter credentials step 1 of case ${sample!.id}`);
 
-  const deletedCase = await query<{ id: number }>(urlA, `SELECT id FROM "RepositoryCases" WHERE "isDeleted" AND NOT "isArchived" LIMIT 1`);
+  const deletedCase = await query<{ id: number }>(
+    urlA,
+    `SELECT id FROM "RepositoryCases" WHERE "isDeleted" AND NOT "isArchived" LIMIT 1`,
+  );
   expect(await getDocument(alias(tenantA, 'repository-cases'), deletedCase[0]!.id)).toMatchObject({ isDeleted: true });
   const issue = await getDocument<Record<string, unknown>>(alias(tenantA, 'issues'), 3);
-  expect(issue).toMatchObject({ title: 'Login fails 3', projectName: 'Project 1', issueSystem: 'Jira Cloud', url: 'https://jira.example.test/browse/AUTH-3' });
+  expect(issue).toMatchObject({
+    title: 'Login fails 3',
+    projectName: 'Project 1',
+    issueSystem: 'Jira Cloud',
+    url: 'https://jira.example.test/browse/AUTH-3',
+  });
   const run = await getDocument<Record<string, unknown>>(alias(tenantA, 'test-runs'), 1);
-  expect(run).toMatchObject({ configurationName: 'Chrome on Linux', milestoneName: 'Release 1', note: 'Nightly regression 1' });
+  expect(run).toMatchObject({
+    configurationName: 'Chrome on Linux',
+    milestoneName: 'Release 1',
+    note: 'Nightly regression 1',
+  });
 
   // Tenant B's indices are the very same ones as before A's reindex.
   expect(await indicesStartingWith(`testplanit-${tenantB}-`)).toEqual(tenantBIndices);
@@ -220,7 +255,12 @@ test('searches during a rebuild never fail or come back empty, and rows written 
   const cases = alias(tenantA, 'repository-cases');
   const liveBefore = (await indicesBehind(cases)).indices[0]!;
   const countBefore = (await es.count({ index: cases })).count;
-  const [first, second, third] = (await query<{ id: number }>(urlA, `SELECT id FROM "RepositoryCases" WHERE "projectId" = 1 AND NOT "isArchived" ORDER BY id LIMIT 3`)).map((row) => row.id);
+  const [first, second, third] = (
+    await query<{ id: number }>(
+      urlA,
+      `SELECT id FROM "RepositoryCases" WHERE "projectId" = 1 AND NOT "isArchived" ORDER BY id LIMIT 3`,
+    )
+  ).map((row) => row.id);
 
   let searching = true;
   const counts: number[] = [];
@@ -239,7 +279,11 @@ test('searches during a rebuild never fail or come back empty, and rows written 
   const job = await reindex(tenantA, 'repositoryCases');
   await waitForProgress(job, 25, 85);
   // The web app's edits while the rebuild loads: the first cases were loaded already.
-  await query(urlA, `UPDATE "RepositoryCases" SET name = 'Renamed during the rebuild', "currentVersion" = "currentVersion" + 1 WHERE id = $1`, [first]);
+  await query(
+    urlA,
+    `UPDATE "RepositoryCases" SET name = 'Renamed during the rebuild', "currentVersion" = "currentVersion" + 1 WHERE id = $1`,
+    [first],
+  );
   await query(urlA, `DELETE FROM "RepositoryCases" WHERE id = $1`, [second]);
   await query(urlA, `UPDATE "RepositoryCases" SET "isArchived" = true WHERE id = $1`, [third]);
   const [added] = await query<{ id: number }>(
@@ -248,7 +292,11 @@ test('searches during a rebuild never fail or come back empty, and rows written 
      SELECT "projectId", "repositoryId", "folderId", "templateId", 'Added during the rebuild', "stateId", "creatorId" FROM "RepositoryCases" WHERE id = $1 RETURNING id`,
     [first],
   );
-  await query(urlA, `INSERT INTO "Steps" ("testCaseId", "order", step) VALUES ($1, 1, '"Enter credentials for the new case"'::jsonb)`, [added!.id]);
+  await query(
+    urlA,
+    `INSERT INTO "Steps" ("testCaseId", "order", step) VALUES ($1, 1, '"Enter credentials for the new case"'::jsonb)`,
+    [added!.id],
+  );
   const done = await finished(job);
   searching = false;
   await searches;
@@ -267,7 +315,10 @@ test('searches during a rebuild never fail or come back empty, and rows written 
   expect(await getDocument(cases, first!)).toMatchObject({ name: 'Renamed during the rebuild' });
   expect(await getDocument(cases, second!)).toBeUndefined();
   expect(await getDocument(cases, third!)).toBeUndefined();
-  expect(await getDocument(cases, added!.id)).toMatchObject({ name: 'Added during the rebuild', steps: [{ step: 'Enter credentials for the new case' }] });
+  expect(await getDocument(cases, added!.id)).toMatchObject({
+    name: 'Added during the rebuild',
+    steps: [{ step: 'Enter credentials for the new case' }],
+  });
   const liveAfter = (await indicesBehind(cases)).indices[0]!;
   expect(liveAfter).not.toBe(liveBefore);
   expect(await indicesStartingWith(`${cases}-v`)).toEqual([liveAfter]);
@@ -314,7 +365,9 @@ test('a worker killed mid-rebuild resumes from its last chunk; every index ends 
   expect(await indicesStartingWith(`testplanit-${tenantA}-`)).toHaveLength(7);
   // It resumed, not restarted: the first project's cases were announced once.
   const { logs } = await queue.getJobLogs(done.id!);
-  expect(logs.filter((line) => line.startsWith('Syncing') && line.endsWith('repository cases for project Project 1'))).toHaveLength(1);
+  expect(
+    logs.filter((line) => line.startsWith('Syncing') && line.endsWith('repository cases for project Project 1')),
+  ).toHaveLength(1);
   expect(logs.at(-1)).toBe('Reindex completed successfully!');
 }, 300_000);
 
@@ -323,26 +376,51 @@ test('cancel stops a rebuild cleanly: the job fails as cancelled, the live index
   const liveBefore = (await indicesBehind(cases)).indices;
   const job = await reindex(tenantA, 'repositoryCases');
   await waitForProgress(job, 20, 85);
-  await withTemporal((client) => client.workflow.getHandle(workflowIdForJob({ tenantKey: tenantA, queue: 'elasticsearch-reindex', jobId: job.id!, createdAt: job.timestamp }, 0)).cancel());
+  await withTemporal((client) =>
+    client.workflow
+      .getHandle(
+        workflowIdForJob(
+          { tenantKey: tenantA, queue: 'elasticsearch-reindex', jobId: job.id!, createdAt: job.timestamp },
+          0,
+        ),
+      )
+      .cancel(),
+  );
   const done = await finished(job);
   expect(await done.getState()).toBe('failed');
   expect(done.failedReason).toMatch(/cancel/i);
   expect(done.attemptsMade).toBe(1);
   expect((await indicesBehind(cases)).indices).toEqual(liveBefore);
-  await waitFor(async () => ((await indicesStartingWith(`${cases}-v`)).length === 1 ? true : undefined), 30_000, () => 'partial index not removed');
+  await waitFor(
+    async () => ((await indicesStartingWith(`${cases}-v`)).length === 1 ? true : undefined),
+    30_000,
+    () => 'partial index not removed',
+  );
   await expectIndexMatchesDatabase(tenantA, urlA, 'repositoryCases');
 }, 300_000);
 
 test('a project’s reindex rewrites that project’s documents in the live index', async () => {
   const cases = alias(tenantA, 'repository-cases');
   const liveBefore = (await indicesBehind(cases)).indices;
-  const [edited, removed] = (await query<{ id: number }>(urlA, `SELECT id FROM "RepositoryCases" WHERE "projectId" = 2 AND NOT "isArchived" ORDER BY id LIMIT 2`)).map((row) => row.id);
+  const [edited, removed] = (
+    await query<{ id: number }>(
+      urlA,
+      `SELECT id FROM "RepositoryCases" WHERE "projectId" = 2 AND NOT "isArchived" ORDER BY id LIMIT 2`,
+    )
+  ).map((row) => row.id);
   await query(urlA, `UPDATE "RepositoryCases" SET name = 'Edited outside the web app' WHERE id = $1`, [edited]);
   await query(urlA, `DELETE FROM "RepositoryCases" WHERE id = $1`, [removed]);
   const done = await finished(await reindex(tenantA, 'repositoryCases', 2));
   expect(await done.getState()).toBe('completed');
-  const [{ n }] = (await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "RepositoryCases" WHERE "projectId" = 2 AND NOT "isArchived"`)) as [{ n: string }];
-  expect(done.returnvalue).toMatchObject({ success: true, results: { repositoryCases: Number(n) }, totalDocuments: Number(n) });
+  const [{ n }] = (await query<{ n: string }>(
+    urlA,
+    `SELECT count(*) AS n FROM "RepositoryCases" WHERE "projectId" = 2 AND NOT "isArchived"`,
+  )) as [{ n: string }];
+  expect(done.returnvalue).toMatchObject({
+    success: true,
+    results: { repositoryCases: Number(n) },
+    totalDocuments: Number(n),
+  });
   expect((await indicesBehind(cases)).indices).toEqual(liveBefore);
   await es.indices.refresh({ index: cases });
   expect(await getDocument(cases, edited!)).toMatchObject({ name: 'Edited outside the web app' });
@@ -351,26 +429,38 @@ test('a project’s reindex rewrites that project’s documents in the live inde
 }, 300_000);
 
 test('bad input fails that job alone, at once, with a precise message', async () => {
-  const invalid = await finished(await queue.add('reindex', { entityType: 'everything', userId: 'user-admin', tenantId: tenantA }));
+  const invalid = await finished(
+    await queue.add('reindex', { entityType: 'everything', userId: 'user-admin', tenantId: tenantA }),
+  );
   expect(await invalid.getState()).toBe('failed');
   expect(invalid.failedReason).toContain('entityType');
   expect(invalid.attemptsMade).toBe(1);
   // TestPlanIt's Testmo importer queues its reindex without a tenant.
-  const anonymous = await finished(await queue.add('reindex-after-import-7', { entityType: 'all', userId: 'user-admin' }));
+  const anonymous = await finished(
+    await queue.add('reindex-after-import-7', { entityType: 'all', userId: 'user-admin' }),
+  );
   expect(anonymous.failedReason).toBe('tenantId is required in multi-tenant mode');
   const unknown = await finished(await reindex('nobody', 'projects'));
   expect(unknown.failedReason).toBe('No configuration found for tenant: nobody');
-  const fine = await finished(await queue.add('reindex-after-import-8', { entityType: 'projects', userId: 'user-admin', tenantId: tenantB }));
+  const fine = await finished(
+    await queue.add('reindex-after-import-8', { entityType: 'projects', userId: 'user-admin', tenantId: tenantB }),
+  );
   expect(await fine.getState()).toBe('completed');
   expect(fine.returnvalue).toMatchObject({ success: true, results: { projects: 1 } });
 });
 
 test('operators reindex a tenant from the CLI, which prints progress and the result', async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/search/cli.ts', '--tenant', tenantB, '--entity', 'sessions'], {
-    cwd: path.resolve(__dirname, '..'),
-    env: { ...process.env, ...env },
-  });
-  expect(stdout).toMatch(new RegExp(`^Started ${tenantB}/elasticsearch-reindex/cli-\\S+ \\(tenant ${tenantB}, sessions\\)`));
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'src/search/cli.ts', '--tenant', tenantB, '--entity', 'sessions'],
+    {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...process.env, ...env },
+    },
+  );
+  expect(stdout).toMatch(
+    new RegExp(`^Started ${tenantB}/elasticsearch-reindex/cli-\\S+ \\(tenant ${tenantB}, sessions\\)`),
+  );
   expect(stdout).toContain('  Syncing 5 sessions for project Project 1');
   expect(stdout).toContain('  Reindex completed successfully!');
   expect(stdout).toContain('"sessions": 5');

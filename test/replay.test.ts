@@ -12,7 +12,10 @@ import * as workflows from '../src/workflows';
 import { historyFromJSON, type History } from './support/histories';
 
 const dir = path.join(__dirname, 'histories');
-const files = fs.readdirSync(dir).filter((file) => file.endsWith('.json')).sort();
+const files = fs
+  .readdirSync(dir)
+  .filter((file) => file.endsWith('.json'))
+  .sort();
 
 function load(file: string): History {
   return historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
@@ -27,24 +30,42 @@ function started(history: History) {
   return history.events![0]!.workflowExecutionStartedEventAttributes!;
 }
 
-const quietBundler = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (message: string) => process.stderr.write(`${message}\n`) };
+const quietBundler = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error: (message: string) => process.stderr.write(`${message}\n`),
+};
 
 let workflowBundle: WorkflowBundle;
 const outcomes = new Map<string, Error | undefined>();
 
 beforeAll(async () => {
   // The tampered history below makes the core log its (expected) nondeterminism warning; keep it quiet.
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietBundler });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+  });
+  workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    logger: quietBundler,
+  });
   const histories = files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: load(file) }));
-  for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'recorded-histories' }, histories)) {
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle, replayName: 'recorded-histories' },
+    histories,
+  )) {
     outcomes.set(result.workflowId, result.error);
   }
 });
 
 describe('recorded histories', () => {
   it('cover every workflow type the workers register: <workflowType>.json, older ones kept as <workflowType>.<label>.json', () => {
-    const exported = Object.keys(workflows).filter((name) => typeof (workflows as Record<string, unknown>)[name] === 'function').sort();
+    const exported = Object.keys(workflows)
+      .filter((name) => typeof (workflows as Record<string, unknown>)[name] === 'function')
+      .sort();
     expect(files.filter((file) => file.split('.').length === 2).map(typeOf)).toEqual(exported);
     for (const file of files) expect(started(load(file)).workflowType?.name).toBe(typeOf(file));
   });
@@ -68,7 +89,9 @@ describe('recorded histories', () => {
   it('a history the code no longer matches fails the replay (the check is live)', async () => {
     // processUserNotificationsWorkflow scheduled countUnreadNotifications; pretend it had scheduled another activity.
     const history = load('processUserNotificationsWorkflow.json');
-    const scheduled = history.events!.find((event) => event.activityTaskScheduledEventAttributes)!.activityTaskScheduledEventAttributes!;
+    const scheduled = history.events!.find(
+      (event) => event.activityTaskScheduledEventAttributes,
+    )!.activityTaskScheduledEventAttributes!;
     expect(scheduled.activityType?.name).toBe('countUnreadNotifications');
     scheduled.activityType = { name: 'sendNotificationEmail' };
     const failure = await Worker.runReplayHistory({ workflowBundle }, history, 'tampered').then(

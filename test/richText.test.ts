@@ -10,12 +10,19 @@ test('renders the structure an announcement has, escaped', () => {
         type: 'paragraph',
         content: [
           { type: 'text', text: 'Read the ' },
-          { type: 'text', text: 'notes', marks: [{ type: 'link', attrs: { href: 'https://status.example/a?b=1&c=2' } }, { type: 'bold' }] },
+          {
+            type: 'text',
+            text: 'notes',
+            marks: [{ type: 'link', attrs: { href: 'https://status.example/a?b=1&c=2' } }, { type: 'bold' }],
+          },
           { type: 'hardBreak' },
           { type: 'text', text: 'x', marks: [{ type: 'link', attrs: { href: 'javascript:alert(1)' } }] },
         ],
       },
-      { type: 'bulletList', content: [{ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'one' }] }] }] },
+      {
+        type: 'bulletList',
+        content: [{ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'one' }] }] }],
+      },
     ],
   };
   expect(richTextToHtml(doc)).toBe(

@@ -39,7 +39,8 @@ describe('staggerOffsetMinutes', () => {
   });
 
   test('refuses a window that is not whole minutes within a day', () => {
-    for (const window of [-1, 1.5, 1441, Number.NaN]) expect(() => staggerOffsetMinutes('acme', window)).toThrow(RangeError);
+    for (const window of [-1, 1.5, 1441, Number.NaN])
+      expect(() => staggerOffsetMinutes('acme', window)).toThrow(RangeError);
   });
 });
 

@@ -25,8 +25,18 @@ const dbB = `tpw_sched_b_${suffix}`;
 const prefix = `sched-${suffix}`;
 const logger = createLogger('schedules-test', 'warn');
 // Unstaggered, so the other tests can expect TestPlanIt's exact times; staggering has its own test.
-const settings: ScheduleSettings = { timezone: 'UTC', taskQueuePrefix: prefix, catchupWindow: '1 day', staggerWindowMinutes: 0 };
-const JOBS = ['update-all-cases-forecast', 'auto-complete-milestones', 'milestone-due-notifications', 'send-daily-digest'];
+const settings: ScheduleSettings = {
+  timezone: 'UTC',
+  taskQueuePrefix: prefix,
+  catchupWindow: '1 day',
+  staggerWindowMinutes: 0,
+};
+const JOBS = [
+  'update-all-cases-forecast',
+  'auto-complete-milestones',
+  'milestone-due-notifications',
+  'send-daily-digest',
+];
 
 let connection: Connection;
 let client: Client;
@@ -34,14 +44,21 @@ let client: Client;
 function registry(tenants: string[]): TenantRegistry {
   const configs = Object.fromEntries(tenants.map((t) => [t, { databaseUrl: databaseUrl(t === tenantA ? dbA : dbB) }]));
   return new TenantRegistry(
-    { mode: 'multi', reloadMinIntervalMs: 5000, sources: { configFile: '/nonexistent', configFileRequired: false, configsJson: JSON.stringify(configs), env: {} } },
+    {
+      mode: 'multi',
+      reloadMinIntervalMs: 5000,
+      sources: { configFile: '/nonexistent', configFileRequired: false, configsJson: JSON.stringify(configs), env: {} },
+    },
     logger,
   );
 }
 
 const appEnv = () => ({
   MULTI_TENANT_MODE: 'true',
-  TENANT_CONFIGS: JSON.stringify({ [tenantA]: { databaseUrl: databaseUrl(dbA) }, [tenantB]: { databaseUrl: databaseUrl(dbB) } }),
+  TENANT_CONFIGS: JSON.stringify({
+    [tenantA]: { databaseUrl: databaseUrl(dbA) },
+    [tenantB]: { databaseUrl: databaseUrl(dbB) },
+  }),
   VALKEY_URL: services.redisUrl,
   TEMPORAL_ADDRESS: services.temporalAddress,
   BULLMQ_PREFIX: `sched${suffix}`,
@@ -82,13 +99,21 @@ test('sync creates one schedule per tenant and recurring job, and a second sync 
   expect(digest.spec.timezone).toBe('UTC');
   expect(digest.info.nextActionTimes[0]!.getUTCHours()).toBe(8);
   expect(digest.info.nextActionTimes[0]!.getUTCMinutes()).toBe(0);
-  expect(digest.action).toMatchObject({ workflowType: 'sendDailyDigestWorkflow', taskQueue: `${prefix}-notifications` });
+  expect(digest.action).toMatchObject({
+    workflowType: 'sendDailyDigestWorkflow',
+    taskQueue: `${prefix}-notifications`,
+  });
   expect(digest.searchAttributes).toMatchObject({ TenantId: [tenantA], JobName: ['send-daily-digest'] });
   const forecast = await client.schedule.getHandle(`update-all-cases-forecast-${tenantB}`).describe();
   expect(forecast.info.nextActionTimes[0]!.getUTCHours()).toBe(3);
 
   const second = await syncSchedules(client, registry([tenantA, tenantB]), settings, logger);
-  expect({ ...second, unchanged: [...second.unchanged].sort() }).toEqual({ created: [], updated: [], unchanged: expected, deleted: [] });
+  expect({ ...second, unchanged: [...second.unchanged].sort() }).toEqual({
+    created: [],
+    updated: [],
+    unchanged: expected,
+    deleted: [],
+  });
 });
 
 test('staggered: each tenant’s jobs fire at its own offset after the cron time, updated in place; the same window again changes nothing', async () => {
@@ -98,7 +123,10 @@ test('staggered: each tenant’s jobs fire at its own offset after the cron time
   const idsOf = (tenant: string) => RECURRING_JOBS.map((job) => scheduleIdFor(job.jobName, tenant));
   const all = [tenantA, tenantB].flatMap(idsOf).sort();
   // From the unstaggered schedules of the first test: exactly those whose time moves are updated.
-  const moved = [tenantA, tenantB].filter((t) => offsets.get(t)! > 0).flatMap(idsOf).sort();
+  const moved = [tenantA, tenantB]
+    .filter((t) => offsets.get(t)! > 0)
+    .flatMap(idsOf)
+    .sort();
 
   const first = await syncSchedules(client, registry([tenantA, tenantB]), staggered, logger);
   expect({ ...first, updated: [...first.updated].sort(), unchanged: [...first.unchanged].sort() }).toEqual({
@@ -122,11 +150,21 @@ test('staggered: each tenant’s jobs fire at its own offset after the cron time
   }
 
   const second = await syncSchedules(client, registry([tenantA, tenantB]), staggered, logger);
-  expect({ ...second, unchanged: [...second.unchanged].sort() }).toEqual({ created: [], updated: [], unchanged: all, deleted: [] });
+  expect({ ...second, unchanged: [...second.unchanged].sort() }).toEqual({
+    created: [],
+    updated: [],
+    unchanged: all,
+    deleted: [],
+  });
 });
 
 test('a changed time zone updates schedules in place; a removed tenant loses its schedules', async () => {
-  const berlin = await syncSchedules(client, registry([tenantA, tenantB]), { ...settings, timezone: 'Europe/Berlin' }, logger);
+  const berlin = await syncSchedules(
+    client,
+    registry([tenantA, tenantB]),
+    { ...settings, timezone: 'Europe/Berlin' },
+    logger,
+  );
   expect(berlin.updated).toHaveLength(8);
   expect(berlin.created).toEqual([]);
   const digest = await client.schedule.getHandle(`send-daily-digest-${tenantA}`).describe();
@@ -144,21 +182,33 @@ test('trigger-now, pause and resume through the CLI act on the right tenant', as
   await syncSchedules(client, registry([tenantA, tenantB]), settings, logger);
   const past = new Date(Date.now() - 60_000);
   for (const url of [databaseUrl(dbA), databaseUrl(dbB)]) {
-    await query(url, `INSERT INTO "Milestones" ("projectId", "milestoneTypesId", name, "createdBy", "completedAt", "automaticCompletion") VALUES (1, 1, 'Due', 'user-admin', $1, true)`, [past]);
+    await query(
+      url,
+      `INSERT INTO "Milestones" ("projectId", "milestoneTypesId", name, "createdBy", "completedAt", "automaticCompletion") VALUES (1, 1, 'Due', 'user-admin', $1, true)`,
+      [past],
+    );
   }
   let worker: AppProcess | undefined;
   try {
     worker = await startApp('worker', appEnv());
-    expect(await cli('trigger', '--job', 'auto-complete-milestones', '--tenant', tenantA)).toContain(`trigger: auto-complete-milestones-${tenantA}`);
+    expect(await cli('trigger', '--job', 'auto-complete-milestones', '--tenant', tenantA)).toContain(
+      `trigger: auto-complete-milestones-${tenantA}`,
+    );
     await waitFor(
-      async () => ((await query(databaseUrl(dbA), `SELECT 1 FROM "Milestones" WHERE "isCompleted"`)).length === 1 ? true : undefined),
+      async () =>
+        (await query(databaseUrl(dbA), `SELECT 1 FROM "Milestones" WHERE "isCompleted"`)).length === 1
+          ? true
+          : undefined,
       60_000,
       () => worker!.output().slice(-2000),
     );
     expect(await query(databaseUrl(dbB), `SELECT 1 FROM "Milestones" WHERE "isCompleted"`)).toEqual([]);
     // The run carries the tenant's search attributes, so operators find it by tenant.
     await waitFor(
-      async () => ((await client.workflow.count(`TenantId = '${tenantA}' AND JobName = 'auto-complete-milestones'`)).count === 1 ? true : undefined),
+      async () =>
+        (await client.workflow.count(`TenantId = '${tenantA}' AND JobName = 'auto-complete-milestones'`)).count === 1
+          ? true
+          : undefined,
       20_000,
       () => 'scheduled run not visible by TenantId',
     );
@@ -171,7 +221,9 @@ test('trigger-now, pause and resume through the CLI act on the right tenant', as
   expect(await cli('list', '--tenant', tenantB)).toMatch(new RegExp(`send-daily-digest-${tenantB}\\s+PAUSED`));
   await cli('resume', '--job', 'send-daily-digest', '--tenant', tenantB);
   expect((await client.schedule.getHandle(`send-daily-digest-${tenantB}`).describe()).state.paused).toBe(false);
-  await expect(cli('trigger', '--job', 'send-daily-digest', '--tenant', 'nobody')).rejects.toThrow(/No configuration found for tenant: nobody/);
+  await expect(cli('trigger', '--job', 'send-daily-digest', '--tenant', 'nobody')).rejects.toThrow(
+    /No configuration found for tenant: nobody/,
+  );
 }, 120_000);
 
 test('legacy BullMQ repeatables of TestPlanIt’s scheduler are removed, other repeatables kept', async () => {
@@ -181,11 +233,27 @@ test('legacy BullMQ repeatables of TestPlanIt’s scheduler are removed, other r
   const notifications = new Queue('notifications', { connection: redis, prefix: bullPrefix });
   try {
     // 0.11.13's scheduler: queue.add with repeat and a jobId (md5 repeat keys).
-    await forecast.add('update-all-cases-forecast', { tenantId: tenantA }, { repeat: { pattern: '0 3 * * *' }, jobId: `update-all-cases-forecast-${tenantA}` });
-    await forecast.add('auto-complete-milestones', { tenantId: tenantA }, { repeat: { pattern: '0 6 * * *' }, jobId: `auto-complete-milestones-${tenantA}` });
+    await forecast.add(
+      'update-all-cases-forecast',
+      { tenantId: tenantA },
+      { repeat: { pattern: '0 3 * * *' }, jobId: `update-all-cases-forecast-${tenantA}` },
+    );
+    await forecast.add(
+      'auto-complete-milestones',
+      { tenantId: tenantA },
+      { repeat: { pattern: '0 6 * * *' }, jobId: `auto-complete-milestones-${tenantA}` },
+    );
     // Later releases: upsertJobScheduler.
-    await notifications.upsertJobScheduler(`send-daily-digest-${tenantA}`, { pattern: '0 8 * * *' }, { name: 'send-daily-digest', data: { tenantId: tenantA } });
-    await forecast.upsertJobScheduler('someone-elses-job', { pattern: '0 1 * * *' }, { name: 'someone-elses-job', data: {} });
+    await notifications.upsertJobScheduler(
+      `send-daily-digest-${tenantA}`,
+      { pattern: '0 8 * * *' },
+      { name: 'send-daily-digest', data: { tenantId: tenantA } },
+    );
+    await forecast.upsertJobScheduler(
+      'someone-elses-job',
+      { pattern: '0 1 * * *' },
+      { name: 'someone-elses-job', data: {} },
+    );
     expect((await forecast.getJobSchedulers()).length + (await notifications.getJobSchedulers()).length).toBe(4);
 
     const removed = await removeLegacyRepeatables(redis, bullPrefix, logger);
@@ -210,7 +278,11 @@ test('a repeat job that still arrives from an old scheduler runs once and schedu
   const forecast = new Queue('forecast-updates', { connection: redis, prefix: bullPrefix });
   let app: AppProcess | undefined;
   try {
-    await forecast.add('auto-complete-milestones', { tenantId: tenantA }, { repeat: { every: 60_000 }, jobId: `auto-complete-milestones-${tenantA}` });
+    await forecast.add(
+      'auto-complete-milestones',
+      { tenantId: tenantA },
+      { repeat: { every: 60_000 }, jobId: `auto-complete-milestones-${tenantA}` },
+    );
     const [iteration] = await forecast.getDelayed();
     expect(iteration!.id).toMatch(/^repeat:/);
     await iteration!.promote(); // already due when the migration happens
@@ -218,7 +290,11 @@ test('a repeat job that still arrives from an old scheduler runs once and schedu
     expect(await forecast.getJobSchedulers()).toEqual([]);
 
     app = await startApp('all', appEnv());
-    await waitFor(async () => ((await forecast.getJobState(iteration!.id!)) === 'completed' ? true : undefined), 60_000, () => app!.output().slice(-2000));
+    await waitFor(
+      async () => ((await forecast.getJobState(iteration!.id!)) === 'completed' ? true : undefined),
+      60_000,
+      () => app!.output().slice(-2000),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const counts = await forecast.getJobCounts('waiting', 'delayed', 'active', 'completed');
     expect(counts).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 1 });

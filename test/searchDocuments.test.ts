@@ -40,8 +40,16 @@ test('custom field values are typed per field type, empty ones left out', () => 
     field('Date', '2026-11-22T10:00:00.000Z'),
     field('Text String', ''),
   ]);
-  expect(select).toMatchObject({ valueKeyword: '8', value: '8', fieldOption: { id: 8, name: 'Low', icon: { name: 'flag' } } });
-  expect(multi).toMatchObject({ valueArray: ['7', '8'], value: '7 8', fieldOptions: [{ name: 'High' }, { name: 'Low' }] });
+  expect(select).toMatchObject({
+    valueKeyword: '8',
+    value: '8',
+    fieldOption: { id: 8, name: 'Low', icon: { name: 'flag' } },
+  });
+  expect(multi).toMatchObject({
+    valueArray: ['7', '8'],
+    value: '7 8',
+    fieldOptions: [{ name: 'High' }, { name: 'Low' }],
+  });
   expect(checkbox).toMatchObject({ valueBoolean: true, value: 'true' });
   expect(number).toMatchObject({ valueNumeric: 4.5 });
   expect(long).toMatchObject({ value: 'Preconditions' });

@@ -39,11 +39,15 @@ test('jobs with and without a tenantId land in the one database', async () => {
     await enqueueAuditEvent(queue, { tenantId: 'instance-x', entityId: 'with-tenant', projectId: 1 }),
   ];
   await waitFor(
-    async () => ((await Promise.all(jobs.map((job) => job.getState()))).every((s) => s === 'completed') ? true : undefined),
+    async () =>
+      (await Promise.all(jobs.map((job) => job.getState()))).every((s) => s === 'completed') ? true : undefined,
     60_000,
     () => app.output(),
   );
-  const rows = await query<{ entityId: string; projectId: number }>(databaseUrl(db), `SELECT "entityId", "projectId" FROM "AuditLog" ORDER BY "entityId"`);
+  const rows = await query<{ entityId: string; projectId: number }>(
+    databaseUrl(db),
+    `SELECT "entityId", "projectId" FROM "AuditLog" ORDER BY "entityId"`,
+  );
   expect(rows).toEqual([
     { entityId: 'plain', projectId: 1 },
     { entityId: 'with-tenant', projectId: 1 },

@@ -28,7 +28,11 @@ test('progress and new log lines reach the job; a second bridge continues the lo
   // The bridge restarts: a new mirror for the same workflow picks up where the last one stopped.
   const second = new JobStatusMirror((await queue.getJob(added.id!))!, redis, key, 'wf-1');
   await second.load();
-  await second.apply({ progress: 50, logs: ['Initializing', 'Syncing 3 projects', 'Syncing 120 cases for project P'], logOffset: 0 });
+  await second.apply({
+    progress: 50,
+    logs: ['Initializing', 'Syncing 3 projects', 'Syncing 120 cases for project P'],
+    logOffset: 0,
+  });
   // Older lines were dropped from the workflow's window: the offset still places the new ones.
   await second.apply({ progress: 100, logs: ['Reindex completed successfully!'], logOffset: 3 });
 

@@ -22,7 +22,13 @@ const QUIET = 5;
 function input(tenantId: string, i: number): JobWorkflowInput<AuditEventPayload> {
   const jobId = `${tenantId}-${i}`;
   return {
-    origin: { queue: 'audit-logs', jobName: 'audit-event', jobId, tenantId, idempotencyKey: `${tenantId}/audit-logs/${jobId}@0` },
+    origin: {
+      queue: 'audit-logs',
+      jobName: 'audit-event',
+      jobId,
+      tenantId,
+      idempotencyKey: `${tenantId}/audit-logs/${jobId}@0`,
+    },
     payload: auditEventData({ tenantId, entityId: jobId }) as AuditEventPayload,
   };
 }

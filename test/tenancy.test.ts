@@ -37,7 +37,9 @@ describe('loadTenantConfigs', () => {
     const { tenants, summary } = loadTenantConfigs(
       sources({
         configFile: file,
-        configsJson: JSON.stringify({ beta: { databaseUrl: 'postgresql://json/beta', elasticsearchNode: 'http://es:9200' } }),
+        configsJson: JSON.stringify({
+          beta: { databaseUrl: 'postgresql://json/beta', elasticsearchNode: 'http://es:9200' },
+        }),
         env: {
           TENANT_ALPHA_DATABASE_URL: 'postgresql://env/alpha',
           TENANT_TENANT_A_DATABASE_URL: 'postgresql://env/tenant_a',
@@ -83,10 +85,22 @@ describe('loadTenantConfigs', () => {
     [{ configsJson: '{not json' }, /^TENANT_CONFIGS: not valid JSON/],
     [{ configsJson: '[]' }, /^TENANT_CONFIGS: must be a JSON object/],
     [{ configsJson: JSON.stringify({ acme: {} }) }, /^TENANT_CONFIGS: tenant "acme" databaseUrl /],
-    [{ configsJson: JSON.stringify({ acme: { databaseUrl: 'mysql://x' } }) }, /tenant "acme" databaseUrl must be a postgresql:\/\/ connection URL/],
-    [{ configsJson: JSON.stringify({ Acme: { databaseUrl: 'postgresql://x' } }) }, /tenant id "Acme" must be lowercase/],
-    [{ env: { TENANT_X_DATABASE_URL: 'postgresql://x', TENANT_X_BASE_URL: 'not-a-url' } }, /^TENANT_X_DATABASE_URL: tenant "x" baseUrl must be an http\(s\):\/\/ URL/],
-    [{ configFile: '/nonexistent/tenants.json', configFileRequired: true }, /^TENANT_CONFIG_FILE: \/nonexistent\/tenants.json does not exist$/],
+    [
+      { configsJson: JSON.stringify({ acme: { databaseUrl: 'mysql://x' } }) },
+      /tenant "acme" databaseUrl must be a postgresql:\/\/ connection URL/,
+    ],
+    [
+      { configsJson: JSON.stringify({ Acme: { databaseUrl: 'postgresql://x' } }) },
+      /tenant id "Acme" must be lowercase/,
+    ],
+    [
+      { env: { TENANT_X_DATABASE_URL: 'postgresql://x', TENANT_X_BASE_URL: 'not-a-url' } },
+      /^TENANT_X_DATABASE_URL: tenant "x" baseUrl must be an http\(s\):\/\/ URL/,
+    ],
+    [
+      { configFile: '/nonexistent/tenants.json', configFileRequired: true },
+      /^TENANT_CONFIG_FILE: \/nonexistent\/tenants.json does not exist$/,
+    ],
   ])('refuses %j naming the key', (override, message) => {
     expect(() => loadTenantConfigs(sources(override as Partial<TenantSources>), readFile)).toThrow(TenantConfigError);
     expect(() => loadTenantConfigs(sources(override as Partial<TenantSources>), readFile)).toThrow(message);
@@ -94,7 +108,9 @@ describe('loadTenantConfigs', () => {
 
   test('a malformed file is refused with its path', () => {
     const file = writeTenantsFile('{"a": ');
-    expect(() => loadTenantConfigs(sources({ configFile: file }), readFile)).toThrow(`TENANT_CONFIG_FILE (${file}): not valid JSON`);
+    expect(() => loadTenantConfigs(sources({ configFile: file }), readFile)).toThrow(
+      `TENANT_CONFIG_FILE (${file}): not valid JSON`,
+    );
   });
 });
 
@@ -115,7 +131,10 @@ describe('TenantRegistry', () => {
     expect(() => registry.resolve('')).toThrow('tenantId is required in multi-tenant mode');
     expect(() => registry.resolve(42)).toThrow('tenantId is required in multi-tenant mode');
 
-    fs.writeFileSync(file, JSON.stringify({ one: { databaseUrl: 'postgresql://h/one' }, two: { databaseUrl: 'postgresql://h/two' } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ one: { databaseUrl: 'postgresql://h/one' }, two: { databaseUrl: 'postgresql://h/two' } }),
+    );
     now = 1000; // within the reload interval: no re-read yet
     expect(() => registry.resolve('two')).toThrow('No configuration found for tenant: two');
     now = 10_000;
@@ -125,11 +144,17 @@ describe('TenantRegistry', () => {
   test('a broken file at reload keeps the known tenants', () => {
     const file = writeTenantsFile({ one: { databaseUrl: 'postgresql://h/one' } });
     const { lines, logger } = capture();
-    const registry = new TenantRegistry({ mode: 'multi', sources: sources({ configFile: file }), reloadMinIntervalMs: 0 }, logger, readFile);
+    const registry = new TenantRegistry(
+      { mode: 'multi', sources: sources({ configFile: file }), reloadMinIntervalMs: 0 },
+      logger,
+      readFile,
+    );
     fs.writeFileSync(file, '{broken');
     expect(() => registry.resolve('other')).toThrow('No configuration found for tenant: other');
     expect(registry.resolve('one').databaseUrl).toBe('postgresql://h/one');
-    expect(lines.some((line) => line.includes('Tenant configuration reload failed, keeping 1 known tenants'))).toBe(true);
+    expect(lines.some((line) => line.includes('Tenant configuration reload failed, keeping 1 known tenants'))).toBe(
+      true,
+    );
   });
 
   test('single-tenant: DATABASE_URL for every job, tenantId ignored', () => {
@@ -168,8 +193,17 @@ describe('loadConfig', () => {
   });
 
   test('Temporal’s own environment conventions', () => {
-    const config = loadConfig({ ...base, TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'secret' });
-    expect(config.temporal.connection).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', apiKey: 'secret', tls: true });
+    const config = loadConfig({
+      ...base,
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'ns.acct',
+      TEMPORAL_API_KEY: 'secret',
+    });
+    expect(config.temporal.connection).toMatchObject({
+      address: 'ns.acct.tmprl.cloud:7233',
+      apiKey: 'secret',
+      tls: true,
+    });
     expect(config.temporal.namespace).toBe('ns.acct');
   });
 

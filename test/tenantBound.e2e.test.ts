@@ -83,7 +83,13 @@ const queues: Queue[] = [];
 
 function queueAs(user: { username: string; password: string }, prefix: string): Queue {
   const queue = new Queue('audit-logs', {
-    connection: { host: '127.0.0.1', port: redis.port, username: user.username, password: user.password, maxRetriesPerRequest: null },
+    connection: {
+      host: '127.0.0.1',
+      port: redis.port,
+      username: user.username,
+      password: user.password,
+      maxRetriesPerRequest: null,
+    },
     prefix,
     defaultJobOptions: QUEUE_SETTINGS['audit-logs'].defaultJobOptions,
   });
@@ -93,7 +99,9 @@ function queueAs(user: { username: string; password: string }, prefix: string): 
 }
 
 async function auditEntityIds(db: string): Promise<string[]> {
-  return (await query<{ entityId: string }>(databaseUrl(db), `SELECT "entityId" FROM "AuditLog" ORDER BY "entityId"`)).map((row) => row.entityId);
+  return (
+    await query<{ entityId: string }>(databaseUrl(db), `SELECT "entityId" FROM "AuditLog" ORDER BY "entityId"`)
+  ).map((row) => row.entityId);
 }
 
 /**
@@ -104,7 +112,8 @@ function decodePayloadBytes(key: string, value: unknown): unknown {
   if (key === 'data' && typeof value === 'string') return Buffer.from(value, 'base64').toString('utf8');
   if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
   const buffer = value as { type?: string; data?: unknown };
-  if (buffer?.type === 'Buffer' && Array.isArray(buffer.data)) return Buffer.from(buffer.data as number[]).toString('utf8');
+  if (buffer?.type === 'Buffer' && Array.isArray(buffer.data))
+    return Buffer.from(buffer.data as number[]).toString('utf8');
   return value;
 }
 
@@ -146,14 +155,25 @@ beforeAll(async () => {
   await setup.call('ACL', 'SETUSER', 'default', 'off');
   setup.disconnect();
   // The operator's command, as documented: users from the configuration, applied as an admin.
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/tenancy/aclCli.ts', '--apply'], {
-    cwd: path.resolve(__dirname, '..'),
-    env: { ...process.env, ...appEnv, VALKEY_ADMIN_URL: `redis://${admin.username}:${admin.password}@127.0.0.1:${redis.port}` },
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'src/tenancy/aclCli.ts', '--apply'],
+    {
+      cwd: path.resolve(__dirname, '..'),
+      env: {
+        ...process.env,
+        ...appEnv,
+        VALKEY_ADMIN_URL: `redis://${admin.username}:${admin.password}@127.0.0.1:${redis.port}`,
+      },
+    },
+  );
   aclOutput = stdout;
   connection = await Connection.connect({ address: services.temporalAddress });
   temporal = new Client({ connection });
-  [worker, bridge] = await Promise.all([startApp('worker', { ...appEnv, WORKER_QUEUES: 'audit-logs' }), startApp('bridge', { ...appEnv, BRIDGE_QUEUES: 'audit-logs' })]);
+  [worker, bridge] = await Promise.all([
+    startApp('worker', { ...appEnv, WORKER_QUEUES: 'audit-logs' }),
+    startApp('bridge', { ...appEnv, BRIDGE_QUEUES: 'audit-logs' }),
+  ]);
 }, 180_000);
 
 afterAll(async () => {
@@ -168,7 +188,11 @@ afterAll(async () => {
 test('npm run acl prints and applies one user per tenant prefix and the bridge user, with password hashes only', () => {
   expect(aclOutput).toContain(`ACL SETUSER ${userA.username} reset on #`);
   expect(aclOutput).toContain(`~${prefixA}:*`);
-  expect(aclOutput).toMatch(new RegExp(`ACL SETUSER bridge-${suffix} .*~${sharedPrefix}:\\* ~${prefixA}:\\* ~${prefixB}:\\* ~testplanit-workers:\\*`));
+  expect(aclOutput).toMatch(
+    new RegExp(
+      `ACL SETUSER bridge-${suffix} .*~${sharedPrefix}:\\* ~${prefixA}:\\* ~${prefixB}:\\* ~testplanit-workers:\\*`,
+    ),
+  );
   expect(aclOutput).toContain('Applied 3 ACL users');
   for (const value of Object.values(secrets)) expect(aclOutput).not.toContain(value);
 });
@@ -176,10 +200,17 @@ test('npm run acl prints and applies one user per tenant prefix and the bridge u
 test('each tenant enqueues under its own prefix as its own user; its jobs run in its own database', async () => {
   const queueA = queueAs(userA, prefixA);
   const queueB = queueAs(userB, prefixB);
-  const jobsA = await Promise.all(Array.from({ length: 5 }, (_, i) => queueA.add('audit-event', auditEventData({ tenantId: tenantA, entityId: `own-a-${i}` }))));
+  const jobsA = await Promise.all(
+    Array.from({ length: 5 }, (_, i) =>
+      queueA.add('audit-event', auditEventData({ tenantId: tenantA, entityId: `own-a-${i}` })),
+    ),
+  );
   // TestPlanIt's web app always names its tenant; a job without one is still the prefix's tenant's.
   const { tenantId: _omitted, ...unnamed } = auditEventData({ tenantId: tenantB, entityId: 'own-b-unnamed' });
-  const jobsB = [await queueB.add('audit-event', auditEventData({ tenantId: tenantB, entityId: 'own-b-0' })), await queueB.add('audit-event', unnamed)];
+  const jobsB = [
+    await queueB.add('audit-event', auditEventData({ tenantId: tenantB, entityId: 'own-b-0' })),
+    await queueB.add('audit-event', unnamed),
+  ];
   for (const job of jobsA) expect((await finished(queueA, job)).finishedOn).toBeDefined();
   for (const job of jobsB) expect((await finished(queueB, job)).failedReason).toBeUndefined();
   expect(await auditEntityIds(dbA)).toEqual(['own-a-0', 'own-a-1', 'own-a-2', 'own-a-3', 'own-a-4']);
@@ -187,16 +218,22 @@ test('each tenant enqueues under its own prefix as its own user; its jobs run in
 
   // The admin page's view, with the tenant's own user: counts, lists, a job's logs.
   expect((await queueA.getJobCounts('completed')).completed).toBeGreaterThanOrEqual(5);
-  expect((await queueA.getJobs(['completed'], 0, 100)).map((job) => job.id)).toEqual(expect.arrayContaining(jobsA.map((job) => job.id)));
+  expect((await queueA.getJobs(['completed'], 0, 100)).map((job) => job.id)).toEqual(
+    expect.arrayContaining(jobsA.map((job) => job.id)),
+  );
   expect(Array.isArray((await queueA.getJobLogs(jobsA[0]!.id!)).logs)).toBe(true);
 }, 90_000);
 
 test('a tenant cannot enqueue under another tenant’s prefix or read its jobs: the server refuses', async () => {
   const intruder = queueAs(userA, prefixB);
-  await expect(intruder.add('audit-event', auditEventData({ tenantId: tenantA, entityId: 'intrude' }))).rejects.toThrow(/NOPERM/);
+  await expect(intruder.add('audit-event', auditEventData({ tenantId: tenantA, entityId: 'intrude' }))).rejects.toThrow(
+    /NOPERM/,
+  );
   await expect(intruder.getJobCounts('waiting')).rejects.toThrow(/NOPERM/);
   const shared = queueAs(userA, sharedPrefix);
-  await expect(shared.add('audit-event', auditEventData({ tenantId: tenantA, entityId: 'via-shared' }))).rejects.toThrow(/NOPERM/);
+  await expect(
+    shared.add('audit-event', auditEventData({ tenantId: tenantA, entityId: 'via-shared' })),
+  ).rejects.toThrow(/NOPERM/);
 });
 
 test('a job in a tenant’s prefix that names another tenant fails at once naming both, and nothing is written', async () => {
@@ -230,7 +267,9 @@ test('on the shared prefix, a job naming a tenant bound to its own prefix is ref
   const shared = queueAs(admin, sharedPrefix);
   const job = await shared.add('audit-event', auditEventData({ tenantId: tenantA, entityId: 'shared-a' }));
   const failed = await finished(shared, job);
-  expect(failed.failedReason).toBe(`Tenant "${tenantA}" takes jobs only from its own prefix "${prefixA}", not from the shared prefix "${sharedPrefix}"`);
+  expect(failed.failedReason).toBe(
+    `Tenant "${tenantA}" takes jobs only from its own prefix "${prefixA}", not from the shared prefix "${sharedPrefix}"`,
+  );
   expect(await auditEntityIds(dbA)).not.toContain('shared-a');
 }, 60_000);
 
@@ -239,7 +278,10 @@ test('no configured secret appears in a log line, a job field or a workflow hist
   // error text and is retried by Temporal (the job stays active); the worker logs each failure.
   const shared = queueAs(admin, sharedPrefix);
   const gone = await shared.add('audit-event', auditEventData({ tenantId: tenantGone, entityId: 'gone' }));
-  const goneWorkflowId = workflowIdForJob({ tenantKey: tenantGone, queue: 'audit-logs', jobId: gone.id!, createdAt: gone.timestamp }, 0);
+  const goneWorkflowId = workflowIdForJob(
+    { tenantKey: tenantGone, queue: 'audit-logs', jobId: gone.id!, createdAt: gone.timestamp },
+    0,
+  );
   await waitFor(
     async () => (worker.output().includes(goneWorkflowId) && /does not exist/.test(worker.output()) ? true : undefined),
     60_000,

@@ -20,7 +20,13 @@ test('datasets under "datasets": schema and rows in order, with per-dataset row 
   const file = write({
     meta: { version: 3, data: [{ not: 'a row' }] },
     datasets: {
-      users: { schema: [{ name: 'id' }, { name: 'email' }], data: [{ id: 1, email: 'a@x.test' }, { id: 2, email: 'b@x.test', tags: [1, 2] }] },
+      users: {
+        schema: [{ name: 'id' }, { name: 'email' }],
+        data: [
+          { id: 1, email: 'a@x.test' },
+          { id: 2, email: 'b@x.test', tags: [1, 2] },
+        ],
+      },
       projects: { columns: ['id', 'name'], rows: [{ id: 10, name: 'Web', note: { nested: { deep: [true, null] } } }] },
       tags: { records: [] },
     },
@@ -30,7 +36,12 @@ test('datasets under "datasets": schema and rows in order, with per-dataset row 
     { kind: 'row', dataset: 'users', rowIndex: 0, row: { id: 1, email: 'a@x.test' } },
     { kind: 'row', dataset: 'users', rowIndex: 1, row: { id: 2, email: 'b@x.test', tags: [1, 2] } },
     { kind: 'schema', dataset: 'projects', schema: ['id', 'name'] },
-    { kind: 'row', dataset: 'projects', rowIndex: 0, row: { id: 10, name: 'Web', note: { nested: { deep: [true, null] } } } },
+    {
+      kind: 'row',
+      dataset: 'projects',
+      rowIndex: 0,
+      row: { id: 10, name: 'Web', note: { nested: { deep: [true, null] } } },
+    },
   ]);
 });
 
@@ -50,7 +61,11 @@ test('top-level datasets; meta and summary are not datasets; scalar rows are row
 });
 
 test('many rows stream through one at a time', async () => {
-  const rows = Array.from({ length: 20_000 }, (_, i) => ({ id: i, name: `Case ${i}`, steps: [{ text: 'Open' }, { text: 'Check' }] }));
+  const rows = Array.from({ length: 20_000 }, (_, i) => ({
+    id: i,
+    name: `Case ${i}`,
+    steps: [{ text: 'Open' }, { text: 'Check' }],
+  }));
   const file = write({ datasets: { repository_cases: { data: rows } } });
   let count = 0;
   let last: unknown;

@@ -13,7 +13,14 @@ import { startApp, stopApp, waitFor, type AppProcess } from './support/processes
 import { services, uniqueSuffix } from './support/services';
 import { withTemporal } from './support/temporal';
 import { jobFinished, testplanitQueue } from './support/testplanit';
-import { createImportJob, importedCounts, importJobRow, markImportStarted, seedImportLookups, TestS3Server } from './support/testmo';
+import {
+  createImportJob,
+  importedCounts,
+  importJobRow,
+  markImportStarted,
+  seedImportLookups,
+  TestS3Server,
+} from './support/testmo';
 import { workflowIdForJob } from '../src/jobs/ids';
 
 const suffix = uniqueSuffix();
@@ -46,12 +53,22 @@ async function uploadedExport(name: string, cases: number, seed: number) {
 }
 
 async function newJob(url: string, key: string, file: string): Promise<string> {
-  return createImportJob(url, { storageKey: key, fileName: file.split('/').pop()!, size: statSync(file).size, createdById: 'user-admin' });
+  return createImportJob(url, {
+    storageKey: key,
+    fileName: file.split('/').pop()!,
+    size: statSync(file).size,
+    createdById: 'user-admin',
+  });
 }
 
-const analyze = (jobId: string, tenantId: string) => imports.add('process-testmo-import', { jobId, mode: 'analyze', tenantId });
+const analyze = (jobId: string, tenantId: string) =>
+  imports.add('process-testmo-import', { jobId, mode: 'analyze', tenantId });
 const runImport = (jobId: string, tenantId: string) =>
-  imports.add('process-testmo-import', { jobId, mode: 'import', tenantId }, { removeOnComplete: false, removeOnFail: false });
+  imports.add(
+    'process-testmo-import',
+    { jobId, mode: 'import', tenantId },
+    { removeOnComplete: false, removeOnFail: false },
+  );
 
 async function analysed(url: string, jobId: string, tenantId: string): Promise<Job> {
   const job = await finished(await analyze(jobId, tenantId));
@@ -66,10 +83,10 @@ beforeAll(async () => {
     await seedImportLookups(url);
   }
   // Tenant A already has a "Passed" status, which the user maps Testmo's onto.
-  [{ id: passedStatusA }] = await query<{ id: number }>(
+  [{ id: passedStatusA }] = (await query<{ id: number }>(
     urlA,
     `INSERT INTO "Status" (name, "systemName", "colorId", "isEnabled", "isSuccess", "isFailure", "isCompleted") VALUES ('Passed', 'tp_passed', 1, true, true, false, true) RETURNING id`,
-  ) as [{ id: number }];
+  )) as [{ id: number }];
   small = await uploadedExport('small-export.json', 3_000, 7);
   large = await uploadedExport('large-export.json', 9_000, 11);
 
@@ -116,7 +133,12 @@ test('analyze streams the export from S3 into staging and leaves the job READY f
 
   const row = await importJobRow(urlA, jobId);
   const totalRows = Object.values(small.rows).reduce((sum, n) => sum + n, 0);
-  expect(row).toMatchObject({ status: 'READY', phase: 'CONFIGURING', statusMessage: 'Analysis complete. Configure mapping to continue.', totalRows: String(totalRows) });
+  expect(row).toMatchObject({
+    status: 'READY',
+    phase: 'CONFIGURING',
+    statusMessage: 'Analysis complete. Configure mapping to continue.',
+    totalRows: String(totalRows),
+  });
   const datasets = await query<{ name: string; rowCount: number; sampleRowCount: number; allRows: unknown[] | null }>(
     urlA,
     `SELECT name, "rowCount", "sampleRowCount", "allRows" FROM "TestmoImportDataset" WHERE "jobId" = $1`,
@@ -127,7 +149,11 @@ test('analyze streams the export from S3 into staging and leaves the job READY f
   // The configurator lists users in full; cases are only counted and sampled.
   expect(datasets.find((d) => d.name === 'users')!.allRows).toHaveLength(small.rows.users!);
   expect(datasets.find((d) => d.name === 'repository_cases')!.allRows).toBeNull();
-  const [staged] = await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "TestmoImportStaging" WHERE "jobId" = $1`, [jobId]);
+  const [staged] = await query<{ n: string }>(
+    urlA,
+    `SELECT count(*) AS n FROM "TestmoImportStaging" WHERE "jobId" = $1`,
+    [jobId],
+  );
   expect(Number(staged!.n)).toBe(totalRows);
   expect(await query(urlB, `SELECT 1 FROM "TestmoImportStaging"`)).toEqual([]);
   expect(worker.output()).toMatch(new RegExp(`Analysing Testmo export of import ${jobId} for tenant ${tenantA}`));
@@ -149,24 +175,56 @@ test('import creates every entity exactly once in the job tenant, with its relat
   const counts = await importedCounts(urlA);
   // Testmo user 1 and status 2 were mapped onto existing rows instead of created.
   expect(counts).toEqual({ ...small.expected, users: small.expected.users - 1, statuses: small.expected.statuses });
-  const [mapped] = await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "TestRunResults" WHERE "statusId" = $1`, [passedStatusA]);
+  const [mapped] = await query<{ n: string }>(
+    urlA,
+    `SELECT count(*) AS n FROM "TestRunResults" WHERE "statusId" = $1`,
+    [passedStatusA],
+  );
   expect(Number(mapped!.n)).toBeGreaterThan(0);
   expect(await query(urlA, `SELECT 1 FROM "Tags" WHERE name = 'smoke'`)).toHaveLength(1);
 
   // Relations: results belong to their run's tests, cases to folders of their own repository,
   // every folder and milestone but the roots has its parent, multi-selects keep both options.
-  expect(await query(urlA, `SELECT r.id FROM "TestRunResults" r JOIN "TestRunCases" c ON c.id = r."testRunCaseId" WHERE c."testRunId" <> r."testRunId"`)).toEqual([]);
-  expect(await query(urlA, `SELECT c.id FROM "RepositoryCases" c JOIN "RepositoryFolders" f ON f.id = c."folderId" WHERE f."repositoryId" <> c."repositoryId"`)).toEqual([]);
-  expect(await query(urlA, `SELECT id FROM "RepositoryFolders" WHERE "parentId" IS NULL AND name <> 'Root'`)).toEqual([]);
-  expect(await query(urlA, `SELECT id FROM "Milestones" WHERE "parentId" IS NULL AND name NOT LIKE 'Release%'`)).toEqual([]);
-  const [multi] = await query<{ n: string }>(urlA, `SELECT count(*) AS n FROM "CaseFieldValues" WHERE jsonb_typeof(value) = 'array' AND jsonb_array_length(value) = 2`);
+  expect(
+    await query(
+      urlA,
+      `SELECT r.id FROM "TestRunResults" r JOIN "TestRunCases" c ON c.id = r."testRunCaseId" WHERE c."testRunId" <> r."testRunId"`,
+    ),
+  ).toEqual([]);
+  expect(
+    await query(
+      urlA,
+      `SELECT c.id FROM "RepositoryCases" c JOIN "RepositoryFolders" f ON f.id = c."folderId" WHERE f."repositoryId" <> c."repositoryId"`,
+    ),
+  ).toEqual([]);
+  expect(await query(urlA, `SELECT id FROM "RepositoryFolders" WHERE "parentId" IS NULL AND name <> 'Root'`)).toEqual(
+    [],
+  );
+  expect(
+    await query(urlA, `SELECT id FROM "Milestones" WHERE "parentId" IS NULL AND name NOT LIKE 'Release%'`),
+  ).toEqual([]);
+  const [multi] = await query<{ n: string }>(
+    urlA,
+    `SELECT count(*) AS n FROM "CaseFieldValues" WHERE jsonb_typeof(value) = 'array' AND jsonb_array_length(value) = 2`,
+  );
   expect(Number(multi!.n)).toBe(Math.floor(small.expected.cases / 3));
 
   const row = await importJobRow(urlA, jobId);
-  expect(row).toMatchObject({ status: 'COMPLETED', phase: null, statusMessage: 'Import completed successfully.', error: null });
+  expect(row).toMatchObject({
+    status: 'COMPLETED',
+    phase: null,
+    statusMessage: 'Import completed successfully.',
+    error: null,
+  });
   expect(row.processedCount).toBe(row.totalCount);
-  expect(row.entityProgress!.repositoryCases).toEqual({ total: small.expected.cases, created: small.expected.cases, mapped: 0 });
-  expect(row.activityLog!.filter((entry) => entry.type === 'summary').map((entry) => entry.entity)).toContain('testRunResults');
+  expect(row.entityProgress!.repositoryCases).toEqual({
+    total: small.expected.cases,
+    created: small.expected.cases,
+    mapped: 0,
+  });
+  expect(row.activityLog!.filter((entry) => entry.type === 'summary').map((entry) => entry.entity)).toContain(
+    'testRunResults',
+  );
   const [mappings] = await query<{ n: string; distinct: string }>(
     urlA,
     `SELECT count(*) AS n, count(DISTINCT ("entityType", "sourceId")) AS distinct FROM "TestmoImportMapping" WHERE "jobId" = $1`,
@@ -205,15 +263,24 @@ test('a worker SIGKILLed mid-import is replaced and the import completes with ev
   worker = await startApp('worker', env);
 
   const done = await finished(job, 300_000);
-  expect({ state: await done.getState(), reason: done.failedReason }).toEqual({ state: 'completed', reason: undefined });
+  expect({ state: await done.getState(), reason: done.failedReason }).toEqual({
+    state: 'completed',
+    reason: undefined,
+  });
   expect(await importedCounts(urlB)).toEqual(large.expected);
-  const [staged] = await query<{ open: string }>(urlB, `SELECT count(*) FILTER (WHERE NOT processed) AS open FROM "TestmoImportStaging" WHERE "jobId" = $1`, [jobId]);
+  const [staged] = await query<{ open: string }>(
+    urlB,
+    `SELECT count(*) FILTER (WHERE NOT processed) AS open FROM "TestmoImportStaging" WHERE "jobId" = $1`,
+    [jobId],
+  );
   expect(Number(staged!.open)).toBe(0);
   const row = await importJobRow(urlB, jobId);
   expect(row.status).toBe('COMPLETED');
   expect(row.processedCount).toBe(row.totalCount);
   const continued = await withTemporal((client) =>
-    client.workflow.count(`WorkflowId = "${workflowIdForJob({ tenantKey: tenantB, queue: 'testmo-imports', jobId: job.id!, createdAt: job.timestamp }, 0)}" AND ExecutionStatus = "ContinuedAsNew"`),
+    client.workflow.count(
+      `WorkflowId = "${workflowIdForJob({ tenantKey: tenantB, queue: 'testmo-imports', jobId: job.id!, createdAt: job.timestamp }, 0)}" AND ExecutionStatus = "ContinuedAsNew"`,
+    ),
   );
   expect(continued.count).toBeGreaterThanOrEqual(1);
 }, 600_000);
@@ -221,13 +288,28 @@ test('a worker SIGKILLed mid-import is replaced and the import completes with ev
 test('cancelling the workflow from Temporal (the Web UI) stops an analysis and leaves the job CANCELED', async () => {
   const jobId = await newJob(urlA, large.key, large.file);
   const job = await analyze(jobId, tenantA);
-  await waitFor(async () => ((await importJobRow(urlA, jobId)).statusMessage?.startsWith('Scanning file') ? true : undefined), 60_000, () => worker.output().slice(-3000), 50);
-  await withTemporal((client) => client.workflow.getHandle(workflowIdForJob({ tenantKey: tenantA, queue: 'testmo-imports', jobId: job.id!, createdAt: job.timestamp }, 0)).cancel());
+  await waitFor(
+    async () => ((await importJobRow(urlA, jobId)).statusMessage?.startsWith('Scanning file') ? true : undefined),
+    60_000,
+    () => worker.output().slice(-3000),
+    50,
+  );
+  await withTemporal((client) =>
+    client.workflow
+      .getHandle(
+        workflowIdForJob({ tenantKey: tenantA, queue: 'testmo-imports', jobId: job.id!, createdAt: job.timestamp }, 0),
+      )
+      .cancel(),
+  );
   const done = await finished(job);
   expect(await done.getState()).toBe('failed');
   expect(done.failedReason).toMatch(/cancel/i);
   // The activity learns of it at its next heartbeat; whatever it staged by then, the row stays CANCELED.
-  await waitFor(async () => (new RegExp(`Analysis of import ${jobId} ended`).test(worker.output()) ? true : undefined), 120_000, () => worker.output().slice(-3000));
+  await waitFor(
+    async () => (new RegExp(`Analysis of import ${jobId} ended`).test(worker.output()) ? true : undefined),
+    120_000,
+    () => worker.output().slice(-3000),
+  );
   expect(worker.output()).toMatch(new RegExp(`Analysis of import ${jobId} ended CANCELED`));
   expect(await importJobRow(urlA, jobId)).toMatchObject({ status: 'CANCELED', statusMessage: 'Import was canceled' });
 }, 300_000);
@@ -237,7 +319,12 @@ test('cancelRequested from the web app stops the import at a chunk boundary and 
   await analysed(urlB, jobId, tenantB);
   await markImportStarted(urlB, jobId, {});
   const job = await runImport(jobId, tenantB);
-  await waitFor(async () => ((await importJobRow(urlB, jobId)).currentEntity === 'repositoryCases' ? true : undefined), 240_000, () => worker.output().slice(-3000), 100);
+  await waitFor(
+    async () => ((await importJobRow(urlB, jobId)).currentEntity === 'repositoryCases' ? true : undefined),
+    240_000,
+    () => worker.output().slice(-3000),
+    100,
+  );
   await query(urlB, `UPDATE "TestmoImportJob" SET "cancelRequested" = true WHERE id = $1`, [jobId]);
   const done = await finished(job);
   expect(await done.getState()).toBe('completed');
@@ -247,7 +334,11 @@ test('cancelRequested from the web app stops the import at a chunk boundary and 
   expect(row).toMatchObject({ status: 'CANCELED', statusMessage: 'Import was canceled' });
   expect(row.processedCount).toBeLessThan(row.totalCount);
   // The checkpoint and the rows agree: what was marked processed is exactly what was written.
-  const [staged] = await query<{ done: string }>(urlB, `SELECT count(*) FILTER (WHERE processed) AS done FROM "TestmoImportStaging" WHERE "jobId" = $1`, [jobId]);
+  const [staged] = await query<{ done: string }>(
+    urlB,
+    `SELECT count(*) FILTER (WHERE processed) AS done FROM "TestmoImportStaging" WHERE "jobId" = $1`,
+    [jobId],
+  );
   expect(Number(staged!.done)).toBe(row.processedCount);
 }, 300_000);
 
@@ -264,23 +355,36 @@ test('malformed JSON, a missing dataset and a missing upload fail their job with
   expect(await bad.getState()).toBe('failed');
   expect(bad.failedReason).toMatch(/^The export is not valid JSON: /);
   expect(bad.attemptsMade).toBe(1);
-  expect(await importJobRow(urlA, badJob)).toMatchObject({ status: 'FAILED', statusMessage: 'Analysis failed', error: bad.failedReason });
+  expect(await importJobRow(urlA, badJob)).toMatchObject({
+    status: 'FAILED',
+    statusMessage: 'Analysis failed',
+    error: bad.failedReason,
+  });
 
   // Missing dataset: cases without the projects they belong to.
   const noProjects = join(scratch, 'no-projects.json');
-  writeFileSync(noProjects, JSON.stringify({ repository_cases: { schema: { id: 'id' }, data: [{ id: 1, project_id: 10, name: 'Orphan' }] } }));
+  writeFileSync(
+    noProjects,
+    JSON.stringify({ repository_cases: { schema: { id: 'id' }, data: [{ id: 1, project_id: 10, name: 'Orphan' }] } }),
+  );
   const missingJob = await newJob(urlA, await s3.upload(noProjects, 'no-projects.json'), noProjects);
   await analysed(urlA, missingJob, tenantA);
   await markImportStarted(urlA, missingJob, {});
   const missing = await finished(await runImport(missingJob, tenantA));
   expect(await missing.getState()).toBe('failed');
   expect(missing.failedReason).toBe('Dataset "projects" is missing from the export: there is nothing to import into');
-  expect(await importJobRow(urlA, missingJob)).toMatchObject({ status: 'FAILED', statusMessage: 'Import failed', error: missing.failedReason });
+  expect(await importJobRow(urlA, missingJob)).toMatchObject({
+    status: 'FAILED',
+    statusMessage: 'Import failed',
+    error: missing.failedReason,
+  });
 
   // Missing upload: the key is not in the bucket.
   const goneJob = await newJob(urlA, 'uploads/imports/testmo/never-uploaded.json', small.file);
   const gone = await finished(await analyze(goneJob, tenantA));
-  expect(gone.failedReason).toBe('Export s3://testplanit-uploads/uploads/imports/testmo/never-uploaded.json cannot be read: NoSuchKey');
+  expect(gone.failedReason).toBe(
+    'Export s3://testplanit-uploads/uploads/imports/testmo/never-uploaded.json cannot be read: NoSuchKey',
+  );
   expect((await importJobRow(urlA, goneJob)).status).toBe('FAILED');
 
   // The same worker still analyses a good export afterwards.

@@ -6,7 +6,14 @@ import { htmlToTipTap, toBool, toDate, toInt } from '../src/testmo/values';
 test('step texts leave the JSON for text columns and come back whole', () => {
   const row = { id: 7, result_id: 3, text1: '<p>Open</p>', text2: null, text3: { html: '<b>x</b>' } };
   const staged = stagingRow('job', 'run_result_steps', 4, row);
-  expect(staged).toMatchObject({ jobId: 'job', datasetName: 'run_result_steps', rowIndex: 4, text1: '<p>Open</p>', text2: null, text3: '{"html":"<b>x</b>"}' });
+  expect(staged).toMatchObject({
+    jobId: 'job',
+    datasetName: 'run_result_steps',
+    rowIndex: 4,
+    text1: '<p>Open</p>',
+    text2: null,
+    text3: '{"html":"<b>x</b>"}',
+  });
   expect(staged.rowData).toEqual({ id: 7, result_id: 3 });
   expect(rowOf(staged as never)).toEqual({ id: 7, result_id: 3, text1: '<p>Open</p>', text3: '{"html":"<b>x</b>"}' });
   const field = stagingRow('job', 'automation_run_test_fields', 0, { id: 1, name: 'stdout', value: { lines: 2 } });
@@ -31,8 +38,21 @@ test('samples are cut to what the job page shows; configuration datasets keep th
 });
 
 test('loosely typed Testmo values', () => {
-  expect([toInt(5), toInt('12'), toInt(' 3 '), toInt('x'), toInt(1.5), toInt(null)]).toEqual([5, 12, 3, undefined, undefined, undefined]);
-  expect([toBool(1), toBool('true'), toBool(false), toBool('0'), toBool('maybe')]).toEqual([true, true, false, false, undefined]);
+  expect([toInt(5), toInt('12'), toInt(' 3 '), toInt('x'), toInt(1.5), toInt(null)]).toEqual([
+    5,
+    12,
+    3,
+    undefined,
+    undefined,
+    undefined,
+  ]);
+  expect([toBool(1), toBool('true'), toBool(false), toBool('0'), toBool('maybe')]).toEqual([
+    true,
+    true,
+    false,
+    false,
+    undefined,
+  ]);
   expect(toDate('2024-02-03T04:05:06Z')?.toISOString()).toBe('2024-02-03T04:05:06.000Z');
   expect(toDate('not a date')).toBeUndefined();
 });
@@ -51,7 +71,11 @@ test('HTML becomes TipTap paragraphs with entities decoded', () => {
 });
 
 test('the mapping configuration: ids as keys, numbers coerced, unknown sections kept, bad actions refused', () => {
-  const config = mappingConfiguration.parse({ statuses: { '3': { action: 'map', mappedTo: '12' } }, users: { 1: { action: 'create', email: 'a@b.c' } }, extra: true });
+  const config = mappingConfiguration.parse({
+    statuses: { '3': { action: 'map', mappedTo: '12' } },
+    users: { 1: { action: 'create', email: 'a@b.c' } },
+    extra: true,
+  });
   expect(entryFor(config, 'statuses', 3)).toMatchObject({ action: 'map', mappedTo: 12 });
   expect(entryFor(config, 'users', 1)).toMatchObject({ action: 'create', email: 'a@b.c' });
   expect(entryFor(config, 'tags', 1)).toBeUndefined();

@@ -20,7 +20,12 @@ function encryptLikeTestPlanIt(text: string): string {
   return Buffer.concat([salt, iv, cipher.getAuthTag(), encrypted]).toString('base64');
 }
 
-function integration(provider: IntegrationRow['provider'], authType: IntegrationRow['authType'], credentials: unknown, settings: unknown): IntegrationRow {
+function integration(
+  provider: IntegrationRow['provider'],
+  authType: IntegrationRow['authType'],
+  credentials: unknown,
+  settings: unknown,
+): IntegrationRow {
   return { id: 1, name: `${provider} test`, provider, authType, credentials, settings };
 }
 
@@ -30,24 +35,80 @@ let ado: IssueTracker;
 
 beforeAll(async () => {
   await fake.start();
-  fake.jira.set('AUTH', Array.from({ length: 23 }, (_, i) => ({ number: i + 1, title: `Login bug ${i + 1}`, body: `Steps ${i + 1}`, state: 'Open' })));
-  fake.github.set('acme/web', Array.from({ length: 7 }, (_, i) => ({ number: i + 1, title: `Web bug ${i + 1}`, body: `Body ${i + 1}`, state: 'open' })));
-  fake.ado.set('Mobile', Array.from({ length: 12 }, (_, i) => ({ number: 100 + i, title: `Crash ${i}`, body: `Trace ${i}`, state: 'Active' })));
+  fake.jira.set(
+    'AUTH',
+    Array.from({ length: 23 }, (_, i) => ({
+      number: i + 1,
+      title: `Login bug ${i + 1}`,
+      body: `Steps ${i + 1}`,
+      state: 'Open',
+    })),
+  );
+  fake.github.set(
+    'acme/web',
+    Array.from({ length: 7 }, (_, i) => ({
+      number: i + 1,
+      title: `Web bug ${i + 1}`,
+      body: `Body ${i + 1}`,
+      state: 'open',
+    })),
+  );
+  fake.ado.set(
+    'Mobile',
+    Array.from({ length: 12 }, (_, i) => ({
+      number: 100 + i,
+      title: `Crash ${i}`,
+      body: `Trace ${i}`,
+      state: 'Active',
+    })),
+  );
   jira = trackerFor(
-    integration('JIRA', 'API_KEY', { encrypted: encryptLikeTestPlanIt(JSON.stringify({ email: 'qa@example.test', apiToken: 'jira-token' })) }, { baseUrl: `${fake.baseUrl}/jira` }),
+    integration(
+      'JIRA',
+      'API_KEY',
+      { encrypted: encryptLikeTestPlanIt(JSON.stringify({ email: 'qa@example.test', apiToken: 'jira-token' })) },
+      { baseUrl: `${fake.baseUrl}/jira` },
+    ),
     undefined,
     KEY,
   );
-  github = trackerFor(integration('GITHUB', 'PERSONAL_ACCESS_TOKEN', { personalAccessToken: 'ghp_test' }, { baseUrl: `${fake.baseUrl}/github` }), undefined, KEY);
-  ado = trackerFor(integration('AZURE_DEVOPS', 'PERSONAL_ACCESS_TOKEN', { personalAccessToken: 'ado-pat' }, { organizationUrl: `${fake.baseUrl}/ado/contoso` }), undefined, KEY);
+  github = trackerFor(
+    integration(
+      'GITHUB',
+      'PERSONAL_ACCESS_TOKEN',
+      { personalAccessToken: 'ghp_test' },
+      { baseUrl: `${fake.baseUrl}/github` },
+    ),
+    undefined,
+    KEY,
+  );
+  ado = trackerFor(
+    integration(
+      'AZURE_DEVOPS',
+      'PERSONAL_ACCESS_TOKEN',
+      { personalAccessToken: 'ado-pat' },
+      { organizationUrl: `${fake.baseUrl}/ado/contoso` },
+    ),
+    undefined,
+    KEY,
+  );
 });
 
 afterAll(() => fake.stop());
 
 test('Jira: decrypted API key as Basic auth, issue by key, JQL pages by token, create and update', async () => {
   const issue = await jira.getIssue('AUTH-3');
-  expect(issue).toMatchObject({ externalId: 'AUTH-3', title: 'Login bug 3', description: 'Steps 3', status: 'Open', url: `${fake.baseUrl}/jira/browse/AUTH-3`, issueTypeName: 'Bug' });
-  expect(fake.seen(/GET \/jira\/rest\/api\/3\/issue\/AUTH-3/).at(-1)!.authorization).toBe(`Basic ${Buffer.from('qa@example.test:jira-token').toString('base64')}`);
+  expect(issue).toMatchObject({
+    externalId: 'AUTH-3',
+    title: 'Login bug 3',
+    description: 'Steps 3',
+    status: 'Open',
+    url: `${fake.baseUrl}/jira/browse/AUTH-3`,
+    issueTypeName: 'Bug',
+  });
+  expect(fake.seen(/GET \/jira\/rest\/api\/3\/issue\/AUTH-3/).at(-1)!.authorization).toBe(
+    `Basic ${Buffer.from('qa@example.test:jira-token').toString('base64')}`,
+  );
   const keys: string[] = [];
   let cursor: string | undefined;
   let pages = 0;
@@ -59,32 +120,67 @@ test('Jira: decrypted API key as Basic auth, issue by key, JQL pages by token, c
   } while (cursor);
   expect(pages).toBe(3);
   expect(keys).toEqual(Array.from({ length: 23 }, (_, i) => `AUTH-${i + 1}`));
-  const created = await jira.createIssue('AUTH', { title: 'Created from TestPlanIt', description: 'Found in run 12', issueType: 'Bug' });
-  expect(created).toMatchObject({ externalId: 'AUTH-24', title: 'Created from TestPlanIt', description: 'Found in run 12' });
-  expect(await jira.updateIssue('AUTH-24', { title: 'Renamed' })).toMatchObject({ title: 'Renamed', description: 'Found in run 12' });
+  const created = await jira.createIssue('AUTH', {
+    title: 'Created from TestPlanIt',
+    description: 'Found in run 12',
+    issueType: 'Bug',
+  });
+  expect(created).toMatchObject({
+    externalId: 'AUTH-24',
+    title: 'Created from TestPlanIt',
+    description: 'Found in run 12',
+  });
+  expect(await jira.updateIssue('AUTH-24', { title: 'Renamed' })).toMatchObject({
+    title: 'Renamed',
+    description: 'Found in run 12',
+  });
 });
 
 test('GitHub: owner/repo#n ids, Link-header pages, create and update (state too)', async () => {
-  expect(await github.getIssue('acme/web#2')).toMatchObject({ externalId: 'acme/web#2', title: 'Web bug 2', status: 'open', data: { _github_owner: 'acme', _github_repo: 'web' } });
+  expect(await github.getIssue('acme/web#2')).toMatchObject({
+    externalId: 'acme/web#2',
+    title: 'Web bug 2',
+    status: 'open',
+    data: { _github_owner: 'acme', _github_repo: 'web' },
+  });
   expect(fake.seen(/GET \/github\/repos\/acme\/web\/issues\/2/).at(-1)!.authorization).toBe('Bearer ghp_test');
   const first = await github.listIssues('acme/web', undefined, 5);
   const second = await github.listIssues('acme/web', first.next, 5);
   expect([first.issues.length, first.next, second.issues.length, second.next]).toEqual([5, '2', 2, undefined]);
   const created = await github.createIssue('acme/web', { title: 'From a failed result', description: 'Stack trace' });
   expect(created.externalId).toBe('acme/web#8');
-  expect(await github.updateIssue('acme/web#8', { status: 'closed' })).toMatchObject({ status: 'closed', title: 'From a failed result' });
-  await expect(github.getIssue('not-an-id')).rejects.toThrow('GitHub issue ids look like owner/repo#123, got "not-an-id"');
+  expect(await github.updateIssue('acme/web#8', { status: 'closed' })).toMatchObject({
+    status: 'closed',
+    title: 'From a failed result',
+  });
+  await expect(github.getIssue('not-an-id')).rejects.toThrow(
+    'GitHub issue ids look like owner/repo#123, got "not-an-id"',
+  );
 });
 
 test('Azure DevOps: PAT as Basic with an empty user, WIQL keyset pages, create and update with JSON Patch', async () => {
-  expect(await ado.getIssue('103')).toMatchObject({ externalId: '103', title: 'Crash 3', description: 'Trace 3', status: 'Active', issueTypeName: 'Bug' });
-  expect(fake.seen(/GET \/ado\/contoso\/_apis\/wit\/workitems\/103/).at(-1)!.authorization).toBe(`Basic ${Buffer.from(':ado-pat').toString('base64')}`);
+  expect(await ado.getIssue('103')).toMatchObject({
+    externalId: '103',
+    title: 'Crash 3',
+    description: 'Trace 3',
+    status: 'Active',
+    issueTypeName: 'Bug',
+  });
+  expect(fake.seen(/GET \/ado\/contoso\/_apis\/wit\/workitems\/103/).at(-1)!.authorization).toBe(
+    `Basic ${Buffer.from(':ado-pat').toString('base64')}`,
+  );
   const first = await ado.listIssues('Mobile', undefined, 5);
   const second = await ado.listIssues('Mobile', first.next, 5);
   const third = await ado.listIssues('Mobile', second.next, 5);
-  expect([...first.issues, ...second.issues, ...third.issues].map((i) => i.externalId)).toEqual(Array.from({ length: 12 }, (_, i) => String(100 + i)));
+  expect([...first.issues, ...second.issues, ...third.issues].map((i) => i.externalId)).toEqual(
+    Array.from({ length: 12 }, (_, i) => String(100 + i)),
+  );
   expect(third.next).toBeUndefined();
-  const created = await ado.createIssue('Mobile', { title: 'New crash', description: 'From session 4', issueType: 'Bug' });
+  const created = await ado.createIssue('Mobile', {
+    title: 'New crash',
+    description: 'From session 4',
+    issueType: 'Bug',
+  });
   expect(created).toMatchObject({ externalId: '112', title: 'New crash', issueTypeName: 'Bug' });
   expect(await ado.updateIssue('112', { status: 'Resolved' })).toMatchObject({ status: 'Resolved' });
 });
@@ -96,7 +192,10 @@ test('failures are classified: rate limits carry the wait the tracker asked for,
   expect((limited as TrackerRateLimited).retryAfterMs).toBe(7_000);
 
   const reset = Math.floor(Date.now() / 1000) + 30;
-  fake.fail(/GET \/github\/repos\/acme\/web\/issues\/1/, 403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) });
+  fake.fail(/GET \/github\/repos\/acme\/web\/issues\/1/, 403, {
+    'x-ratelimit-remaining': '0',
+    'x-ratelimit-reset': String(reset),
+  });
   const exhausted = (await github.getIssue('acme/web#1').catch((error: unknown) => error)) as TrackerRateLimited;
   expect(exhausted).toBeInstanceOf(TrackerRateLimited);
   expect(exhausted.retryAfterMs).toBeGreaterThan(25_000);
@@ -117,7 +216,11 @@ test('failures are classified: rate limits carry the wait the tracker asked for,
 
 test('OAuth tokens: the user’s decrypted token as Bearer; an expired one is refused before any call', async () => {
   const oauth = integration('GITHUB', 'OAUTH2', {}, { baseUrl: `${fake.baseUrl}/github` });
-  const tracker = trackerFor(oauth, { accessToken: encryptLikeTestPlanIt('gho_user'), tokenExpiresAt: new Date(Date.now() + 60_000) }, KEY);
+  const tracker = trackerFor(
+    oauth,
+    { accessToken: encryptLikeTestPlanIt('gho_user'), tokenExpiresAt: new Date(Date.now() + 60_000) },
+    KEY,
+  );
   await tracker.getIssue('acme/web#3');
   expect(fake.seen(/GET \/github\/repos\/acme\/web\/issues\/3/).at(-1)!.authorization).toBe('Bearer gho_user');
   const expiredAt = new Date(Date.now() - 1_000);
@@ -125,7 +228,7 @@ test('OAuth tokens: the user’s decrypted token as Bearer; an expired one is re
     `The OAuth token for integration "GITHUB test" expired at ${expiredAt.toISOString()}; the user must reconnect`,
   );
   expect(() => trackerFor(oauth, undefined, KEY)).toThrow(TrackerAuthFailed);
-  expect(() => trackerFor(integration('JIRA', 'API_KEY', { encrypted: 'garbage' }, { baseUrl: 'http://x' }), undefined, KEY)).toThrow(
-    'Credentials of integration "JIRA test" cannot be decrypted with ENCRYPTION_KEY',
-  );
+  expect(() =>
+    trackerFor(integration('JIRA', 'API_KEY', { encrypted: 'garbage' }, { baseUrl: 'http://x' }), undefined, KEY),
+  ).toThrow('Credentials of integration "JIRA test" cannot be decrypted with ENCRYPTION_KEY');
 });

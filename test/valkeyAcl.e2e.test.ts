@@ -81,10 +81,17 @@ async function counts(queue: Queue): Promise<Record<string, number>> {
 }
 
 beforeAll(async () => {
-  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   const admin = await waitFor(
     async () => {
-      const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, disconnectTimeout: 100 });
+      const probe = new Redis(port, '127.0.0.1', {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+        disconnectTimeout: 100,
+      });
       try {
         await probe.connect();
         return (await probe.ping()) === 'PONG' ? probe : undefined;
@@ -99,7 +106,17 @@ beforeAll(async () => {
   );
   for (const args of aclSetUserCommands(plan)) await admin.call('ACL', 'SETUSER', ...args);
   // Only for reading ACL LOG; it has no keys and no other command.
-  await admin.call('ACL', 'SETUSER', auditor.username, 'reset', 'on', `>${auditor.password}`, 'resetchannels', '-@all', '+acl|log');
+  await admin.call(
+    'ACL',
+    'SETUSER',
+    auditor.username,
+    'reset',
+    'on',
+    `>${auditor.password}`,
+    'resetchannels',
+    '-@all',
+    '+acl|log',
+  );
   await admin.call('ACL', 'SETUSER', 'default', 'off');
   admin.disconnect();
 }, 30_000);
@@ -160,7 +177,12 @@ test('tenants produce and administer their own jobs; the bridge user processes b
     return `done ${job.data.n}`;
   };
   for (const prefix of plan.bridge.prefixes) {
-    const worker = new Worker(QUEUE, processor, { connection: as(plan.bridge), prefix, lockDuration: 1000, stalledInterval: 500 });
+    const worker = new Worker(QUEUE, processor, {
+      connection: as(plan.bridge),
+      prefix,
+      lockDuration: 1000,
+      stalledInterval: 500,
+    });
     worker.on('error', (error: Error) => clientErrors.push(`worker ${prefix}: ${error.message}`));
     closers.push(() => worker.close());
   }
@@ -171,7 +193,8 @@ test('tenants produce and administer their own jobs; the bridge user processes b
       return a.completed === 4 && a.failed === 1 && b.completed === 1 ? true : undefined;
     },
     60_000,
-    async () => `not finished: A ${JSON.stringify(await counts(queueA))} B ${JSON.stringify(await counts(queueB))} ${clientErrors.join('; ')}`,
+    async () =>
+      `not finished: A ${JSON.stringify(await counts(queueA))} B ${JSON.stringify(await counts(queueB))} ${clientErrors.join('; ')}`,
     100,
   );
   expect(processed).toContain(`${tenantB.bullmqPrefix}/${jobB.id}`);
@@ -182,7 +205,14 @@ test('tenants produce and administer their own jobs; the bridge user processes b
   // Admin page reads: lists by state, counts, one job, its logs.
   const listed = await queueA.getJobs(['waiting', 'active', 'completed', 'failed']);
   expect(listed.map((job) => job.id).sort()).toEqual([single.id, ...bulk.map((job) => job.id), failing.id].sort());
-  expect(await counts(queueA)).toMatchObject({ waiting: 0, active: 0, delayed: 0, prioritized: 0, completed: 4, failed: 1 });
+  expect(await counts(queueA)).toMatchObject({
+    waiting: 0,
+    active: 0,
+    delayed: 0,
+    prioritized: 0,
+    completed: 4,
+    failed: 1,
+  });
   const failed = await queueA.getJob(failing.id!);
   expect(failed?.attemptsMade).toBe(2);
   expect(failed?.failedReason).toBe('boom');
@@ -195,7 +225,11 @@ test('tenants produce and administer their own jobs; the bridge user processes b
   // Retry the failed job: it runs again and completes.
   stillFailing = false;
   await failed!.retry();
-  await waitFor(async () => ((await queueA.getJobState(failing.id!)) === 'completed' ? true : undefined), 30_000, () => 'retried job did not complete');
+  await waitFor(
+    async () => ((await queueA.getJobState(failing.id!)) === 'completed' ? true : undefined),
+    30_000,
+    () => 'retried job did not complete',
+  );
   expect((await queueA.getJob(failing.id!))?.returnvalue).toBe('done 5');
 
   // Remove a job: its hash and its log list are gone.
@@ -203,7 +237,12 @@ test('tenants produce and administer their own jobs; the bridge user processes b
   await removed!.remove();
   expect(await queueA.getJob(single.id!)).toBeUndefined();
   const rawA = connect(as(tenantA));
-  expect(await rawA.exists(`${tenantA.bullmqPrefix}:${QUEUE}:${single.id}`, `${tenantA.bullmqPrefix}:${QUEUE}:${single.id}:logs`)).toBe(0);
+  expect(
+    await rawA.exists(
+      `${tenantA.bullmqPrefix}:${QUEUE}:${single.id}`,
+      `${tenantA.bullmqPrefix}:${QUEUE}:${single.id}:logs`,
+    ),
+  ).toBe(0);
   expect((await counts(queueA)).completed).toBe(4);
 
   // Nothing above was refused, not even in a path BullMQ retries or swallows.
@@ -231,13 +270,17 @@ test('a tenant cannot write or read under another tenant’s prefix', async () =
   await expect(rawA.exists(jobKey)).rejects.toThrow(/NOPERM/);
   await expect(rawA.call('EVAL', "return redis.call('HGETALL', KEYS[1])", '1', jobKey)).rejects.toThrow(/NOPERM/);
   // A script may not reach keys it did not declare either.
-  await expect(rawA.call('EVAL', "return redis.call('HGETALL', ARGV[1])", '0', jobKey)).rejects.toThrow(/NOPERM|no permissions|can't access/);
+  await expect(rawA.call('EVAL', "return redis.call('HGETALL', ARGV[1])", '0', jobKey)).rejects.toThrow(
+    /NOPERM|no permissions|can't access/,
+  );
   expect(await queueB.getJob(jobB!.id!)).toBeDefined();
 
   const denied = await aclLog();
   expect(denied.length).toBeGreaterThan(0);
   expect(denied.filter((entry) => entry.username !== tenantA.username)).toEqual([]);
-  expect(denied.some((entry) => entry.reason === 'key' && entry.object.startsWith(`${tenantB.bullmqPrefix}:`))).toBe(true);
+  expect(denied.some((entry) => entry.reason === 'key' && entry.object.startsWith(`${tenantB.bullmqPrefix}:`))).toBe(
+    true,
+  );
 });
 
 test('tenant and bridge users have no server-wide or pub/sub commands, and keys only under their prefixes', async () => {
@@ -283,7 +326,12 @@ test('the printed rules carry passwords only as SHA-256 hashes', () => {
 });
 
 test('plans that could leak or collide are refused with a precise message', () => {
-  const tenant = (tenantId: string, bullmqPrefix: string, username: string) => ({ tenantId, bullmqPrefix, username, password: 'pw' });
+  const tenant = (tenantId: string, bullmqPrefix: string, username: string) => ({
+    tenantId,
+    bullmqPrefix,
+    username,
+    password: 'pw',
+  });
   const bridge = { username: 'bridge', password: 'pw', prefixes: ['a'] };
   expect(() => aclSetUserCommands({ tenants: [tenant('t', 'acme:x', 'u')], bridge })).toThrow(
     'tenant "t": BullMQ prefix "acme:x" must match ^[a-zA-Z0-9_-]+$',
@@ -298,13 +346,26 @@ test('plans that could leak or collide are refused with a precise message', () =
   expect(() => aclSetUserCommands({ tenants: [tenant('t1', 'a', 'bridge')], bridge })).toThrow(
     'bridge: username "bridge" is already used by tenant "t1"',
   );
-  expect(() => aclSetUserCommands({ tenants: [tenant('t1', 'a', 'default')], bridge })).toThrow(/"default" is the server's built-in user/);
-  expect(() => aclSetUserCommands({ tenants: [tenant('t1', 'a', 'u a')], bridge })).toThrow(/username "u a" must match/);
-  expect(() => aclSetUserCommands({ tenants: [], bridge: { ...bridge, prefixes: ['a', 'a'] } })).toThrow('bridge: BullMQ prefix "a" is listed twice');
-  expect(() => aclSetUserCommands({ tenants: [], bridge: { ...bridge, prefixes: ['a:b'] } })).toThrow(/bridge: BullMQ prefix "a:b" must match/);
-  expect(() => aclSetUserCommands({ tenants: [{ ...tenant('t', 'a', 'u'), password: '' }], bridge })).toThrow('tenant "t": password must not be empty');
+  expect(() => aclSetUserCommands({ tenants: [tenant('t1', 'a', 'default')], bridge })).toThrow(
+    /"default" is the server's built-in user/,
+  );
+  expect(() => aclSetUserCommands({ tenants: [tenant('t1', 'a', 'u a')], bridge })).toThrow(
+    /username "u a" must match/,
+  );
+  expect(() => aclSetUserCommands({ tenants: [], bridge: { ...bridge, prefixes: ['a', 'a'] } })).toThrow(
+    'bridge: BullMQ prefix "a" is listed twice',
+  );
+  expect(() => aclSetUserCommands({ tenants: [], bridge: { ...bridge, prefixes: ['a:b'] } })).toThrow(
+    /bridge: BullMQ prefix "a:b" must match/,
+  );
+  expect(() => aclSetUserCommands({ tenants: [{ ...tenant('t', 'a', 'u'), password: '' }], bridge })).toThrow(
+    'tenant "t": password must not be empty',
+  );
 
-  const [acme, bridgeArgs] = aclSetUserCommands({ tenants: [tenant('t', 'acme', 'u')], bridge: { ...bridge, prefixes: ['acme', 'globex'] } });
+  const [acme, bridgeArgs] = aclSetUserCommands({
+    tenants: [tenant('t', 'acme', 'u')],
+    bridge: { ...bridge, prefixes: ['acme', 'globex'] },
+  });
   expect(acme!.filter((arg) => arg.startsWith('~'))).toEqual(['~acme:*']);
   expect(bridgeArgs!.filter((arg) => arg.startsWith('~'))).toEqual(['~acme:*', '~globex:*']);
   expect(acme).toContain('resetchannels');

@@ -66,7 +66,12 @@ test('jobs flow over rediss:// with an ACL user, and its password is never logge
   const rows = await query<{ entityId: string }>(databaseUrl(db), `SELECT "entityId" FROM "AuditLog"`);
   expect(rows.map((row) => row.entityId)).toEqual(['over-tls']);
   // A plain-text client is not served at all.
-  const plain = new Redis(redis.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2_000 });
+  const plain = new Redis(redis.port, '127.0.0.1', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2_000,
+  });
   await expect(plain.connect().then(() => plain.ping())).rejects.toThrow();
   plain.disconnect();
   expect(app.output()).toContain('Bridge consuming');

@@ -19,7 +19,15 @@ import {
 } from '../src/workflows';
 import { jobStatusQuery } from '../src/workflows/jobStatus';
 import { services, uniqueSuffix } from './support/services';
-import { createStubActivities, gate, holdUntil, keysetPage, testOrigin, type StubActivities, type StubCall } from './support/workflowStubs';
+import {
+  createStubActivities,
+  gate,
+  holdUntil,
+  keysetPage,
+  testOrigin,
+  type StubActivities,
+  type StubCall,
+} from './support/workflowStubs';
 
 const run = uniqueSuffix();
 const prefix = `wftest-${run}`;
@@ -32,14 +40,27 @@ let stubs: StubActivities;
 let workers: Worker[] = [];
 let running: Promise<unknown>;
 
-const quietBundler = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (message: string) => process.stderr.write(`${message}\n`) };
+const quietBundler = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn() {},
+  error: (message: string) => process.stderr.write(`${message}\n`),
+};
 
 beforeAll(async () => {
   // Scripted failures (rejected digests) and an activity completing after its workflow was
   // cancelled make the SDK log warnings; the tests assert on outcomes, so keep the output to errors.
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
+  });
   env = await TestWorkflowEnvironment.createFromExistingServer({ address: services.temporalAddress });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: quietBundler });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../src/workflows'),
+    logger: quietBundler,
+  });
   stubs = createStubActivities();
   workers = await Promise.all(
     [mainQueue, emailQueue].map((taskQueue) =>
@@ -74,7 +95,11 @@ function ofTenant(tenantId: string): (call: StubCall) => boolean {
 }
 
 /** Waits for a workflow's reported status to satisfy `done` (polling the jobStatus query). */
-async function statusWhen(handle: WorkflowHandle, done: (status: JobStatus) => boolean, what: string): Promise<JobStatus> {
+async function statusWhen(
+  handle: WorkflowHandle,
+  done: (status: JobStatus) => boolean,
+  what: string,
+): Promise<JobStatus> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const status = await handle.query(jobStatusQuery);
@@ -116,7 +141,11 @@ describe('updateAllCasesForecastWorkflow', () => {
 
     const origin = testOrigin('forecast-updates', 'update-all-cases-forecast', tenantId, '1');
     const workflowId = `${tenantId}/forecast-updates/1`;
-    const started = await env.client.workflow.start(updateAllCasesForecastWorkflow, { taskQueue: mainQueue, workflowId, args: [{ origin, payload: { tenantId } }] });
+    const started = await env.client.workflow.start(updateAllCasesForecastWorkflow, {
+      taskQueue: mainQueue,
+      workflowId,
+      args: [{ origin, payload: { tenantId } }],
+    });
     const latest = env.client.workflow.getHandle<typeof updateAllCasesForecastWorkflow>(workflowId);
 
     try {
@@ -124,7 +153,12 @@ describe('updateAllCasesForecastWorkflow', () => {
       await entered.opened;
       const midway = await latest.query(jobStatusQuery);
       expect(midway).toEqual({
-        progress: { current: 300, total: 304, percentage: Math.round((300 / 304) * 95), message: 'Updated 300 of 304 cases' },
+        progress: {
+          current: 300,
+          total: 304,
+          percentage: Math.round((300 / 304) * 95),
+          message: 'Updated 300 of 304 cases',
+        },
         logs: [],
         logOffset: 1, // run 1 logged one line ("Updating forecasts of 304 cases")
       });
@@ -136,7 +170,10 @@ describe('updateAllCasesForecastWorkflow', () => {
     expect(returnValue).toEqual({ status: 'completed', successCount: 304, failCount: 0 });
     expect(status).toEqual({
       progress: { current: 304, total: 304, percentage: 100, message: 'Completed' },
-      logs: ['Updated forecasts of 304 cases; updating open test runs', 'Forecasts updated: 304 cases, 6 open test runs'],
+      logs: [
+        'Updated forecasts of 304 cases; updating open test runs',
+        'Forecasts updated: 304 cases, 6 open test runs',
+      ],
       logOffset: 1,
     });
 
@@ -170,7 +207,10 @@ describe('rebuildEntityWorkflow / reindexWorkflow', () => {
     const held = gate();
     stubs.script({
       async planReindex() {
-        return { projects: [{ id: 1, name: 'Alpha' }], entities: [{ entity: 'sessions', perProject: false, total: 4 }] };
+        return {
+          projects: [{ id: 1, name: 'Alpha' }],
+          entities: [{ entity: 'sessions', perProject: false, total: 4 }],
+        };
       },
       async indexChunk({ afterId }) {
         if (afterId === 0) return { lastId: 2, indexed: 2, deleted: 0 };
@@ -219,7 +259,10 @@ describe('rebuildEntityWorkflow / reindexWorkflow', () => {
     const held = gate();
     stubs.script({
       async planReindex() {
-        return { projects: [{ id: 1, name: 'Alpha' }], entities: [{ entity: 'sessions', perProject: false, total: 4 }] };
+        return {
+          projects: [{ id: 1, name: 'Alpha' }],
+          entities: [{ entity: 'sessions', perProject: false, total: 4 }],
+        };
       },
       async indexChunk({ origin, afterId }) {
         if (origin.jobId === 'first' && afterId === 0) {
@@ -234,7 +277,12 @@ describe('rebuildEntityWorkflow / reindexWorkflow', () => {
       env.client.workflow.start(reindexWorkflow, {
         taskQueue: mainQueue,
         workflowId: `${tenantId}/elasticsearch-reindex/${jobId}`,
-        args: [{ origin: testOrigin('elasticsearch-reindex', 'reindex', tenantId, jobId), payload: { entityType: 'sessions', userId: 'user-a', tenantId } }],
+        args: [
+          {
+            origin: testOrigin('elasticsearch-reindex', 'reindex', tenantId, jobId),
+            payload: { entityType: 'sessions', userId: 'user-a', tenantId },
+          },
+        ],
       });
     const lock = `${tenantId}/reindex/sessions`;
     const waitingLine = `Waiting for the sessions reindex already running for this tenant (${lock}) to finish`;
@@ -244,7 +292,11 @@ describe('rebuildEntityWorkflow / reindexWorkflow', () => {
     try {
       await entered.opened;
       second = await start('second');
-      await statusWhen(second, (status) => status.logs.includes(waitingLine), 'the second reindex to wait for the lock');
+      await statusWhen(
+        second,
+        (status) => status.logs.includes(waitingLine),
+        'the second reindex to wait for the lock',
+      );
       // While the first rebuild holds the lock, the second has not started one.
       expect(stubs.callsOf('prepareRebuild', ofTenant(tenantId))).toHaveLength(1);
     } finally {
@@ -257,7 +309,15 @@ describe('rebuildEntityWorkflow / reindexWorkflow', () => {
     for (const { returnValue } of [firstResult, secondResult]) {
       expect(returnValue).toEqual({
         success: true,
-        results: { projects: 0, repositoryCases: 0, sharedSteps: 0, testRuns: 0, sessions: 4, issues: 0, milestones: 0 },
+        results: {
+          projects: 0,
+          repositoryCases: 0,
+          sharedSteps: 0,
+          testRuns: 0,
+          sessions: 4,
+          issues: 0,
+          milestones: 0,
+        },
         totalDocuments: 4,
       });
     }
@@ -339,15 +399,31 @@ describe('sendDailyDigestWorkflow', () => {
       async sendUserDigest({ userId }) {
         if (failing.has(userId)) throw ApplicationFailure.nonRetryable('550 mailbox unavailable', 'SmtpRejected');
         const index = Number(userId.slice(5));
-        return { userId, outcome: index % 10 === 0 ? 'nothing-to-send' : 'sent', notifications: index % 10 === 0 ? 0 : 1 };
+        return {
+          userId,
+          outcome: index % 10 === 0 ? 'nothing-to-send' : 'sent',
+          notifications: index % 10 === 0 ? 0 : 1,
+        };
       },
     });
 
     // As a Schedule starts it: no BullMQ job, so no idempotency key of its own.
-    const origin: JobOrigin = { queue: 'notifications', jobName: 'send-daily-digest', jobId: `schedule:send-daily-digest-${tenantId}`, tenantId, idempotencyKey: '' };
+    const origin: JobOrigin = {
+      queue: 'notifications',
+      jobName: 'send-daily-digest',
+      jobId: `schedule:send-daily-digest-${tenantId}`,
+      tenantId,
+      idempotencyKey: '',
+    };
     const workflowId = `${tenantId}/notifications/send-daily-digest-2025-01-01T08:00:00Z`;
-    const started = await env.client.workflow.start(sendDailyDigestWorkflow, { taskQueue: mainQueue, workflowId, args: [{ origin, payload: { tenantId } }] });
-    const { returnValue, status } = await env.client.workflow.getHandle<typeof sendDailyDigestWorkflow>(workflowId).result();
+    const started = await env.client.workflow.start(sendDailyDigestWorkflow, {
+      taskQueue: mainQueue,
+      workflowId,
+      args: [{ origin, payload: { tenantId } }],
+    });
+    const { returnValue, status } = await env.client.workflow
+      .getHandle<typeof sendDailyDigestWorkflow>(workflowId)
+      .result();
 
     // 100 users have nothing to send, 2 fail, the other 901 get their digest.
     expect(returnValue).toEqual({
@@ -358,13 +434,19 @@ describe('sendDailyDigestWorkflow', () => {
     });
     expect(status).toEqual({
       progress: { usersProcessed: 1003, emailsSent: 901 },
-      logs: ['Digest failed for user user-1002: 550 mailbox unavailable', 'Processed daily digest for 1003 users, 901 emails sent'],
+      logs: [
+        'Digest failed for user user-1002: 550 mailbox unavailable',
+        'Processed daily digest for 1003 users, 901 emails sent',
+      ],
       logOffset: 11, // run 1: one line per page, and user-0042's failure
     });
 
     // Keyset paging: each page starts after the last user of the one before, in both runs.
     const pages = stubs.callsOf('listDigestRecipients', ofTenant(tenantId));
-    expect(pages.map((call) => call.input.afterUserId)).toEqual([undefined, ...Array.from({ length: 10 }, (_, i) => users[(i + 1) * 100 - 1])]);
+    expect(pages.map((call) => call.input.afterUserId)).toEqual([
+      undefined,
+      ...Array.from({ length: 10 }, (_, i) => users[(i + 1) * 100 - 1]),
+    ]);
     expect(pages.every((call) => call.input.limit === 100)).toBe(true);
     const firstRun = started.firstExecutionRunId;
     expect(pages.slice(0, 10).every((call) => call.runId === firstRun)).toBe(true);

@@ -17,7 +17,10 @@ export function auditLogIdFor(idempotencyKey: string): string {
 export type AuditEventOutcome = { recorded: boolean } | { error: string; nonRetryable: boolean };
 
 /** The row TestPlanIt's audit worker writes for one event; `liveProjects` are the referenced projects that exist. */
-function auditRow({ origin, payload }: JobWorkflowInput<AuditEventPayload>, liveProjects: Set<number>): Prisma.AuditLogCreateManyInput {
+function auditRow(
+  { origin, payload }: JobWorkflowInput<AuditEventPayload>,
+  liveProjects: Set<number>,
+): Prisma.AuditLogCreateManyInput {
   const { event, context, queuedAt } = payload;
   const metadata: Record<string, unknown> = {
     ...(event.metadata ?? {}),
@@ -62,9 +65,16 @@ export function createAuditActivities(deps: ActivityDeps) {
     async recordAuditEvent(input: JobWorkflowInput<AuditEventPayload>): Promise<boolean> {
       const { origin, payload } = input;
       return withTenantDatabase(deps, origin, async (db) => {
-        const { count } = await db.auditLog.createMany({ data: [auditRow(input, await liveProjectsOf(db, [input]))], skipDuplicates: true });
+        const { count } = await db.auditLog.createMany({
+          data: [auditRow(input, await liveProjectsOf(db, [input]))],
+          skipDuplicates: true,
+        });
         const { event } = payload;
-        logForJob(deps, origin, `${count === 1 ? 'Recorded' : 'Already recorded'} audit event ${event.action} ${event.entityType}:${event.entityId}`);
+        logForJob(
+          deps,
+          origin,
+          `${count === 1 ? 'Recorded' : 'Already recorded'} audit event ${event.action} ${event.entityType}:${event.entityId}`,
+        );
         return count === 1;
       });
     },
@@ -82,14 +92,22 @@ export function createAuditActivities(deps: ActivityDeps) {
         const rows = events.map((event) => auditRow(event, live));
         let created: Set<string>;
         try {
-          const inserted = await db.auditLog.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true } });
+          const inserted = await db.auditLog.createManyAndReturn({
+            data: rows,
+            skipDuplicates: true,
+            select: { id: true },
+          });
           created = new Set(inserted.map((row) => row.id));
         } catch (error) {
           const failure = toActivityFailure(error) as { nonRetryable?: boolean };
           if (!failure.nonRetryable) throw error;
           return Promise.all(rows.map((row) => recordOne(db, row)));
         }
-        logForJob(deps, origin, `Recorded ${created.size} audit events (${rows.length - created.size} already recorded) in one batch`);
+        logForJob(
+          deps,
+          origin,
+          `Recorded ${created.size} audit events (${rows.length - created.size} already recorded) in one batch`,
+        );
         return rows.map((row) => ({ recorded: created.has(row.id!) }));
       });
     },

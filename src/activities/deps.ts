@@ -50,7 +50,9 @@ export async function withTenantDatabase<T>(
     tenant = deps.tenants.resolve(origin.tenantId);
   } catch (error) {
     if (error instanceof TenancyError) {
-      deps.logger.warn(`${origin.queue} job ${origin.jobId} rejected for tenant ${describeTenant(origin.tenantId)}: ${error.message}`);
+      deps.logger.warn(
+        `${origin.queue} job ${origin.jobId} rejected for tenant ${describeTenant(origin.tenantId)}: ${error.message}`,
+      );
       throw ApplicationFailure.nonRetryable(error.message, 'TenancyError');
     }
     throw error;
@@ -65,5 +67,8 @@ export function stableRowId(prefix: string, idempotencyKey: string): string {
 
 /** One log line about a job's work, naming its tenant (text and field) and its job. */
 export function logForJob(deps: ActivityDeps, origin: JobOrigin, message: string): void {
-  deps.logger.info(`${message} for tenant ${describeTenant(origin.tenantId)}`, { tenant: origin.tenantId, jobId: origin.jobId });
+  deps.logger.info(`${message} for tenant ${describeTenant(origin.tenantId)}`, {
+    tenant: origin.tenantId,
+    jobId: origin.jobId,
+  });
 }

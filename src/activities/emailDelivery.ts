@@ -26,9 +26,13 @@ export async function deliverOnce(
 ): Promise<DeliveryOutcome> {
   const to = recipient.email?.trim();
   if (!deps.mailer) {
-    throw ApplicationFailure.nonRetryable('Email is not configured: set EMAIL_SERVER_HOST and EMAIL_FROM', 'EmailNotConfigured');
+    throw ApplicationFailure.nonRetryable(
+      'Email is not configured: set EMAIL_SERVER_HOST and EMAIL_FROM',
+      'EmailNotConfigured',
+    );
   }
-  if (!to) throw ApplicationFailure.nonRetryable(`User ${recipient.userId} has no email address`, 'MissingEmailAddress');
+  if (!to)
+    throw ApplicationFailure.nonRetryable(`User ${recipient.userId} has no email address`, 'MissingEmailAddress');
   if (await deps.emailLedger.wasSent(tenant.key, idempotencyKey)) return 'already-sent';
 
   const email: OutgoingEmail = { to, ...rendered, messageId: messageIdFor(tenant.key, idempotencyKey) };

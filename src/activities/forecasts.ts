@@ -76,7 +76,12 @@ const WRITE_TARGET_FORECASTS = `${GROUP_FORECASTS}
  * phase has just refreshed every active one. Two statements: a data-modifying CTE's writes are
  * not visible to the rest of its own statement.
  */
-async function refreshAndSumRuns(db: Pick<DatabaseClient, '$executeRawUnsafe'>, runIds: number[], except: number[], onlyArchived: boolean): Promise<number> {
+async function refreshAndSumRuns(
+  db: Pick<DatabaseClient, '$executeRawUnsafe'>,
+  runIds: number[],
+  except: number[],
+  onlyArchived: boolean,
+): Promise<number> {
   const refreshed = await db.$executeRawUnsafe(
     `WITH targets AS (
        SELECT DISTINCT rc.id FROM "TestRunCases" trc
@@ -110,7 +115,6 @@ async function countActiveCases(db: DatabaseClient): Promise<number> {
 }
 
 export function createForecastActivities(deps: ActivityDeps) {
-
   return {
     async countForecastCases({ origin }: { origin: JobOrigin }): Promise<number> {
       return withTenantDatabase(deps, origin, countActiveCases);
@@ -121,7 +125,15 @@ export function createForecastActivities(deps: ActivityDeps) {
      * (keyset order), each set to its group's averages, in one statement. Re-running a chunk
      * writes the same values, so a retry after a crash is harmless.
      */
-    async updateCaseForecastChunk({ origin, afterCaseId, limit }: { origin: JobOrigin; afterCaseId: number; limit: number }): Promise<CaseChunkResult> {
+    async updateCaseForecastChunk({
+      origin,
+      afterCaseId,
+      limit,
+    }: {
+      origin: JobOrigin;
+      afterCaseId: number;
+      limit: number;
+    }): Promise<CaseChunkResult> {
       return withTenantDatabase(deps, origin, async (db) => {
         const rows = await db.$queryRawUnsafe<{ id: number }[]>(
           `WITH targets AS (
@@ -131,13 +143,24 @@ export function createForecastActivities(deps: ActivityDeps) {
           afterCaseId,
           limit,
         );
-        const lastCaseId = rows.reduce<number | null>((max, row) => (max === null || row.id > max ? row.id : max), null);
+        const lastCaseId = rows.reduce<number | null>(
+          (max, row) => (max === null || row.id > max ? row.id : max),
+          null,
+        );
         return { updated: rows.length, lastCaseId };
       });
     },
 
     /** One chunk of run forecasts: open (not completed, not deleted) runs after `afterRunId`. */
-    async updateRunForecastChunk({ origin, afterRunId, limit }: { origin: JobOrigin; afterRunId: number; limit: number }): Promise<RunChunkResult> {
+    async updateRunForecastChunk({
+      origin,
+      afterRunId,
+      limit,
+    }: {
+      origin: JobOrigin;
+      afterRunId: number;
+      limit: number;
+    }): Promise<RunChunkResult> {
       return withTenantDatabase(deps, origin, async (db) => {
         const runs = await db.$queryRawUnsafe<{ id: number }[]>(
           `SELECT id FROM "TestRuns" WHERE id > $1 AND NOT "isCompleted" AND NOT "isDeleted" ORDER BY id LIMIT $2`,
@@ -152,7 +175,10 @@ export function createForecastActivities(deps: ActivityDeps) {
     },
 
     /** `update-single-case-forecast`: the case's group, every member of it, and every run they are in. */
-    async updateSingleCaseForecast({ origin, payload }: JobWorkflowInput<UpdateSingleCaseForecastPayload>): Promise<{ updatedCaseIds: number[]; affectedTestRunIds: number[] }> {
+    async updateSingleCaseForecast({ origin, payload }: JobWorkflowInput<UpdateSingleCaseForecastPayload>): Promise<{
+      updatedCaseIds: number[];
+      affectedTestRunIds: number[];
+    }> {
       return withTenantDatabase(deps, origin, async (db) =>
         db.$transaction(async (tx) => {
           const [forecast] = await tx.$queryRawUnsafe<{ manual: number | null; automated: number | null }[]>(
@@ -182,7 +208,11 @@ export function createForecastActivities(deps: ActivityDeps) {
           const runIds = runs.map((r) => r.id);
           // As TestPlanIt: the other cases of those runs are refreshed before the runs are summed.
           const others = runIds.length > 0 ? await refreshAndSumRuns(tx, runIds, memberIds, false) : 0;
-          logForJob(deps, origin, `Updated forecast of case ${payload.repositoryCaseId} (${memberIds.length} linked cases, ${runIds.length} runs, ${others} other cases of those runs)`);
+          logForJob(
+            deps,
+            origin,
+            `Updated forecast of case ${payload.repositoryCaseId} (${memberIds.length} linked cases, ${runIds.length} runs, ${others} other cases of those runs)`,
+          );
           return { updatedCaseIds: memberIds, affectedTestRunIds: runIds };
         }),
       );
@@ -209,7 +239,15 @@ export function createForecastActivities(deps: ActivityDeps) {
       return withTenantDatabase(deps, origin, async (db) => {
         const milestones = await db.milestones.findMany({
           where: { isCompleted: false, isDeleted: false, notifyDaysBefore: { gt: 0 }, completedAt: { not: null } },
-          select: { id: true, name: true, projectId: true, notifyDaysBefore: true, completedAt: true, createdBy: true, project: { select: { name: true } } },
+          select: {
+            id: true,
+            name: true,
+            projectId: true,
+            notifyDaysBefore: true,
+            completedAt: true,
+            createdBy: true,
+            project: { select: { name: true } },
+          },
           orderBy: { id: 'asc' },
         });
         const due: DueMilestone[] = [];

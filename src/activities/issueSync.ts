@@ -42,11 +42,17 @@ export interface PageResult {
 /** Translates a tracker failure into what Temporal should do with the activity. */
 export function asActivityFailure(error: unknown): unknown {
   if (error instanceof TrackerRateLimited) {
-    return ApplicationFailure.create({ message: error.message, type: 'TrackerRateLimited', nextRetryDelay: error.retryAfterMs });
+    return ApplicationFailure.create({
+      message: error.message,
+      type: 'TrackerRateLimited',
+      nextRetryDelay: error.retryAfterMs,
+    });
   }
   if (error instanceof TrackerAuthFailed) return ApplicationFailure.nonRetryable(error.message, 'TrackerAuthFailed');
   if (error instanceof TrackerError) {
-    return error.retryable ? ApplicationFailure.retryable(error.message, 'TrackerUnavailable') : ApplicationFailure.nonRetryable(error.message, 'TrackerRequestFailed');
+    return error.retryable
+      ? ApplicationFailure.retryable(error.message, 'TrackerUnavailable')
+      : ApplicationFailure.nonRetryable(error.message, 'TrackerRequestFailed');
   }
   return error;
 }
@@ -89,16 +95,24 @@ async function saveTrackerIssue(db: DatabaseClient, target: SyncTarget, issue: T
 }
 
 export function createIssueSyncActivities(deps: ActivityDeps) {
-  async function trackerOf(db: DatabaseClient, target: SyncTarget): Promise<{ tracker: IssueTracker; name: string; projectKey?: string }> {
+  async function trackerOf(
+    db: DatabaseClient,
+    target: SyncTarget,
+  ): Promise<{ tracker: IssueTracker; name: string; projectKey?: string }> {
     const integration = await db.integration.findFirst({ where: { id: target.integrationId, isDeleted: false } });
-    if (!integration) throw ApplicationFailure.nonRetryable(`Integration ${target.integrationId} not found`, 'IntegrationNotFound');
+    if (!integration)
+      throw ApplicationFailure.nonRetryable(`Integration ${target.integrationId} not found`, 'IntegrationNotFound');
     const userAuth =
       integration.authType === 'OAUTH2'
-        ? ((await db.userIntegrationAuth.findFirst({ where: { userId: target.userId, integrationId: integration.id, isActive: true } })) ?? undefined)
+        ? ((await db.userIntegrationAuth.findFirst({
+            where: { userId: target.userId, integrationId: integration.id, isActive: true },
+          })) ?? undefined)
         : undefined;
     let projectKey: string | undefined;
     if (target.projectId) {
-      const link = await db.projectIntegration.findFirst({ where: { projectId: target.projectId, integrationId: integration.id } });
+      const link = await db.projectIntegration.findFirst({
+        where: { projectId: target.projectId, integrationId: integration.id },
+      });
       const config = (link?.config ?? {}) as Record<string, unknown>;
       const key = config.externalProjectKey ?? config.projectKey ?? config.repository ?? config.project;
       projectKey = typeof key === 'string' ? key : undefined;
@@ -168,7 +182,10 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
       return withTenantDatabase(deps, input.origin, async (db) => {
         const { tracker, projectKey } = await trackerOf(db, input);
         if (!projectKey) {
-          throw ApplicationFailure.nonRetryable(`Project ${input.projectId} has no tracker project configured for integration ${input.integrationId}`, 'ProjectNotLinked');
+          throw ApplicationFailure.nonRetryable(
+            `Project ${input.projectId} has no tracker project configured for integration ${input.integrationId}`,
+            'ProjectNotLinked',
+          );
         }
         heartbeat();
         let page;
@@ -190,10 +207,22 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
     async refreshIssue(input: SyncTarget & { externalId: string }): Promise<{ issueId: number }> {
       return withTenantDatabase(deps, input.origin, async (db) => {
         const { tracker } = await trackerOf(db, input);
-        const row = await db.issue.findFirst({ where: { integrationId: input.integrationId, OR: [{ externalId: input.externalId }, { externalKey: input.externalId }] } });
-        if (!row) throw ApplicationFailure.nonRetryable(`Issue ${input.externalId} of integration ${input.integrationId} not found`, 'IssueNotFound');
+        const row = await db.issue.findFirst({
+          where: {
+            integrationId: input.integrationId,
+            OR: [{ externalId: input.externalId }, { externalKey: input.externalId }],
+          },
+        });
+        if (!row)
+          throw ApplicationFailure.nonRetryable(
+            `Issue ${input.externalId} of integration ${input.integrationId} not found`,
+            'IssueNotFound',
+          );
         try {
-          await db.issue.update({ where: { id: row.id }, data: issueColumns(await tracker.getIssue(input.externalId)) });
+          await db.issue.update({
+            where: { id: row.id },
+            data: issueColumns(await tracker.getIssue(input.externalId)),
+          });
         } catch (error) {
           throw asActivityFailure(error);
         }
@@ -206,33 +235,63 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
      * `create-issue`: creates the issue in the tracker and its local row. The job's idempotency
      * key is stored with the row; a retry that finds it does not create a second issue.
      */
-    async createTrackerIssue(input: SyncTarget & { title: string; description?: string; issueType?: string; project?: string }): Promise<{ issueId: number; externalId: string }> {
+    async createTrackerIssue(
+      input: SyncTarget & { title: string; description?: string; issueType?: string; project?: string },
+    ): Promise<{ issueId: number; externalId: string }> {
       return withTenantDatabase(deps, input.origin, async (db) => {
-        const done = await db.issue.findFirst({ where: { integrationId: input.integrationId, externalData: { path: ['createdByJob'], equals: input.origin.idempotencyKey } } });
+        const done = await db.issue.findFirst({
+          where: {
+            integrationId: input.integrationId,
+            externalData: { path: ['createdByJob'], equals: input.origin.idempotencyKey },
+          },
+        });
         if (done) return { issueId: done.id, externalId: done.externalId ?? '' };
         const { tracker, projectKey } = await trackerOf(db, input);
         const project = input.project ?? projectKey;
-        if (!project) throw ApplicationFailure.nonRetryable('create-issue needs data.project or a project linked to the integration', 'ProjectNotLinked');
+        if (!project)
+          throw ApplicationFailure.nonRetryable(
+            'create-issue needs data.project or a project linked to the integration',
+            'ProjectNotLinked',
+          );
         let issue: TrackerIssue;
         try {
-          issue = await tracker.createIssue(project, { title: input.title, description: input.description, issueType: input.issueType });
+          issue = await tracker.createIssue(project, {
+            title: input.title,
+            description: input.description,
+            issueType: input.issueType,
+          });
         } catch (error) {
           throw asActivityFailure(error);
         }
-        const issueId = await saveTrackerIssue(db, input, { ...issue, data: { ...issue.data, createdByJob: input.origin.idempotencyKey } });
+        const issueId = await saveTrackerIssue(db, input, {
+          ...issue,
+          data: { ...issue.data, createdByJob: input.origin.idempotencyKey },
+        });
         logForJob(deps, input.origin, `Created issue ${issue.externalId} in ${project}`);
         return { issueId, externalId: issue.externalId };
       });
     },
 
     /** `update-issue`: changes the tracker issue, then its local row. */
-    async updateTrackerIssue(input: SyncTarget & { externalId: string; title?: string; description?: string; status?: string }): Promise<{ issueId: number }> {
+    async updateTrackerIssue(
+      input: SyncTarget & { externalId: string; title?: string; description?: string; status?: string },
+    ): Promise<{ issueId: number }> {
       return withTenantDatabase(deps, input.origin, async (db) => {
         const { tracker } = await trackerOf(db, input);
-        const row = await db.issue.findFirst({ where: { integrationId: input.integrationId, externalId: input.externalId } });
-        if (!row) throw ApplicationFailure.nonRetryable(`Issue ${input.externalId} of integration ${input.integrationId} not found`, 'IssueNotFound');
+        const row = await db.issue.findFirst({
+          where: { integrationId: input.integrationId, externalId: input.externalId },
+        });
+        if (!row)
+          throw ApplicationFailure.nonRetryable(
+            `Issue ${input.externalId} of integration ${input.integrationId} not found`,
+            'IssueNotFound',
+          );
         try {
-          const issue = await tracker.updateIssue(input.externalId, { title: input.title, description: input.description, status: input.status });
+          const issue = await tracker.updateIssue(input.externalId, {
+            title: input.title,
+            description: input.description,
+            status: input.status,
+          });
           await db.issue.update({ where: { id: row.id }, data: issueColumns(issue) });
         } catch (error) {
           throw asActivityFailure(error);

@@ -63,7 +63,6 @@ export interface DigestOutcome {
 }
 
 export function createNotificationActivities(deps: ActivityDeps) {
-
   async function sendDigest(
     db: DatabaseClient,
     tenant: ResolvedTenant,
@@ -74,16 +73,27 @@ export function createNotificationActivities(deps: ActivityDeps) {
     const user = await db.user.findUnique({ where: { id: userId }, include: { userPreferences: true } });
     if (!user) throw ApplicationFailure.nonRetryable(`User ${userId} not found`, 'UserNotFound');
     const locale = user.userPreferences?.locale ?? DEFAULT_LOCALE;
-    const rendered = renderDigestEmail({ userName: user.name, locale, notifications: items, ...pageLinks(deps, tenant, locale) });
+    const rendered = renderDigestEmail({
+      userName: user.name,
+      locale,
+      notifications: items,
+      ...pageLinks(deps, tenant, locale),
+    });
     const outcome = await deliverOnce(deps, tenant, idempotencyKey, { userId, email: user.email }, rendered);
     // Marked read only once the server accepted the digest (or had accepted it before a crash).
-    await db.notification.updateMany({ where: { id: { in: items.map((item) => item.id) }, userId }, data: { isRead: true } });
+    await db.notification.updateMany({
+      where: { id: { in: items.map((item) => item.id) }, userId },
+      data: { isRead: true },
+    });
     return outcome;
   }
 
   return {
     /** `create-notification`: the row (unless the mode is NONE), written once per job. */
-    async createNotification({ origin, payload }: JobWorkflowInput<CreateNotificationPayload>): Promise<CreatedNotification> {
+    async createNotification({
+      origin,
+      payload,
+    }: JobWorkflowInput<CreateNotificationPayload>): Promise<CreatedNotification> {
       return withTenantDatabase(deps, origin, async (db) => {
         const mode = await resolveNotificationMode(db, payload.userId);
         if (mode === 'NONE') {
@@ -112,7 +122,13 @@ export function createNotificationActivities(deps: ActivityDeps) {
     },
 
     /** `send-notification-email` (and the immediate mode of create-notification). */
-    async sendNotificationEmail({ origin, notificationId }: { origin: JobOrigin; notificationId: string }): Promise<DeliveryOutcome> {
+    async sendNotificationEmail({
+      origin,
+      notificationId,
+    }: {
+      origin: JobOrigin;
+      notificationId: string;
+    }): Promise<DeliveryOutcome> {
       return withTenantDatabase(deps, origin, async (db, tenant) => {
         const notification = await db.notification.findUnique({
           where: { id: notificationId },
@@ -129,24 +145,49 @@ export function createNotificationActivities(deps: ActivityDeps) {
           baseUrl: baseUrlOf(deps, tenant),
           locale,
         });
-        const rendered = renderNotificationEmail({ userName: notification.user.name, locale, url, ...content, ...pageLinks(deps, tenant, locale) });
-        const outcome = await deliverOnce(deps, tenant, `notification:${notificationId}`, { userId: notification.userId, email: notification.user.email }, rendered);
+        const rendered = renderNotificationEmail({
+          userName: notification.user.name,
+          locale,
+          url,
+          ...content,
+          ...pageLinks(deps, tenant, locale),
+        });
+        const outcome = await deliverOnce(
+          deps,
+          tenant,
+          `notification:${notificationId}`,
+          { userId: notification.userId, email: notification.user.email },
+          rendered,
+        );
         logForJob(deps, origin, `Notification email ${notificationId} to user ${notification.userId}: ${outcome}`);
         return outcome;
       });
     },
 
     /** `process-user-notifications`: TestPlanIt only counts the unread notifications. */
-    async countUnreadNotifications({ origin, payload }: JobWorkflowInput<ProcessUserNotificationsPayload>): Promise<number> {
+    async countUnreadNotifications({
+      origin,
+      payload,
+    }: JobWorkflowInput<ProcessUserNotificationsPayload>): Promise<number> {
       return withTenantDatabase(deps, origin, async (db) => {
-        const count = await db.notification.count({ where: { userId: payload.userId, isRead: false, isDeleted: false } });
+        const count = await db.notification.count({
+          where: { userId: payload.userId, isRead: false, isDeleted: false },
+        });
         logForJob(deps, origin, `User ${payload.userId} has ${count} unread notifications`);
         return count;
       });
     },
 
     /** A page of users who get a daily digest, ordered by user id (keyset pagination). */
-    async listDigestRecipients({ origin, afterUserId, limit }: { origin: JobOrigin; afterUserId?: string; limit: number }): Promise<string[]> {
+    async listDigestRecipients({
+      origin,
+      afterUserId,
+      limit,
+    }: {
+      origin: JobOrigin;
+      afterUserId?: string;
+      limit: number;
+    }): Promise<string[]> {
       return withTenantDatabase(deps, origin, async (db) => {
         const daily = (await globalDefaultMode(db)) === 'IN_APP_EMAIL_DAILY';
         const modes: NotificationMode[] = daily ? ['IN_APP_EMAIL_DAILY', 'USE_GLOBAL'] : ['IN_APP_EMAIL_DAILY'];
@@ -175,7 +216,12 @@ export function createNotificationActivities(deps: ActivityDeps) {
           title: n.title,
           message: n.message,
           createdAt: n.createdAt.toISOString(),
-          url: notificationUrl({ type: n.type, data: (n.data ?? {}) as Record<string, unknown>, baseUrl: baseUrlOf(deps, tenant), locale }),
+          url: notificationUrl({
+            type: n.type,
+            data: (n.data ?? {}) as Record<string, unknown>,
+            baseUrl: baseUrlOf(deps, tenant),
+            locale,
+          }),
         }));
         const outcome = await sendDigest(db, tenant, userId, items, `digest:${origin.idempotencyKey}:${userId}`);
         logForJob(deps, origin, `Daily digest with ${items.length} notifications to user ${userId}: ${outcome}`);
@@ -186,8 +232,18 @@ export function createNotificationActivities(deps: ActivityDeps) {
     /** `send-digest-email` from older web apps: the notifications come in the payload. */
     async sendDigestEmail({ origin, payload }: JobWorkflowInput<SendDigestEmailPayload>): Promise<DeliveryOutcome> {
       return withTenantDatabase(deps, origin, async (db, tenant) => {
-        const outcome = await sendDigest(db, tenant, payload.userId, payload.notifications, `digest-job:${origin.idempotencyKey}`);
-        logForJob(deps, origin, `Digest email with ${payload.notifications.length} notifications to user ${payload.userId}: ${outcome}`);
+        const outcome = await sendDigest(
+          db,
+          tenant,
+          payload.userId,
+          payload.notifications,
+          `digest-job:${origin.idempotencyKey}`,
+        );
+        logForJob(
+          deps,
+          origin,
+          `Digest email with ${payload.notifications.length} notifications to user ${payload.userId}: ${outcome}`,
+        );
         return outcome;
       });
     },

@@ -81,7 +81,8 @@ export function createSearchActivities(deps: ActivityDeps) {
     });
   }
 
-  const aliasOf = (tenant: ResolvedTenant, entity: SearchEntity) => entityIndexName(INDEX_BASE[entity], tenant.tenantId);
+  const aliasOf = (tenant: ResolvedTenant, entity: SearchEntity) =>
+    entityIndexName(INDEX_BASE[entity], tenant.tenantId);
 
   async function replicas(db: DatabaseClient): Promise<number> {
     const row = await db.appConfig.findUnique({ where: { key: 'elasticsearch_replicas' } });
@@ -90,12 +91,24 @@ export function createSearchActivities(deps: ActivityDeps) {
   }
 
   /** Writes, and fails loudly on any rejected item: a mapping error is final, the rest retried. */
-  async function write(client: Client, index: string, documents: Parameters<typeof writeDocuments>[2], deleteIds: number[], refresh = false) {
-    const result = await writeDocuments(client, index, documents, deleteIds, { flushBytes: bulkFlushBytes, concurrency: bulkConcurrency, refresh });
+  async function write(
+    client: Client,
+    index: string,
+    documents: Parameters<typeof writeDocuments>[2],
+    deleteIds: number[],
+    refresh = false,
+  ) {
+    const result = await writeDocuments(client, index, documents, deleteIds, {
+      flushBytes: bulkFlushBytes,
+      concurrency: bulkConcurrency,
+      refresh,
+    });
     if (result.rejected.length > 0) {
       const message = describeRejections(index, documents.length + deleteIds.length, result.rejected);
       const final = result.rejected.every((item) => item.status >= 400 && item.status < 500 && item.status !== 408);
-      throw final ? ApplicationFailure.nonRetryable(message, 'DocumentRejected') : ApplicationFailure.retryable(message, TRANSIENT);
+      throw final
+        ? ApplicationFailure.nonRetryable(message, 'DocumentRejected')
+        : ApplicationFailure.retryable(message, TRANSIENT);
     }
     return result;
   }
@@ -115,7 +128,11 @@ export function createSearchActivities(deps: ActivityDeps) {
 
   return {
     /** Live projects in scope and the document count of each entity, for progress. */
-    async planReindex(input: { origin: JobOrigin; entityType: 'all' | SearchEntity; projectId?: number }): Promise<ReindexPlan> {
+    async planReindex(input: {
+      origin: JobOrigin;
+      entityType: 'all' | SearchEntity;
+      projectId?: number;
+    }): Promise<ReindexPlan> {
       return withTenantSearch(input.origin, async ({ db, client }) => {
         // Cluster health, not ping: a core-only node does not serve its root endpoint.
         await client.cluster.health({ timeout: '5s' }).catch((error: Error) => {
@@ -130,7 +147,11 @@ export function createSearchActivities(deps: ActivityDeps) {
         const entities: EntityPlan[] = [];
         for (const entity of entitiesFor(input.entityType)) {
           const source = DOCUMENT_SOURCES[entity];
-          entities.push({ entity, perProject: source.perProject, total: input.projectId && projects.length === 0 ? 0 : await source.count(db, scope) });
+          entities.push({
+            entity,
+            perProject: source.perProject,
+            total: input.projectId && projects.length === 0 ? 0 : await source.count(db, scope),
+          });
         }
         return { projects, entities };
       });
@@ -145,13 +166,22 @@ export function createSearchActivities(deps: ActivityDeps) {
      * Creates the rebuild's index (dropping indices earlier stopped rebuilds left behind) and
      * returns the transaction horizon writes are caught up from.
      */
-    async prepareRebuild(input: { origin: JobOrigin; entity: SearchEntity; startedAt: string; token: string }): Promise<{ index: string; alias: string; horizon: string }> {
+    async prepareRebuild(input: {
+      origin: JobOrigin;
+      entity: SearchEntity;
+      startedAt: string;
+      token: string;
+    }): Promise<{ index: string; alias: string; horizon: string }> {
       return withTenantSearch(input.origin, async ({ db, client, tenant }) => {
         const alias = aliasOf(tenant, input.entity);
         const index = versionedIndexName(alias, new Date(input.startedAt), input.token);
         const abandoned = await abandonedBuilds(client, alias, index);
         if (abandoned.length > 0) {
-          logForJob(deps, input.origin, `Deleting ${abandoned.length} index(es) of stopped rebuilds of ${alias}: ${abandoned.join(', ')}`);
+          logForJob(
+            deps,
+            input.origin,
+            `Deleting ${abandoned.length} index(es) of stopped rebuilds of ${alias}: ${abandoned.join(', ')}`,
+          );
           await deleteIndices(client, abandoned);
         }
         const horizon = await transactionHorizon(db);
@@ -177,9 +207,21 @@ export function createSearchActivities(deps: ActivityDeps) {
     },
 
     /** Rebuilds the documents of rows written since `since`, a chunk of ids at a time. */
-    async catchUpChunk(input: { origin: JobOrigin; entity: SearchEntity; index: string; since: string; afterId: number }): Promise<ChunkResult> {
+    async catchUpChunk(input: {
+      origin: JobOrigin;
+      entity: SearchEntity;
+      index: string;
+      since: string;
+      afterId: number;
+    }): Promise<ChunkResult> {
       return withTenantSearch(input.origin, async (search) => {
-        const ids = await changedDocumentIds(search.db, DOCUMENT_SOURCES[input.entity], input.since, input.afterId, chunkSize);
+        const ids = await changedDocumentIds(
+          search.db,
+          DOCUMENT_SOURCES[input.entity],
+          input.since,
+          input.afterId,
+          chunkSize,
+        );
         if (ids.length === 0) return { lastId: null, indexed: 0, deleted: 0 };
         const result = await writeByIds(search, input.entity, input.index, ids);
         return { lastId: ids[ids.length - 1]!, indexed: result.indexed, deleted: result.deleted };
@@ -200,18 +242,29 @@ export function createSearchActivities(deps: ActivityDeps) {
         const ids = response.hits.hits.map((hit) => Number(hit._id)).filter((id) => Number.isInteger(id));
         if (ids.length === 0) return { lastId: null, indexed: 0, deleted: 0 };
         const keep = new Set(await DOCUMENT_SOURCES[input.entity].belonging(db, ids));
-        const result = await write(client, input.index, [], ids.filter((id) => !keep.has(id)));
+        const result = await write(
+          client,
+          input.index,
+          [],
+          ids.filter((id) => !keep.has(id)),
+        );
         return { lastId: Math.max(...ids), indexed: 0, deleted: result.deleted };
       });
     },
 
     /** Normal refresh and replicas on the rebuilt index, all of it searchable. */
     async finishRebuild(input: { origin: JobOrigin; index: string }): Promise<void> {
-      return withTenantSearch(input.origin, async ({ db, client }) => finishBuildIndex(client, input.index, await replicas(db)));
+      return withTenantSearch(input.origin, async ({ db, client }) =>
+        finishBuildIndex(client, input.index, await replicas(db)),
+      );
     },
 
     /** Moves the live alias to the rebuilt index in one atomic call, then drops what it left. */
-    async swapLiveIndex(input: { origin: JobOrigin; entity: SearchEntity; index: string }): Promise<{ alias: string; replaced: string[] }> {
+    async swapLiveIndex(input: {
+      origin: JobOrigin;
+      entity: SearchEntity;
+      index: string;
+    }): Promise<{ alias: string; replaced: string[] }> {
       return withTenantSearch(input.origin, async ({ client, tenant }) => {
         const alias = aliasOf(tenant, input.entity);
         const { previous, replacedConcrete } = await swapAlias(client, alias, input.index);
@@ -234,10 +287,21 @@ export function createSearchActivities(deps: ActivityDeps) {
     },
 
     /** The live index name for in-place writes, created (and aliased) if the tenant has none yet. */
-    async liveIndex(input: { origin: JobOrigin; entity: SearchEntity; startedAt: string; token: string }): Promise<string> {
+    async liveIndex(input: {
+      origin: JobOrigin;
+      entity: SearchEntity;
+      startedAt: string;
+      token: string;
+    }): Promise<string> {
       return withTenantSearch(input.origin, async ({ db, client, tenant }) => {
         const alias = aliasOf(tenant, input.entity);
-        return ensureLiveIndex(client, alias, input.entity, await replicas(db), versionedIndexName(alias, new Date(input.startedAt), input.token));
+        return ensureLiveIndex(
+          client,
+          alias,
+          input.entity,
+          await replicas(db),
+          versionedIndexName(alias, new Date(input.startedAt), input.token),
+        );
       });
     },
 
@@ -245,11 +309,21 @@ export function createSearchActivities(deps: ActivityDeps) {
      * Brings the live index in step with these rows now: documents rebuilt, and deleted for rows
      * that are gone or no longer searchable. For workflows that changed rows (issue sync, imports).
      */
-    async indexDocumentsById(input: { origin: JobOrigin; entity: SearchEntity; ids: number[] }): Promise<{ indexed: number; deleted: number }> {
+    async indexDocumentsById(input: {
+      origin: JobOrigin;
+      entity: SearchEntity;
+      ids: number[];
+    }): Promise<{ indexed: number; deleted: number }> {
       return withTenantSearch(input.origin, async (search) => {
         const alias = aliasOf(search.tenant, input.entity);
         const now = new Date();
-        await ensureLiveIndex(search.client, alias, input.entity, await replicas(search.db), versionedIndexName(alias, now, input.origin.idempotencyKey));
+        await ensureLiveIndex(
+          search.client,
+          alias,
+          input.entity,
+          await replicas(search.db),
+          versionedIndexName(alias, now, input.origin.idempotencyKey),
+        );
         let indexed = 0;
         let deleted = 0;
         for (let start = 0; start < input.ids.length; start += chunkSize) {

@@ -8,7 +8,14 @@ import type { JobOrigin } from '../jobs/jobInput';
 import { analyzeExport, type AnalyzeOutcome } from '../testmo/analyzer';
 import { TestmoExportFormatError } from '../testmo/exportReader';
 import { ExportUnavailableError } from '../testmo/exportSource';
-import { completeImport, ImportConfigurationError, importChunk, planImport, type ChunkOutcome, type ImportPlan } from '../testmo/importer';
+import {
+  completeImport,
+  ImportConfigurationError,
+  importChunk,
+  planImport,
+  type ChunkOutcome,
+  type ImportPlan,
+} from '../testmo/importer';
 import { analysisPercentOf, ImportJobMissingError, markCanceled, markFailed } from '../testmo/jobRow';
 import { ImportPrerequisiteError } from '../testmo/phases/context';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
@@ -29,7 +36,13 @@ export interface ImportProgress {
   totalRows: number | null;
 }
 
-const NON_RETRYABLE = [TestmoExportFormatError, ExportUnavailableError, ImportJobMissingError, ImportConfigurationError, ImportPrerequisiteError];
+const NON_RETRYABLE = [
+  TestmoExportFormatError,
+  ExportUnavailableError,
+  ImportJobMissingError,
+  ImportConfigurationError,
+  ImportPrerequisiteError,
+];
 
 /** Errors no retry can fix fail the job at once, with their message as the reason. */
 function asActivityFailure(error: unknown): unknown {
@@ -57,7 +70,11 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
             cancelled: cancellationRequested,
             log: (line) => logForJob(deps, origin, `${line} (import ${jobId})`),
           });
-          logForJob(deps, origin, `Analysis of import ${jobId} ended ${outcome.status}: ${outcome.datasets} datasets, ${outcome.rows} rows`);
+          logForJob(
+            deps,
+            origin,
+            `Analysis of import ${jobId} ended ${outcome.status}: ${outcome.datasets} datasets, ${outcome.rows} rows`,
+          );
           return outcome;
         }),
       ),
@@ -68,24 +85,36 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
           where: { id: jobId },
           select: { status: true, statusMessage: true, processedRows: true, totalRows: true },
         });
-        return job && {
-          status: job.status,
-          statusMessage: job.statusMessage,
-          analysisPercent: analysisPercentOf(job.statusMessage),
-          processedRows: Number(job.processedRows), totalRows: job.totalRows === null ? null : Number(job.totalRows) };
+        return (
+          job && {
+            status: job.status,
+            statusMessage: job.statusMessage,
+            analysisPercent: analysisPercentOf(job.statusMessage),
+            processedRows: Number(job.processedRows),
+            totalRows: job.totalRows === null ? null : Number(job.totalRows),
+          }
+        );
       }),
 
     planTestmoImport: ({ origin, jobId }: ImportJobRef): Promise<ImportPlan> =>
       failingClearly(() =>
         withTenantDatabase(deps, origin, async (db) => {
           const plan = await planImport(db, jobId);
-          logForJob(deps, origin, `Import ${jobId}: ${plan.status}, ${plan.totalCount} rows in ${plan.phases.length} phases, ${plan.processedCount} already done`);
+          logForJob(
+            deps,
+            origin,
+            `Import ${jobId}: ${plan.status}, ${plan.totalCount} rows in ${plan.phases.length} phases, ${plan.processedCount} already done`,
+          );
           return plan;
         }),
       ),
 
     importTestmoChunk: ({ origin, jobId, entity }: ImportJobRef & { entity: string }): Promise<ChunkOutcome> =>
-      failingClearly(() => heartbeatingWhile(() => withTenantDatabase(deps, origin, (db) => importChunk(db, jobId, entity, deps.testmoImport.chunkSize)))),
+      failingClearly(() =>
+        heartbeatingWhile(() =>
+          withTenantDatabase(deps, origin, (db) => importChunk(db, jobId, entity, deps.testmoImport.chunkSize)),
+        ),
+      ),
 
     completeTestmoImport: ({ origin, jobId }: ImportJobRef): Promise<{ durationMs: number; createdById: string }> =>
       withTenantDatabase(deps, origin, async (db) => {
@@ -101,10 +130,18 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
         logForJob(deps, origin, `Import ${jobId} canceled`);
       }),
 
-    failTestmoImport: ({ origin, jobId, reason, importing }: ImportJobRef & { reason: string; importing: boolean }): Promise<void> =>
+    failTestmoImport: ({
+      origin,
+      jobId,
+      reason,
+      importing,
+    }: ImportJobRef & { reason: string; importing: boolean }): Promise<void> =>
       withTenantDatabase(deps, origin, async (db) => {
         await markFailed(db, jobId, reason, importing);
-        deps.logger.warn(`Import ${jobId} failed for tenant ${origin.tenantId ?? '(single-tenant)'}: ${reason}`, { tenant: origin.tenantId, jobId: origin.jobId });
+        deps.logger.warn(`Import ${jobId} failed for tenant ${origin.tenantId ?? '(single-tenant)'}: ${reason}`, {
+          tenant: origin.tenantId,
+          jobId: origin.jobId,
+        });
       }),
 
     /**

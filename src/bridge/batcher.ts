@@ -20,7 +20,13 @@
  */
 import { createHash } from 'node:crypto';
 import { batchWorkflowIdFor } from '../jobs/ids';
-import { describeTenant, type JobBatchInput, type JobBatchOutcome, type JobBatchResult, type JobWorkflowInput } from '../jobs/jobInput';
+import {
+  describeTenant,
+  type JobBatchInput,
+  type JobBatchOutcome,
+  type JobBatchResult,
+  type JobWorkflowInput,
+} from '../jobs/jobInput';
 import type { QueueName } from '../jobs/queues';
 import type { JobRoute, WorkflowName } from '../jobs/routes';
 import type { Logger } from '../logging';
@@ -141,8 +147,12 @@ export class JobBatcher {
    */
   private async run(tenant: ResolvedTenant, batch: Pending[]): Promise<void> {
     const alone = batch.length === 1;
-    const workflowId = alone ? batch[0]!.member.workflowId : batchWorkflowIdFor(tenant.key, this.queue, membersDigest(batch));
-    const input: JobBatchInput<unknown> | JobWorkflowInput<unknown> = alone ? batch[0]!.member.input : { jobs: batch.map((pending) => pending.member.input) };
+    const workflowId = alone
+      ? batch[0]!.member.workflowId
+      : batchWorkflowIdFor(tenant.key, this.queue, membersDigest(batch));
+    const input: JobBatchInput<unknown> | JobWorkflowInput<unknown> = alone
+      ? batch[0]!.member.input
+      : { jobs: batch.map((pending) => pending.member.input) };
     const settleAll = (settlement: BatchSettlement) => batch.forEach((pending) => pending.settle(settlement));
     try {
       const handle = await this.deps.startOrAttach({
@@ -162,13 +172,21 @@ export class JobBatcher {
         ? [{ ok: true, returnValue: (result as { returnValue: unknown }).returnValue }]
         : (result as JobBatchResult<unknown>).outcomes;
       batch.forEach((pending, index) =>
-        pending.settle({ kind: 'settled', outcome: outcomes[index]!, batchWorkflowId: workflowId, batchSize: batch.length }),
+        pending.settle({
+          kind: 'settled',
+          outcome: outcomes[index]!,
+          batchWorkflowId: workflowId,
+          batchSize: batch.length,
+        }),
       );
     } catch (error) {
       if (error instanceof WorkflowStartRefused) {
-        this.deps.logger.warn(`${this.queue}: Temporal refused a batch of ${batch.length} jobs for tenant ${describeTenant(tenant.tenantId)}; running them one by one: ${error.message}`, {
-          tenant: tenant.key,
-        });
+        this.deps.logger.warn(
+          `${this.queue}: Temporal refused a batch of ${batch.length} jobs for tenant ${describeTenant(tenant.tenantId)}; running them one by one: ${error.message}`,
+          {
+            tenant: tenant.key,
+          },
+        );
         return settleAll({ kind: 'alone' });
       }
       settleAll({ kind: 'failed', error, batchWorkflowId: workflowId });

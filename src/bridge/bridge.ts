@@ -49,7 +49,10 @@ export async function startBridge(
 
   const markers = createRedisConnection(config.redis.url);
   // BullMQ's wrapper of the connection, with its scripts loaded as commands.
-  const fetches = new RedisConnection(createRedisConnection(config.redis.url, { autoPipelining: true }), { shared: false, blocking: false });
+  const fetches = new RedisConnection(createRedisConnection(config.redis.url, { autoPipelining: true }), {
+    shared: false,
+    blocking: false,
+  });
   const fetchClient = await fetches.client;
   const watcher = new MarkerWatcher(markers, logger);
   const weightOf = (tenantKey: string) => config.bridge.tenantWeights[tenantKey] ?? 1;
@@ -60,7 +63,11 @@ export async function startBridge(
   };
 
   const consumers = config.bridge.queues.map((queue) => {
-    const gate = new FairGate({ window: config.bridge.startWindow[queue], tenantCap: config.bridge.tenantMaxRunning, weightOf });
+    const gate = new FairGate({
+      window: config.bridge.startWindow[queue],
+      tenantCap: config.bridge.tenantMaxRunning,
+      weightOf,
+    });
     const startOrAttach = createWorkflowStarter({
       client: deps.client,
       logger,
@@ -73,7 +80,15 @@ export async function startBridge(
     if (config.bridge.batch.maxJobs > 1) {
       for (const route of JOB_ROUTES) {
         if (route.queue !== queue || !route.batchWorkflowType) continue;
-        batchers.set(route, new JobBatcher(queue, route, route.batchWorkflowType, config.bridge.batch, { gate, startOrAttach, shutdown: shutdown.signal, logger }));
+        batchers.set(
+          route,
+          new JobBatcher(queue, route, route.batchWorkflowType, config.bridge.batch, {
+            gate,
+            startOrAttach,
+            shutdown: shutdown.signal,
+            logger,
+          }),
+        );
       }
     }
     const processor = createJobProcessor(queue, {
@@ -99,7 +114,10 @@ export async function startBridge(
     if (config.bridge.consumeSharedPrefix) prefixes.push({ prefix: config.redis.prefix });
     for (const { tenantId, prefix } of deps.tenants.boundPrefixes()) {
       if (prefix === config.redis.prefix) {
-        logger.error(`Tenant "${tenantId}" has bullmqPrefix "${prefix}", which is the shared BULLMQ_PREFIX; its own prefix is not consumed until it gets another`, { tenant: tenantId });
+        logger.error(
+          `Tenant "${tenantId}" has bullmqPrefix "${prefix}", which is the shared BULLMQ_PREFIX; its own prefix is not consumed until it gets another`,
+          { tenant: tenantId },
+        );
         continue;
       }
       prefixes.push({ prefix, boundTenantId: tenantId });
@@ -126,7 +144,9 @@ export async function startBridge(
   const bound = prefixes.filter((entry) => entry.boundTenantId).length;
   logger.info(
     `Bridge consuming ${config.bridge.queues.length} queues under ` +
-      (config.bridge.consumeSharedPrefix ? `the shared prefix "${config.redis.prefix}"${bound ? ` and ${bound} tenant prefixes` : ''}` : `${bound} tenant prefixes`) +
+      (config.bridge.consumeSharedPrefix
+        ? `the shared prefix "${config.redis.prefix}"${bound ? ` and ${bound} tenant prefixes` : ''}`
+        : `${bound} tenant prefixes`) +
       `: up to ${config.bridge.maxInFlight} jobs held per queue, started in fair order across tenants` +
       (config.bridge.tenantMaxRunning ? `, ${config.bridge.tenantMaxRunning} running per tenant` : '') +
       (deps.eagerStart ? ', eager starts' : ''),

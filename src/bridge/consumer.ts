@@ -160,7 +160,9 @@ export class QueueConsumer {
 
   /** Whether `state` may hold one more job (see maxHeldPerTenantPrefix). */
   private hasRoom(state: SourceState): boolean {
-    return state.source.boundTenantId === undefined || state.held.size + state.fetching < this.opts.maxHeldPerTenantPrefix;
+    return (
+      state.source.boundTenantId === undefined || state.held.size + state.fetching < this.opts.maxHeldPerTenantPrefix
+    );
   }
 
   private fetchFrom(state: SourceState): void {
@@ -242,8 +244,13 @@ export class QueueConsumer {
       } catch (error) {
         const message = (error as Error).message;
         // A lost lock means the job was redelivered elsewhere: nothing left to settle here.
-        if (/Missing lock|Missing key|not in the active state|Lock mismatch/.test(message) || attempt >= SETTLE_ATTEMPTS) {
-          this.logger.warn(`Could not settle ${this.queue} job ${job.id} in Redis: ${message}; the stalled check redelivers it if needed`);
+        if (
+          /Missing lock|Missing key|not in the active state|Lock mismatch/.test(message) ||
+          attempt >= SETTLE_ATTEMPTS
+        ) {
+          this.logger.warn(
+            `Could not settle ${this.queue} job ${job.id} in Redis: ${message}; the stalled check redelivers it if needed`,
+          );
           return;
         }
         await sleep(attempt * 500);
@@ -273,12 +280,21 @@ export class QueueConsumer {
             if (state.held.size === 0) return;
             const ids = [...state.held.keys()];
             const lost = await state.source
-              .extendLocks(ids, ids.map((id) => state.held.get(id)!), this.opts.lockDurationMs)
+              .extendLocks(
+                ids,
+                ids.map((id) => state.held.get(id)!),
+                this.opts.lockDurationMs,
+              )
               .catch((error: unknown) => {
-                this.logger.warn(`Renewing ${ids.length} locks on ${state.source.prefix}:${this.queue} failed: ${(error as Error).message}`);
+                this.logger.warn(
+                  `Renewing ${ids.length} locks on ${state.source.prefix}:${this.queue} failed: ${(error as Error).message}`,
+                );
                 return [];
               });
-            for (const jobId of lost) this.logger.warn(`Lost the lock of ${this.queue} job ${jobId} on ${state.source.prefix}; it may be redelivered`);
+            for (const jobId of lost)
+              this.logger.warn(
+                `Lost the lock of ${this.queue} job ${jobId} on ${state.source.prefix}; it may be redelivered`,
+              );
           }),
         );
         if (!this.stopped || this.running.size > 0) this.scheduleLockRenewal();
@@ -298,10 +314,15 @@ export class QueueConsumer {
         const stalled = await state.source.moveStalledJobsToWait();
         for (const jobId of stalled) {
           const { label, tenant } = await this.describeStalled(state.source, jobId);
-          this.logger.warn(`${this.queue} job ${jobId} for tenant ${label} stalled; it is redelivered and reattaches to its workflow`, { tenant });
+          this.logger.warn(
+            `${this.queue} job ${jobId} for tenant ${label} stalled; it is redelivered and reattaches to its workflow`,
+            { tenant },
+          );
         }
       } catch (error) {
-        this.logger.warn(`Stalled-job check on ${state.source.prefix}:${this.queue} failed: ${(error as Error).message}`);
+        this.logger.warn(
+          `Stalled-job check on ${state.source.prefix}:${this.queue} failed: ${(error as Error).message}`,
+        );
       }
     }
     this.markAllReady();

@@ -11,15 +11,18 @@ import { cleanFailureMessage } from '../failures/messages';
 
 function failureChain(error: unknown): unknown[] {
   const chain: unknown[] = [];
-  for (let current = error; current && chain.length < 20; current = (current as { cause?: unknown }).cause) chain.push(current);
+  for (let current = error; current && chain.length < 20; current = (current as { cause?: unknown }).cause)
+    chain.push(current);
   return chain;
 }
 
 export function jobErrorFromWorkflowFailure(error: unknown): Error {
-  if (!(error instanceof WorkflowFailedError)) return new Error(cleanFailureMessage(error instanceof Error ? error.message : String(error)));
+  if (!(error instanceof WorkflowFailedError))
+    return new Error(cleanFailureMessage(error instanceof Error ? error.message : String(error)));
   const chain = failureChain(error.cause);
   const message = cleanFailureMessage(rootCause(error.cause) || error.message);
-  if (chain.some((e) => e instanceof TerminatedFailure)) return new UnrecoverableError(`Workflow terminated: ${message}`);
+  if (chain.some((e) => e instanceof TerminatedFailure))
+    return new UnrecoverableError(`Workflow terminated: ${message}`);
   if (chain.some((e) => e instanceof CancelledFailure)) return new UnrecoverableError(`Workflow cancelled: ${message}`);
   const unrecoverable = chain.some((e) => e instanceof ApplicationFailure && e.nonRetryable);
   return unrecoverable ? new UnrecoverableError(message) : new Error(message);

@@ -138,7 +138,12 @@ export class FairGate {
       const weight = this.options.weightOf(entry[0]);
       lane.credit += weight;
       total += weight;
-      if (!best || lane.credit > best[1].credit || (lane.credit === best[1].credit && lane.lastServed < best[1].lastServed)) best = entry;
+      if (
+        !best ||
+        lane.credit > best[1].credit ||
+        (lane.credit === best[1].credit && lane.lastServed < best[1].lastServed)
+      )
+        best = entry;
     }
     if (best) best[1].credit -= total;
     return best;

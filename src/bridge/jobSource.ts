@@ -42,7 +42,11 @@ export class JobSource extends QueueBase {
       connection,
       prefix,
       // Read by BullMQ's scripts as a Worker's options would be.
-      ...({ lockDuration: opts.lockDurationMs, stalledInterval: opts.stalledIntervalMs, maxStalledCount: opts.maxStalledCount } as object),
+      ...({
+        lockDuration: opts.lockDurationMs,
+        stalledInterval: opts.stalledIntervalMs,
+        maxStalledCount: opts.maxStalledCount,
+      } as object),
     });
     this.queue = queue;
     this.prefix = prefix;
@@ -56,7 +60,12 @@ export class JobSource extends QueueBase {
 
   /** Takes the next job, locked with `token`, or says when the next delayed job is due (0: none). */
   async fetch(token: string): Promise<Fetched> {
-    const [raw, jobId, , delayUntil] = (await this.scripts.moveToActive(this.fetchClient, token)) as [JobJsonRaw | undefined, string, number, number];
+    const [raw, jobId, , delayUntil] = (await this.scripts.moveToActive(this.fetchClient, token)) as [
+      JobJsonRaw | undefined,
+      string,
+      number,
+      number,
+    ];
     if (!raw) return { delayedUntil: Number(delayUntil) || 0 };
     const job = Job.fromJSON(this, raw, jobId);
     job.token = token;
@@ -84,7 +93,9 @@ export class JobSource extends QueueBase {
    */
   private async scheduleNextIteration(job: Job): Promise<void> {
     if (job.repeatJobKey) {
-      this.scheduler ??= Promise.resolve(new JobScheduler(this.queue, { connection: this.opts.connection, prefix: this.prefix }));
+      this.scheduler ??= Promise.resolve(
+        new JobScheduler(this.queue, { connection: this.opts.connection, prefix: this.prefix }),
+      );
       const scheduler = await this.scheduler;
       // Legacy md5 repeat keys have five or more segments; a scheduler id may too, so ask.
       const legacyShape = job.repeatJobKey.split(':').length >= 5;
@@ -97,7 +108,9 @@ export class JobSource extends QueueBase {
       }
     }
     if (job.opts.repeat) {
-      this.repeat ??= Promise.resolve(new Repeat(this.queue, { connection: this.opts.connection, prefix: this.prefix }));
+      this.repeat ??= Promise.resolve(
+        new Repeat(this.queue, { connection: this.opts.connection, prefix: this.prefix }),
+      );
       await (await this.repeat).updateRepeatableJob(job.name, job.data, job.opts, { override: false });
     }
   }

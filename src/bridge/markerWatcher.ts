@@ -75,10 +75,13 @@ export class MarkerWatcher {
       try {
         // A blocking command can hang on a half-open socket; reconnect if it outlives its timeout.
         const hung = new Promise<null>((resolve) => {
-          watchdog = setTimeout(() => {
-            this.connection.disconnect(true);
-            resolve(null);
-          }, BLOCK_SECONDS * 1_000 + 2_000);
+          watchdog = setTimeout(
+            () => {
+              this.connection.disconnect(true);
+              resolve(null);
+            },
+            BLOCK_SECONDS * 1_000 + 2_000,
+          );
         });
         const popped = await Promise.race([this.connection.bzpopmin(...ordered, BLOCK_SECONDS), hung]);
         if (!popped) continue;
@@ -96,7 +99,13 @@ export class MarkerWatcher {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      this.idle = { timer: setTimeout(() => { this.idle = undefined; resolve(); }, ms), resolve };
+      this.idle = {
+        timer: setTimeout(() => {
+          this.idle = undefined;
+          resolve();
+        }, ms),
+        resolve,
+      };
     });
   }
 }

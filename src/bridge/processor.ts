@@ -54,7 +54,11 @@ export function namedTenantId(job: Job | undefined): string | undefined {
 export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
   const { logger, startOrAttach } = deps;
 
-  return async function processJob(job: Job, token: string, source: Pick<JobSource, 'prefix' | 'boundTenantId'>): Promise<unknown> {
+  return async function processJob(
+    job: Job,
+    token: string,
+    source: Pick<JobSource, 'prefix' | 'boundTenantId'>,
+  ): Promise<unknown> {
     const jobId = job.id!;
     const named = source.boundTenantId ?? namedTenantId(job);
 
@@ -95,7 +99,9 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     if (batcher) {
       const bytes = Buffer.byteLength(JSON.stringify(job.data));
       const notice = waitingNotice(job);
-      const settlement = await batcher.submit(tenant, { input, workflowId, bytes, onStart: notice.started }).finally(notice.clear);
+      const settlement = await batcher
+        .submit(tenant, { input, workflowId, bytes, onStart: notice.started })
+        .finally(notice.clear);
       if (settlement.kind !== 'alone') return settleBatched(job, token, settlement, tenant, tenantLabel);
     }
 
@@ -121,24 +127,36 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     tenantLabel: string,
   ): Promise<unknown> {
     if (settlement.kind === 'handBack') return handBack(job, token, tenantLabel);
-    if (settlement.kind === 'failed') return failJob(job, jobErrorFromWorkflowFailure(settlement.error), tenant, settlement.batchWorkflowId);
+    if (settlement.kind === 'failed')
+      return failJob(job, jobErrorFromWorkflowFailure(settlement.error), tenant, settlement.batchWorkflowId);
     const { outcome, batchWorkflowId, batchSize } = settlement;
     if (!outcome.ok) {
-      return failJob(job, outcome.nonRetryable ? new UnrecoverableError(outcome.message) : new Error(outcome.message), tenant, batchWorkflowId);
+      return failJob(
+        job,
+        outcome.nonRetryable ? new UnrecoverableError(outcome.message) : new Error(outcome.message),
+        tenant,
+        batchWorkflowId,
+      );
     }
     // Operators find a batched job's execution from its log on the admin page.
-    if (batchSize > 1) await job.log(`Ran in workflow ${batchWorkflowId} with ${batchSize - 1} other jobs of the tenant`);
-    logger.info(`${queue} job ${job.id} of type ${job.name} completed for tenant ${tenantLabel}`, { tenant: tenant.key });
+    if (batchSize > 1)
+      await job.log(`Ran in workflow ${batchWorkflowId} with ${batchSize - 1} other jobs of the tenant`);
+    logger.info(`${queue} job ${job.id} of type ${job.name} completed for tenant ${tenantLabel}`, {
+      tenant: tenant.key,
+    });
     return outcome.returnValue;
   }
 
   /** Fails the job with `error` (UnrecoverableError: no retries), saying so in the log. */
   function failJob(job: Job, error: Error, tenant: ResolvedTenant, workflowId: string): never {
-    logger.warn(`${queue} job ${job.id} of type ${job.name} failed for tenant ${describeTenant(tenant.tenantId)}: ${error.message}`, {
-      tenant: tenant.key,
-      workflowId,
-      retryable: !(error instanceof UnrecoverableError),
-    });
+    logger.warn(
+      `${queue} job ${job.id} of type ${job.name} failed for tenant ${describeTenant(tenant.tenantId)}: ${error.message}`,
+      {
+        tenant: tenant.key,
+        workflowId,
+        retryable: !(error instanceof UnrecoverableError),
+      },
+    );
     throw error;
   }
 
@@ -217,7 +235,9 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       if (settled) {
         if (!settled.ok) return failJob(job, jobErrorFromWorkflowFailure(settled.error), tenant, workflowId);
         await mirror.apply(settled.completion.status);
-        logger.info(`${queue} job ${jobId} of type ${job.name} completed for tenant ${tenantLabel}`, { tenant: tenant.key });
+        logger.info(`${queue} job ${jobId} of type ${job.name} completed for tenant ${tenantLabel}`, {
+          tenant: tenant.key,
+        });
         return settled.completion.returnValue;
       }
       if (deps.shutdown.aborted) return handBack(job, token, tenantLabel);

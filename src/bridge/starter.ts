@@ -86,10 +86,13 @@ export function createWorkflowStarter(deps: StarterDeps): StartOrAttach {
         const refusal = permanentRefusal(error);
         if (refusal) throw new WorkflowStartRefused(`Temporal refused to start the workflow: ${refusal}`);
         const delay = Math.min(START_RETRY_MAX_DELAY_MS, 500 * 2 ** attempt);
-        deps.logger.error(`Could not start workflow ${workflowId} for tenant ${request.tenantLabel}; retrying in ${delay} ms`, {
-          tenant: tenantKey,
-          error: (error as Error).message,
-        });
+        deps.logger.error(
+          `Could not start workflow ${workflowId} for tenant ${request.tenantLabel}; retrying in ${delay} ms`,
+          {
+            tenant: tenantKey,
+            error: (error as Error).message,
+          },
+        );
         await sleep(delay, undefined, { signal: deps.shutdown }).catch(() => undefined);
       }
     }

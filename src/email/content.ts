@@ -14,14 +14,21 @@ export function notificationContent(
   notification: { type: string; title: string; message: string; data: unknown },
   locale: string,
 ): NotificationContent {
-  const data = (notification.data && typeof notification.data === 'object' ? notification.data : {}) as Record<string, unknown>;
-  const text = (key: string) => (typeof data[key] === 'string' || typeof data[key] === 'number' ? String(data[key]) : undefined);
+  const data = (notification.data && typeof notification.data === 'object' ? notification.data : {}) as Record<
+    string,
+    unknown
+  >;
+  const text = (key: string) =>
+    typeof data[key] === 'string' || typeof data[key] === 'number' ? String(data[key]) : undefined;
   const stored = { title: notification.title, message: notification.message };
   switch (notification.type) {
     case 'WORK_ASSIGNED':
       if (data.isBulkAssignment) {
         return text('assignedByName') && text('count')
-          ? { title: 'New test case assignments', message: `${text('assignedByName')} assigned you ${text('count')} test cases` }
+          ? {
+              title: 'New test case assignments',
+              message: `${text('assignedByName')} assigned you ${text('count')} test cases`,
+            }
           : stored;
       }
       return text('assignedByName') && text('testCaseName') && text('projectName')
@@ -54,10 +61,18 @@ export function notificationContent(
     }
     case 'MILESTONE_DUE_REMINDER': {
       if (!text('milestoneName') || !text('projectName')) return stored;
-      const due = text('dueDate') ? new Date(text('dueDate')!).toLocaleDateString(locale.replace('_', '-'), { timeZone: 'UTC' }) : '';
+      const due = text('dueDate')
+        ? new Date(text('dueDate')!).toLocaleDateString(locale.replace('_', '-'), { timeZone: 'UTC' })
+        : '';
       return data.isOverdue === true
-        ? { title: 'Milestone overdue', message: `Milestone "${text('milestoneName')}" in project "${text('projectName')}" was due on ${due}` }
-        : { title: 'Milestone due soon', message: `Milestone "${text('milestoneName')}" in project "${text('projectName')}" is due on ${due}` };
+        ? {
+            title: 'Milestone overdue',
+            message: `Milestone "${text('milestoneName')}" in project "${text('projectName')}" was due on ${due}`,
+          }
+        : {
+            title: 'Milestone due soon',
+            message: `Milestone "${text('milestoneName')}" in project "${text('projectName')}" is due on ${due}`,
+          };
     }
     default:
       return stored;

@@ -16,7 +16,8 @@ export function localeForUrl(locale: string): string {
 
 export function notificationUrl({ type, data, baseUrl, locale }: NotificationLinkInput): string | undefined {
   const root = `${baseUrl.replace(/\/+$/, '')}/${localeForUrl(locale)}/projects`;
-  const has = (...keys: string[]) => keys.every((key) => data[key] !== undefined && data[key] !== null && data[key] !== '');
+  const has = (...keys: string[]) =>
+    keys.every((key) => data[key] !== undefined && data[key] !== null && data[key] !== '');
   switch (type) {
     case 'WORK_ASSIGNED':
       if (data.isBulkAssignment || !has('projectId', 'testRunId', 'testCaseId')) return undefined;

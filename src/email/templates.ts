@@ -10,10 +10,15 @@ const TEMPLATE_DIR = path.join(__dirname, 'templates');
 
 // Links are built by this project from ids; escaping them for an attribute needs only these
 // characters, and leaves "=" in query strings readable (Handlebars' default would encode it).
-Handlebars.registerHelper('href', (url: unknown) =>
-  new Handlebars.SafeString(
-    String(url ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!),
-  ),
+Handlebars.registerHelper(
+  'href',
+  (url: unknown) =>
+    new Handlebars.SafeString(
+      String(url ?? '').replace(
+        /[&<>"']/g,
+        (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+      ),
+    ),
 );
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
@@ -40,7 +45,12 @@ interface Common {
 }
 
 function wrap(subject: string, body: string, common: Common): string {
-  return template('layout')({ subject, body, lang: common.locale.replace('_', '-'), preferencesUrl: common.preferencesUrl });
+  return template('layout')({
+    subject,
+    body,
+    lang: common.locale.replace('_', '-'),
+    preferencesUrl: common.preferencesUrl,
+  });
 }
 
 export function renderNotificationEmail(
@@ -77,7 +87,13 @@ export function renderDigestEmail(input: Common & { notifications: DigestItem[] 
     input.userName ? `Hello ${input.userName},` : 'Hello,',
     '',
     `You have ${count} unread ${count === 1 ? 'notification' : 'notifications'} from the last 24 hours.`,
-    ...input.notifications.flatMap((item) => ['', `* ${item.title}`, `  ${item.message}`, ...(item.url ? [`  ${item.url}`] : []), `  ${item.createdAt}`]),
+    ...input.notifications.flatMap((item) => [
+      '',
+      `* ${item.title}`,
+      `  ${item.message}`,
+      ...(item.url ? [`  ${item.url}`] : []),
+      `  ${item.createdAt}`,
+    ]),
     '',
     `All notifications: ${input.notificationsUrl}`,
     `Notification settings: ${input.preferencesUrl}`,

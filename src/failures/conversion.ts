@@ -42,18 +42,34 @@ export function toActivityFailure(error: unknown): unknown {
   }
   if (error instanceof Prisma.PrismaClientKnownRequestError) {
     const dataError = error.code.startsWith('P2') && !RETRYABLE_PRISMA_DATA_CODES.has(error.code);
-    return ApplicationFailure.create({ message: cleanFailureMessage(error.message), type: `Prisma${error.code}`, nonRetryable: dataError });
+    return ApplicationFailure.create({
+      message: cleanFailureMessage(error.message),
+      type: `Prisma${error.code}`,
+      nonRetryable: dataError,
+    });
   }
   if (error instanceof Prisma.PrismaClientValidationError) {
-    return ApplicationFailure.create({ message: cleanFailureMessage(error.message), type: 'PrismaValidationError', nonRetryable: true });
+    return ApplicationFailure.create({
+      message: cleanFailureMessage(error.message),
+      type: 'PrismaValidationError',
+      nonRetryable: true,
+    });
   }
   const sqlState = postgresSqlState(error);
   if (sqlState) {
     const dataError = sqlState.startsWith('22') || sqlState.startsWith('23');
-    return ApplicationFailure.create({ message: cleanFailureMessage((error as Error).message), type: `Postgres${sqlState}`, nonRetryable: dataError });
+    return ApplicationFailure.create({
+      message: cleanFailureMessage((error as Error).message),
+      type: `Postgres${sqlState}`,
+      nonRetryable: dataError,
+    });
   }
   const cause = error instanceof Error ? error : new Error(String(error));
-  return ApplicationFailure.create({ message: cleanFailureMessage(cause.message), type: cause.name, nonRetryable: false });
+  return ApplicationFailure.create({
+    message: cleanFailureMessage(cause.message),
+    type: cause.name,
+    nonRetryable: false,
+  });
 }
 
 const convertFailures: ActivityInboundCallsInterceptor = {

@@ -1,7 +1,14 @@
 /** Azure DevOps work items: by id, a project's items by WIQL (keyset on id), create, update. */
 import { plainText } from '../search/text';
 import { trackerRequest } from './http';
-import { authorization, type IssueInput, type IssuePage, type IssueTracker, type TrackerAuth, type TrackerIssue } from './types';
+import {
+  authorization,
+  type IssueInput,
+  type IssuePage,
+  type IssueTracker,
+  type TrackerAuth,
+  type TrackerIssue,
+} from './types';
 
 interface WorkItem {
   id: number;
@@ -14,7 +21,8 @@ const API = 'api-version=7.1';
 function patchOf(input: Partial<IssueInput> & { status?: string }) {
   const operations: Array<{ op: 'add'; path: string; value: unknown }> = [];
   if (input.title !== undefined) operations.push({ op: 'add', path: '/fields/System.Title', value: input.title });
-  if (input.description !== undefined) operations.push({ op: 'add', path: '/fields/System.Description', value: input.description });
+  if (input.description !== undefined)
+    operations.push({ op: 'add', path: '/fields/System.Description', value: input.description });
   if (input.status !== undefined) operations.push({ op: 'add', path: '/fields/System.State', value: input.status });
   return operations;
 }
@@ -34,7 +42,14 @@ export function createAzureDevOpsTracker(organizationUrl: string, auth: TrackerA
     data: { project: item.fields['System.TeamProject'] },
   });
   const get = async (id: string) =>
-    toIssue((await trackerRequest<WorkItem>({ url: `${base}/_apis/wit/workitems/${encodeURIComponent(id)}?${API}`, headers }, `Azure DevOps work item ${id}`)).body);
+    toIssue(
+      (
+        await trackerRequest<WorkItem>(
+          { url: `${base}/_apis/wit/workitems/${encodeURIComponent(id)}?${API}`, headers },
+          `Azure DevOps work item ${id}`,
+        )
+      ).body,
+    );
 
   return {
     getIssue: get,
@@ -45,26 +60,46 @@ export function createAzureDevOpsTracker(organizationUrl: string, auth: TrackerA
           method: 'POST',
           url: `${base}/${encodeURIComponent(project)}/_apis/wit/wiql?$top=${pageSize}&${API}`,
           headers,
-          body: { query: `Select [System.Id] From WorkItems Where [System.TeamProject] = @project And [System.Id] > ${after} Order By [System.Id] Asc` },
+          body: {
+            query: `Select [System.Id] From WorkItems Where [System.TeamProject] = @project And [System.Id] > ${after} Order By [System.Id] Asc`,
+          },
         },
         `Azure DevOps query of ${project}`,
       );
       const ids = body.workItems.map((item) => item.id);
       if (ids.length === 0) return { issues: [] };
-      const items = await trackerRequest<{ value: WorkItem[] }>({ url: `${base}/_apis/wit/workitems?ids=${ids.join(',')}&${API}`, headers }, `Azure DevOps work items of ${project}`);
-      return { issues: items.body.value.map(toIssue), next: ids.length === pageSize ? String(ids[ids.length - 1]) : undefined };
+      const items = await trackerRequest<{ value: WorkItem[] }>(
+        { url: `${base}/_apis/wit/workitems?ids=${ids.join(',')}&${API}`, headers },
+        `Azure DevOps work items of ${project}`,
+      );
+      return {
+        issues: items.body.value.map(toIssue),
+        next: ids.length === pageSize ? String(ids[ids.length - 1]) : undefined,
+      };
     },
     async createIssue(project, input) {
       const type = encodeURIComponent(input.issueType ?? 'Task');
       const { body } = await trackerRequest<WorkItem>(
-        { method: 'POST', url: `${base}/${encodeURIComponent(project)}/_apis/wit/workitems/$${type}?${API}`, headers, body: patchOf(input), contentType: 'application/json-patch+json' },
+        {
+          method: 'POST',
+          url: `${base}/${encodeURIComponent(project)}/_apis/wit/workitems/$${type}?${API}`,
+          headers,
+          body: patchOf(input),
+          contentType: 'application/json-patch+json',
+        },
         `Azure DevOps create in ${project}`,
       );
       return toIssue(body);
     },
     async updateIssue(id, input) {
       const { body } = await trackerRequest<WorkItem>(
-        { method: 'PATCH', url: `${base}/_apis/wit/workitems/${encodeURIComponent(id)}?${API}`, headers, body: patchOf(input), contentType: 'application/json-patch+json' },
+        {
+          method: 'PATCH',
+          url: `${base}/_apis/wit/workitems/${encodeURIComponent(id)}?${API}`,
+          headers,
+          body: patchOf(input),
+          contentType: 'application/json-patch+json',
+        },
         `Azure DevOps update of ${id}`,
       );
       return toIssue(body);

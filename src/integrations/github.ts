@@ -15,13 +15,18 @@ interface GitHubIssue {
 
 export function parseGitHubId(externalId: string): { owner: string; repo: string; number: number } {
   const match = /^([^/\s]+)\/([^#\s]+)#(\d+)$/.exec(externalId);
-  if (!match) throw new TrackerError(`GitHub issue ids look like owner/repo#123, got "${externalId}"`, undefined, false);
+  if (!match)
+    throw new TrackerError(`GitHub issue ids look like owner/repo#123, got "${externalId}"`, undefined, false);
   return { owner: match[1]!, repo: match[2]!, number: Number(match[3]) };
 }
 
 export function createGitHubTracker(baseUrl: string | undefined, auth: TrackerAuth): IssueTracker {
   const base = (baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
-  const headers = { authorization: authorization(auth), accept: 'application/vnd.github+json', 'x-github-api-version': '2022-11-28' };
+  const headers = {
+    authorization: authorization(auth),
+    accept: 'application/vnd.github+json',
+    'x-github-api-version': '2022-11-28',
+  };
   const toIssue = (repo: string, issue: GitHubIssue): TrackerIssue => ({
     externalId: `${repo}#${issue.number}`,
     externalKey: `${repo}#${issue.number}`,
@@ -49,16 +54,27 @@ export function createGitHubTracker(baseUrl: string | undefined, auth: TrackerAu
     async listIssues(repo, cursor, pageSize): Promise<IssuePage> {
       const page = Number(cursor ?? 1);
       const { body, headers: responseHeaders } = await trackerRequest<GitHubIssue[]>(
-        { url: `${base}/repos/${repo}/issues?state=all&sort=created&direction=asc&per_page=${pageSize}&page=${page}`, headers },
+        {
+          url: `${base}/repos/${repo}/issues?state=all&sort=created&direction=asc&per_page=${pageSize}&page=${page}`,
+          headers,
+        },
         `GitHub issues of ${repo}`,
       );
       const hasNext = /rel="next"/.test(responseHeaders.get('link') ?? '');
       // The issues endpoint lists pull requests too; TestPlanIt links issues only.
-      return { issues: body.filter((issue) => !issue.pull_request).map((issue) => toIssue(repo, issue)), next: hasNext ? String(page + 1) : undefined };
+      return {
+        issues: body.filter((issue) => !issue.pull_request).map((issue) => toIssue(repo, issue)),
+        next: hasNext ? String(page + 1) : undefined,
+      };
     },
     async createIssue(repo, input) {
       const { body } = await trackerRequest<GitHubIssue>(
-        { method: 'POST', url: `${base}/repos/${repo}/issues`, headers, body: { title: input.title, body: input.description ?? '' } },
+        {
+          method: 'POST',
+          url: `${base}/repos/${repo}/issues`,
+          headers,
+          body: { title: input.title, body: input.description ?? '' },
+        },
         `GitHub create in ${repo}`,
       );
       return toIssue(repo, body);
@@ -69,7 +85,11 @@ export function createGitHubTracker(baseUrl: string | undefined, auth: TrackerAu
       if (input.title !== undefined) patch.title = input.title;
       if (input.description !== undefined) patch.body = input.description;
       if (input.status !== undefined) patch.state = input.status;
-      return toIssue(repo, (await trackerRequest<GitHubIssue>({ method: 'PATCH', url, headers, body: patch }, `GitHub update of ${id}`)).body);
+      return toIssue(
+        repo,
+        (await trackerRequest<GitHubIssue>({ method: 'PATCH', url, headers, body: patch }, `GitHub update of ${id}`))
+          .body,
+      );
     },
   };
 }

@@ -1,7 +1,14 @@
 /** Jira Cloud REST v3: issues by key, a project's issues by JQL (token-paged), create, update. */
 import { plainText } from '../search/text';
 import { trackerRequest } from './http';
-import { authorization, type IssueInput, type IssuePage, type IssueTracker, type TrackerAuth, type TrackerIssue } from './types';
+import {
+  authorization,
+  type IssueInput,
+  type IssuePage,
+  type IssueTracker,
+  type TrackerAuth,
+  type TrackerIssue,
+} from './types';
 
 interface JiraIssue {
   id: string;
@@ -37,18 +44,33 @@ export function createJiraTracker(baseUrl: string, auth: TrackerAuth): IssueTrac
     data: { jiraId: issue.id },
   });
   const get = async (key: string) =>
-    toIssue((await trackerRequest<JiraIssue>({ url: `${base}/rest/api/3/issue/${encodeURIComponent(key)}?fields=${FIELDS}`, headers }, `Jira issue ${key}`)).body);
+    toIssue(
+      (
+        await trackerRequest<JiraIssue>(
+          { url: `${base}/rest/api/3/issue/${encodeURIComponent(key)}?fields=${FIELDS}`, headers },
+          `Jira issue ${key}`,
+        )
+      ).body,
+    );
 
   return {
     getIssue: get,
     async listIssues(project, cursor, pageSize): Promise<IssuePage> {
-      const params = new URLSearchParams({ jql: `project = "${project.replace(/"/g, '\\"')}" ORDER BY key ASC`, maxResults: String(pageSize), fields: FIELDS });
+      const params = new URLSearchParams({
+        jql: `project = "${project.replace(/"/g, '\\"')}" ORDER BY key ASC`,
+        maxResults: String(pageSize),
+        fields: FIELDS,
+      });
       if (cursor) params.set('nextPageToken', cursor);
       const { body } = await trackerRequest<{ issues: JiraIssue[]; nextPageToken?: string; isLast?: boolean }>(
         { url: `${base}/rest/api/3/search/jql?${params}`, headers },
         `Jira search of project ${project}`,
       );
-      return { issues: body.issues.map(toIssue), next: body.isLast === false || (body.isLast === undefined && body.nextPageToken) ? body.nextPageToken : undefined };
+      return {
+        issues: body.issues.map(toIssue),
+        next:
+          body.isLast === false || (body.isLast === undefined && body.nextPageToken) ? body.nextPageToken : undefined,
+      };
     },
     async createIssue(project, input) {
       const { body } = await trackerRequest<{ key: string }>(
@@ -75,7 +97,10 @@ export function createJiraTracker(baseUrl: string, auth: TrackerAuth): IssueTrac
       if (input.title !== undefined) fields.summary = input.title;
       if (input.description !== undefined) fields.description = adf(input.description);
       if (input.priority !== undefined) fields.priority = { name: input.priority };
-      await trackerRequest({ method: 'PUT', url: `${base}/rest/api/3/issue/${encodeURIComponent(key)}`, headers, body: { fields } }, `Jira update of ${key}`);
+      await trackerRequest(
+        { method: 'PUT', url: `${base}/rest/api/3/issue/${encodeURIComponent(key)}`, headers, body: { fields } },
+        `Jira update of ${key}`,
+      );
       return get(key);
     },
   };

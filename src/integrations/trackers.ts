@@ -41,29 +41,42 @@ function secret(value: string, encryptionKey: string | undefined): string {
 function credentialsOf(integration: IntegrationRow, encryptionKey: string | undefined): Credentials {
   const raw = integration.credentials;
   if (raw && typeof raw === 'object' && 'encrypted' in raw) {
-    if (!encryptionKey) throw new TrackerAuthFailed(`Credentials of integration "${integration.name}" are encrypted and ENCRYPTION_KEY is not set`);
+    if (!encryptionKey)
+      throw new TrackerAuthFailed(
+        `Credentials of integration "${integration.name}" are encrypted and ENCRYPTION_KEY is not set`,
+      );
     try {
       return JSON.parse(decryptSecret(String((raw as { encrypted: unknown }).encrypted), encryptionKey)) as Credentials;
     } catch {
-      throw new TrackerAuthFailed(`Credentials of integration "${integration.name}" cannot be decrypted with ENCRYPTION_KEY`);
+      throw new TrackerAuthFailed(
+        `Credentials of integration "${integration.name}" cannot be decrypted with ENCRYPTION_KEY`,
+      );
     }
   }
   return (raw && typeof raw === 'object' ? raw : {}) as Credentials;
 }
 
-function authOf(integration: IntegrationRow, userAuth: UserAuthRow | undefined, encryptionKey: string | undefined, now: Date): TrackerAuth {
+function authOf(
+  integration: IntegrationRow,
+  userAuth: UserAuthRow | undefined,
+  encryptionKey: string | undefined,
+  now: Date,
+): TrackerAuth {
   const name = `integration "${integration.name}"`;
   if (integration.authType === 'OAUTH2') {
     if (!userAuth) throw new TrackerAuthFailed(`No OAuth authorization of this user for ${name}`);
     if (userAuth.tokenExpiresAt && userAuth.tokenExpiresAt <= now) {
-      throw new TrackerAuthFailed(`The OAuth token for ${name} expired at ${userAuth.tokenExpiresAt.toISOString()}; the user must reconnect`);
+      throw new TrackerAuthFailed(
+        `The OAuth token for ${name} expired at ${userAuth.tokenExpiresAt.toISOString()}; the user must reconnect`,
+      );
     }
     return { kind: 'bearer', token: secret(userAuth.accessToken, encryptionKey) };
   }
   const credentials = credentialsOf(integration, encryptionKey);
   if (integration.authType === 'API_KEY') {
     if (integration.provider === 'JIRA') {
-      if (!credentials.email || !credentials.apiToken) throw new TrackerAuthFailed(`${name} needs credentials.email and credentials.apiToken`);
+      if (!credentials.email || !credentials.apiToken)
+        throw new TrackerAuthFailed(`${name} needs credentials.email and credentials.apiToken`);
       return { kind: 'basic', user: credentials.email, token: credentials.apiToken };
     }
     const token = credentials.apiToken ?? credentials.personalAccessToken;
@@ -79,8 +92,15 @@ function authOf(integration: IntegrationRow, userAuth: UserAuthRow | undefined, 
   throw new TrackerAuthFailed(`${name} has auth type ${integration.authType}, which cannot call its tracker`);
 }
 
-export function trackerFor(integration: IntegrationRow, userAuth: UserAuthRow | undefined, encryptionKey: string | undefined, now = new Date()): IssueTracker {
-  const settings = (integration.settings && typeof integration.settings === 'object' ? integration.settings : {}) as Record<string, unknown>;
+export function trackerFor(
+  integration: IntegrationRow,
+  userAuth: UserAuthRow | undefined,
+  encryptionKey: string | undefined,
+  now = new Date(),
+): IssueTracker {
+  const settings = (
+    integration.settings && typeof integration.settings === 'object' ? integration.settings : {}
+  ) as Record<string, unknown>;
   const setting = (key: string) => (typeof settings[key] === 'string' ? (settings[key] as string) : undefined);
   switch (integration.provider) {
     case 'JIRA': {
@@ -92,10 +112,15 @@ export function trackerFor(integration: IntegrationRow, userAuth: UserAuthRow | 
       return createGitHubTracker(setting('baseUrl'), authOf(integration, userAuth, encryptionKey, now));
     case 'AZURE_DEVOPS': {
       const organizationUrl = setting('organizationUrl') ?? setting('baseUrl');
-      if (!organizationUrl) throw new TrackerAuthFailed(`Azure DevOps integration "${integration.name}" has no settings.organizationUrl`);
+      if (!organizationUrl)
+        throw new TrackerAuthFailed(`Azure DevOps integration "${integration.name}" has no settings.organizationUrl`);
       return createAzureDevOpsTracker(organizationUrl, authOf(integration, userAuth, encryptionKey, now));
     }
     default:
-      throw new TrackerError(`Integration "${integration.name}" (${integration.provider}) has no issue API to sync with`, undefined, false);
+      throw new TrackerError(
+        `Integration "${integration.name}" (${integration.provider}) has no issue API to sync with`,
+        undefined,
+        false,
+      );
   }
 }

@@ -38,5 +38,7 @@ export interface IssueTracker {
 export type TrackerAuth = { kind: 'basic'; user: string; token: string } | { kind: 'bearer'; token: string };
 
 export function authorization(auth: TrackerAuth): string {
-  return auth.kind === 'basic' ? `Basic ${Buffer.from(`${auth.user}:${auth.token}`).toString('base64')}` : `Bearer ${auth.token}`;
+  return auth.kind === 'basic'
+    ? `Basic ${Buffer.from(`${auth.user}:${auth.token}`).toString('base64')}`
+    : `Bearer ${auth.token}`;
 }

@@ -88,9 +88,7 @@ export const sendNotificationEmailPayload = z.object({
 });
 export const sendDigestEmailPayload = z.object({
   userId: z.string().min(1),
-  notifications: z.array(
-    z.object({ id: z.string(), title: z.string(), message: z.string(), createdAt: z.string() }),
-  ),
+  notifications: z.array(z.object({ id: z.string(), title: z.string(), message: z.string(), createdAt: z.string() })),
   tenantId,
 });
 
@@ -111,10 +109,15 @@ export const projectIssueSyncPayload = issueSyncPayload.refine((payload) => payl
   path: ['projectId'],
 });
 /** `refresh-issue` and `update-issue` name the tracker's issue. */
-export const singleIssuePayload = issueSyncPayload.refine((payload) => Boolean(payload.issueId), { message: 'issueId is required', path: ['issueId'] });
+export const singleIssuePayload = issueSyncPayload.refine((payload) => Boolean(payload.issueId), {
+  message: 'issueId is required',
+  path: ['issueId'],
+});
 /** `create-issue` carries what to create. */
 export const createIssuePayload = issueSyncPayload.refine(
-  (payload) => typeof (payload.data as { title?: unknown } | undefined)?.title === 'string' && Boolean((payload.data as { title: string }).title),
+  (payload) =>
+    typeof (payload.data as { title?: unknown } | undefined)?.title === 'string' &&
+    Boolean((payload.data as { title: string }).title),
   { message: 'data.title is required', path: ['data', 'title'] },
 );
 

@@ -42,8 +42,16 @@ export const QUEUE_SETTINGS: Record<
     activitySlotsPerJob?: number;
   }
 > = {
-  'forecast-updates': { concurrencyEnv: 'FORECAST_CONCURRENCY', defaultConcurrency: 5, defaultJobOptions: THREE_ATTEMPTS_A_WEEK },
-  notifications: { concurrencyEnv: 'NOTIFICATION_CONCURRENCY', defaultConcurrency: 5, defaultJobOptions: THREE_ATTEMPTS_A_WEEK },
+  'forecast-updates': {
+    concurrencyEnv: 'FORECAST_CONCURRENCY',
+    defaultConcurrency: 5,
+    defaultJobOptions: THREE_ATTEMPTS_A_WEEK,
+  },
+  notifications: {
+    concurrencyEnv: 'NOTIFICATION_CONCURRENCY',
+    defaultConcurrency: 5,
+    defaultJobOptions: THREE_ATTEMPTS_A_WEEK,
+  },
   emails: {
     concurrencyEnv: 'EMAIL_CONCURRENCY',
     defaultConcurrency: 3,

@@ -62,10 +62,11 @@ export interface JobRoute {
 
 /** A route whose schema, workflow and batch workflow are checked against each other. */
 function route<S extends z.ZodType, K extends WorkflowName, B extends WorkflowName | undefined = undefined>(
-  spec: Omit<JobRoute, 'payload' | 'workflowType' | 'batchWorkflowType'> & { payload: S; workflowType: K; batchWorkflowType?: B } & Mismatch<
-      JobWorkflowInput<z.output<S>>,
-      K
-    > &
+  spec: Omit<JobRoute, 'payload' | 'workflowType' | 'batchWorkflowType'> & {
+    payload: S;
+    workflowType: K;
+    batchWorkflowType?: B;
+  } & Mismatch<JobWorkflowInput<z.output<S>>, K> &
     Mismatch<JobBatchInput<z.output<S>>, B>,
 ): JobRoute {
   return spec;
@@ -79,7 +80,12 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     batchWorkflowType: 'auditEventBatchWorkflow',
     payload: auditEventPayload,
   }),
-  route({ queue: 'notifications', jobName: 'create-notification', workflowType: 'createNotificationWorkflow', payload: createNotificationPayload }),
+  route({
+    queue: 'notifications',
+    jobName: 'create-notification',
+    workflowType: 'createNotificationWorkflow',
+    payload: createNotificationPayload,
+  }),
   route({
     queue: 'notifications',
     jobName: 'process-user-notifications',
@@ -93,8 +99,18 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     payload: tenantOnlyPayload,
     reportsStatus: true,
   }),
-  route({ queue: 'emails', jobName: 'send-notification-email', workflowType: 'sendNotificationEmailWorkflow', payload: sendNotificationEmailPayload }),
-  route({ queue: 'emails', jobName: 'send-digest-email', workflowType: 'sendDigestEmailWorkflow', payload: sendDigestEmailPayload }),
+  route({
+    queue: 'emails',
+    jobName: 'send-notification-email',
+    workflowType: 'sendNotificationEmailWorkflow',
+    payload: sendNotificationEmailPayload,
+  }),
+  route({
+    queue: 'emails',
+    jobName: 'send-digest-email',
+    workflowType: 'sendDigestEmailWorkflow',
+    payload: sendDigestEmailPayload,
+  }),
   route({
     queue: 'forecast-updates',
     jobName: 'update-single-case-forecast',
@@ -108,18 +124,50 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     payload: tenantOnlyPayload,
     reportsStatus: true,
   }),
-  route({ queue: 'forecast-updates', jobName: 'auto-complete-milestones', workflowType: 'autoCompleteMilestonesWorkflow', payload: tenantOnlyPayload }),
+  route({
+    queue: 'forecast-updates',
+    jobName: 'auto-complete-milestones',
+    workflowType: 'autoCompleteMilestonesWorkflow',
+    payload: tenantOnlyPayload,
+  }),
   route({
     queue: 'forecast-updates',
     jobName: 'milestone-due-notifications',
     workflowType: 'milestoneDueNotificationsWorkflow',
     payload: tenantOnlyPayload,
   }),
-  route({ queue: 'issue-sync', jobName: 'sync-issues', workflowType: 'issueSyncWorkflow', payload: issueSyncPayload, reportsStatus: true }),
-  route({ queue: 'issue-sync', jobName: 'sync-project-issues', workflowType: 'issueSyncWorkflow', payload: projectIssueSyncPayload, reportsStatus: true }),
-  route({ queue: 'issue-sync', jobName: 'refresh-issue', workflowType: 'refreshIssueWorkflow', payload: singleIssuePayload }),
-  route({ queue: 'issue-sync', jobName: 'create-issue', workflowType: 'writeIssueWorkflow', payload: createIssuePayload }),
-  route({ queue: 'issue-sync', jobName: 'update-issue', workflowType: 'writeIssueWorkflow', payload: singleIssuePayload }),
+  route({
+    queue: 'issue-sync',
+    jobName: 'sync-issues',
+    workflowType: 'issueSyncWorkflow',
+    payload: issueSyncPayload,
+    reportsStatus: true,
+  }),
+  route({
+    queue: 'issue-sync',
+    jobName: 'sync-project-issues',
+    workflowType: 'issueSyncWorkflow',
+    payload: projectIssueSyncPayload,
+    reportsStatus: true,
+  }),
+  route({
+    queue: 'issue-sync',
+    jobName: 'refresh-issue',
+    workflowType: 'refreshIssueWorkflow',
+    payload: singleIssuePayload,
+  }),
+  route({
+    queue: 'issue-sync',
+    jobName: 'create-issue',
+    workflowType: 'writeIssueWorkflow',
+    payload: createIssuePayload,
+  }),
+  route({
+    queue: 'issue-sync',
+    jobName: 'update-issue',
+    workflowType: 'writeIssueWorkflow',
+    payload: singleIssuePayload,
+  }),
   route({
     queue: 'testmo-imports',
     jobName: 'process-testmo-import',
@@ -141,8 +189,7 @@ export const JOB_ROUTES: readonly JobRoute[] = [
 export function findRoute(queue: string, jobName: string): JobRoute | undefined {
   return JOB_ROUTES.find(
     (route) =>
-      route.queue === queue &&
-      (typeof route.jobName === 'string' ? route.jobName === jobName : route.jobName(jobName)),
+      route.queue === queue && (typeof route.jobName === 'string' ? route.jobName === jobName : route.jobName(jobName)),
   );
 }
 

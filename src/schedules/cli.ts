@@ -37,7 +37,8 @@ async function main(): Promise<void> {
       case 'list': {
         const tenantKey = values.tenant;
         for await (const summary of temporal.client.schedule.list()) {
-          const memo = summary.memo as { managedBy?: string; taskQueuePrefix?: string; tenantId?: string; jobName?: string } | undefined;
+          const memo = summary.memo as
+            { managedBy?: string; taskQueuePrefix?: string; tenantId?: string; jobName?: string } | undefined;
           if (memo?.managedBy !== MANAGED_BY || memo.taskQueuePrefix !== settings.taskQueuePrefix) continue;
           if (tenantKey && memo.tenantId !== tenantKey) continue;
           const description = await temporal.client.schedule.getHandle(summary.scheduleId).describe();
@@ -56,7 +57,9 @@ async function main(): Promise<void> {
         if (!job) throw new Error(`--job must be one of ${RECURRING_JOBS.map((j) => j.jobName).join(', ')}`);
         if (tenants.multiTenant && !values.tenant) throw new Error('--tenant is required in multi-tenant mode');
         if (values.tenant) tenants.resolve(values.tenant);
-        const handle = temporal.client.schedule.getHandle(scheduleIdFor(job.jobName, tenants.multiTenant ? values.tenant : undefined));
+        const handle = temporal.client.schedule.getHandle(
+          scheduleIdFor(job.jobName, tenants.multiTenant ? values.tenant : undefined),
+        );
         const note = `${command} by operator via CLI`;
         if (command === 'pause') await handle.pause(note);
         else if (command === 'resume') await handle.unpause(note);

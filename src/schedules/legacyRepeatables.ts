@@ -19,13 +19,15 @@ export async function removeLegacyRepeatables(redis: Redis, prefix: string, logg
       const names = new Set(RECURRING_JOBS.filter((job) => job.queue === queueName).map((job) => job.jobName));
       for (const scheduler of await queue.getJobSchedulers(0, -1)) {
         if (!names.has(scheduler.name)) continue;
-        const removedNow = (await queue.removeJobScheduler(scheduler.key)) || (await queue.removeRepeatableByKey(scheduler.key));
+        const removedNow =
+          (await queue.removeJobScheduler(scheduler.key)) || (await queue.removeRepeatableByKey(scheduler.key));
         if (removedNow) removed.push(`${queueName}:${scheduler.name}:${scheduler.id ?? scheduler.key}`);
       }
     } finally {
       await queue.close();
     }
   }
-  if (removed.length > 0) logger.info(`Removed ${removed.length} legacy BullMQ repeatables replaced by Temporal Schedules`, { removed });
+  if (removed.length > 0)
+    logger.info(`Removed ${removed.length} legacy BullMQ repeatables replaced by Temporal Schedules`, { removed });
   return removed;
 }

@@ -13,8 +13,23 @@ export interface RecurringJob {
 }
 
 export const RECURRING_JOBS: readonly RecurringJob[] = [
-  { jobName: 'update-all-cases-forecast', queue: 'forecast-updates', cron: '0 3 * * *', workflowType: 'updateAllCasesForecastWorkflow' },
-  { jobName: 'auto-complete-milestones', queue: 'forecast-updates', cron: '0 6 * * *', workflowType: 'autoCompleteMilestonesWorkflow' },
-  { jobName: 'milestone-due-notifications', queue: 'forecast-updates', cron: '0 6 * * *', workflowType: 'milestoneDueNotificationsWorkflow' },
+  {
+    jobName: 'update-all-cases-forecast',
+    queue: 'forecast-updates',
+    cron: '0 3 * * *',
+    workflowType: 'updateAllCasesForecastWorkflow',
+  },
+  {
+    jobName: 'auto-complete-milestones',
+    queue: 'forecast-updates',
+    cron: '0 6 * * *',
+    workflowType: 'autoCompleteMilestonesWorkflow',
+  },
+  {
+    jobName: 'milestone-due-notifications',
+    queue: 'forecast-updates',
+    cron: '0 6 * * *',
+    workflowType: 'milestoneDueNotificationsWorkflow',
+  },
   { jobName: 'send-daily-digest', queue: 'notifications', cron: '0 8 * * *', workflowType: 'sendDailyDigestWorkflow' },
 ];

@@ -82,7 +82,13 @@ function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): 
   const searchAttributes = jobSearchAttributes(tenantKey, desired.job.queue, desired.job.jobName);
   const input: JobWorkflowInput<{ tenantId?: string }> = {
     // No idempotency key: each run derives its own from its workflow id (which carries the run time).
-    origin: { queue: desired.job.queue, jobName: desired.job.jobName, jobId: `schedule:${desired.scheduleId}`, tenantId: desired.tenantId, idempotencyKey: RUN_KEY_FROM_WORKFLOW },
+    origin: {
+      queue: desired.job.queue,
+      jobName: desired.job.jobName,
+      jobId: `schedule:${desired.scheduleId}`,
+      tenantId: desired.tenantId,
+      idempotencyKey: RUN_KEY_FROM_WORKFLOW,
+    },
     payload: desired.tenantId ? { tenantId: desired.tenantId } : {},
   };
   return {
@@ -98,7 +104,12 @@ function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): 
       memo: { scheduleFingerprint: fingerprintOf(desired, settings) },
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: settings.catchupWindow },
-    memo: { managedBy: MANAGED_BY, taskQueuePrefix: settings.taskQueuePrefix, tenantId: tenantKey, jobName: desired.job.jobName },
+    memo: {
+      managedBy: MANAGED_BY,
+      taskQueuePrefix: settings.taskQueuePrefix,
+      tenantId: tenantKey,
+      jobName: desired.job.jobName,
+    },
     typedSearchAttributes: searchAttributes,
   };
 }
@@ -113,7 +124,14 @@ function scheduleOptions(desired: DesiredSchedule, settings: ScheduleSettings): 
 function fingerprintOf(desired: DesiredSchedule, settings: ScheduleSettings): string {
   const { staggerWindowMinutes: _window, ...owned } = settings;
   return createHash('sha256')
-    .update(JSON.stringify({ cron: desired.cron, workflowType: desired.job.workflowType, tenantId: desired.tenantId ?? null, ...owned }))
+    .update(
+      JSON.stringify({
+        cron: desired.cron,
+        workflowType: desired.job.workflowType,
+        tenantId: desired.tenantId ?? null,
+        ...owned,
+      }),
+    )
     .digest('hex')
     .slice(0, 16);
 }

@@ -20,7 +20,9 @@ export const MINUTES_PER_DAY = 24 * 60;
  */
 export function staggerOffsetMinutes(tenantId: string, windowMinutes: number): number {
   if (!Number.isInteger(windowMinutes) || windowMinutes < 0 || windowMinutes > MINUTES_PER_DAY) {
-    throw new RangeError(`stagger window must be a whole number of minutes from 0 to ${MINUTES_PER_DAY}, got ${windowMinutes}`);
+    throw new RangeError(
+      `stagger window must be a whole number of minutes from 0 to ${MINUTES_PER_DAY}, got ${windowMinutes}`,
+    );
   }
   if (windowMinutes === 0) return 0;
   // 32 bits of sha256: uniform enough that the modulo bias (< 1 in 2^32 / 1440) does not matter.
@@ -38,13 +40,17 @@ const DAILY_CRON = /^(\d{1,2}) (\d{1,2}) \* \* \*$/;
 export function offsetDailyCron(cron: string, offsetMinutes: number): string {
   const match = DAILY_CRON.exec(cron.trim());
   if (!match) {
-    throw new Error(`cannot offset cron "${cron}": only daily patterns "M H * * *" with a single minute and hour are supported`);
+    throw new Error(
+      `cannot offset cron "${cron}": only daily patterns "M H * * *" with a single minute and hour are supported`,
+    );
   }
   const minute = Number(match[1]);
   const hour = Number(match[2]);
   if (minute > 59 || hour > 23) throw new Error(`cannot offset cron "${cron}": minute must be 0-59 and hour 0-23`);
   if (!Number.isInteger(offsetMinutes) || offsetMinutes < 0 || offsetMinutes >= MINUTES_PER_DAY) {
-    throw new RangeError(`cron offset must be a whole number of minutes from 0 to ${MINUTES_PER_DAY - 1}, got ${offsetMinutes}`);
+    throw new RangeError(
+      `cron offset must be a whole number of minutes from 0 to ${MINUTES_PER_DAY - 1}, got ${offsetMinutes}`,
+    );
   }
   if (offsetMinutes === 0) return cron;
   const total = (hour * 60 + minute + offsetMinutes) % MINUTES_PER_DAY;

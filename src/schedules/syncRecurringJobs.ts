@@ -22,7 +22,8 @@ export async function syncRecurringJobs(
     // Under the shared prefix and under each tenant's own: a tenant's web app may have created them there.
     const prefixes = [config.redis.prefix, ...tenants.boundPrefixes().map((entry) => entry.prefix)];
     const removedRepeatables: string[] = [];
-    for (const prefix of new Set(prefixes)) removedRepeatables.push(...(await removeLegacyRepeatables(redis, prefix, logger)));
+    for (const prefix of new Set(prefixes))
+      removedRepeatables.push(...(await removeLegacyRepeatables(redis, prefix, logger)));
     return { schedules, removedRepeatables };
   } finally {
     redis.disconnect();

@@ -12,7 +12,9 @@ import type { DocumentSource } from './documents';
 
 /** The oldest transaction id still in progress now (64-bit, as text). */
 export async function transactionHorizon(db: DatabaseClient): Promise<string> {
-  const [row] = await db.$queryRaw<Array<{ horizon: string }>>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`;
+  const [row] = await db.$queryRaw<
+    Array<{ horizon: string }>
+  >`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`;
   if (!row) throw new Error('PostgreSQL returned no snapshot');
   return row.horizon;
 }
@@ -31,7 +33,8 @@ export async function changedDocumentIds(
 ): Promise<number[]> {
   const since32 = (BigInt(since) % 4294967296n).toString();
   const selects = source.changeSources.map(
-    ([table, column]) => Prisma.sql`SELECT ${Prisma.raw(`"${column}"`)} AS id FROM ${Prisma.raw(`"${table}"`)} WHERE age(xmin) <= age(${since32}::xid)`,
+    ([table, column]) =>
+      Prisma.sql`SELECT ${Prisma.raw(`"${column}"`)} AS id FROM ${Prisma.raw(`"${table}"`)} WHERE age(xmin) <= age(${since32}::xid)`,
   );
   const rows = await db.$queryRaw<Array<{ id: number }>>`
     SELECT DISTINCT id FROM (${Prisma.join(selects, ' UNION ALL ')}) changed

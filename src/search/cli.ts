@@ -23,7 +23,13 @@ const USAGE = 'usage: reindex --tenant <id> [--entity <type>] [--project <id>] [
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { tenant: { type: 'string' }, entity: { type: 'string' }, project: { type: 'string' }, user: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      tenant: { type: 'string' },
+      entity: { type: 'string' },
+      project: { type: 'string' },
+      user: { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   if (values.help) {
     console.log(USAGE);
@@ -46,7 +52,13 @@ async function main(): Promise<number> {
   const tenantKey = tenantKeyOf(tenant.tenantId);
   const jobId = `cli-${new Date().toISOString().replace(/[-:.]/g, '')}`;
   const input: JobWorkflowInput<ReindexPayload> = {
-    origin: { queue: 'elasticsearch-reindex', jobName: 'reindex', jobId, tenantId: tenant.tenantId, idempotencyKey: operatorRunId(tenantKey, 'elasticsearch-reindex', jobId) },
+    origin: {
+      queue: 'elasticsearch-reindex',
+      jobName: 'reindex',
+      jobId,
+      tenantId: tenant.tenantId,
+      idempotencyKey: operatorRunId(tenantKey, 'elasticsearch-reindex', jobId),
+    },
     payload,
   };
   const temporal = await connectClient(config);
@@ -57,7 +69,9 @@ async function main(): Promise<number> {
       args: [input],
       typedSearchAttributes: jobSearchAttributes(tenantKey, 'elasticsearch-reindex', 'reindex'),
     });
-    console.log(`Started ${handle.workflowId} (tenant ${tenant.tenantId ?? '(single-tenant)'}, ${payload.entityType}${payload.projectId ? `, project ${payload.projectId}` : ''})`);
+    console.log(
+      `Started ${handle.workflowId} (tenant ${tenant.tenantId ?? '(single-tenant)'}, ${payload.entityType}${payload.projectId ? `, project ${payload.projectId}` : ''})`,
+    );
     process.once('SIGINT', () => {
       console.log('Cancelling the reindex; live indices are left as they are...');
       void handle.cancel();
@@ -69,7 +83,8 @@ async function main(): Promise<number> {
       handle
         .query(jobStatusQuery)
         .then((status) => {
-          for (let i = Math.max(printed, status.logOffset); i < status.logOffset + status.logs.length; i += 1) console.log(`  ${status.logs[i - status.logOffset]}`);
+          for (let i = Math.max(printed, status.logOffset); i < status.logOffset + status.logs.length; i += 1)
+            console.log(`  ${status.logs[i - status.logOffset]}`);
           printed = status.logOffset + status.logs.length;
           if (status.progress !== lastProgress) console.log(`  progress ${JSON.stringify(status.progress)}%`);
           lastProgress = status.progress;
@@ -80,7 +95,8 @@ async function main(): Promise<number> {
       const completion = await handle.result();
       clearInterval(follow);
       const { logs, logOffset } = completion.status;
-      for (let i = Math.max(printed, logOffset); i < logOffset + logs.length; i += 1) console.log(`  ${logs[i - logOffset]}`);
+      for (let i = Math.max(printed, logOffset); i < logOffset + logs.length; i += 1)
+        console.log(`  ${logs[i - logOffset]}`);
       console.log(JSON.stringify(completion.returnValue, null, 2));
       return 0;
     } catch (error) {

@@ -4,7 +4,15 @@
  */
 import type { EntityIndexBase } from '../tenancy/elasticsearch';
 
-export const SEARCH_ENTITIES = ['projects', 'repositoryCases', 'sharedSteps', 'testRuns', 'sessions', 'issues', 'milestones'] as const;
+export const SEARCH_ENTITIES = [
+  'projects',
+  'repositoryCases',
+  'sharedSteps',
+  'testRuns',
+  'sessions',
+  'issues',
+  'milestones',
+] as const;
 export type SearchEntity = (typeof SEARCH_ENTITIES)[number];
 
 export const INDEX_BASE: Record<SearchEntity, EntityIndexBase> = {

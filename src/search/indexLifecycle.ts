@@ -39,7 +39,12 @@ export async function liveIndexState(client: Client, alias: string): Promise<Liv
 }
 
 /** Creates the index a rebuild loads into: no replicas and no refresh until it is finished. */
-export async function createBuildIndex(client: Client, index: string, alias: string, entity: SearchEntity): Promise<void> {
+export async function createBuildIndex(
+  client: Client,
+  index: string,
+  alias: string,
+  entity: SearchEntity,
+): Promise<void> {
   if (await client.indices.exists({ index })) return;
   await client.indices.create(
     {
@@ -89,7 +94,13 @@ export async function swapAlias(client: Client, alias: string, index: string): P
  * Leaves a live index behind the alias for writes that cannot wait for a rebuild (a project's
  * reindex, a first build): the existing one, or a new versioned index made live at once.
  */
-export async function ensureLiveIndex(client: Client, alias: string, entity: SearchEntity, replicas: number, fresh: string): Promise<string> {
+export async function ensureLiveIndex(
+  client: Client,
+  alias: string,
+  entity: SearchEntity,
+  replicas: number,
+  fresh: string,
+): Promise<string> {
   if ((await liveIndexState(client, alias)).kind !== 'missing') return alias;
   await createBuildIndex(client, fresh, alias, entity);
   await finishBuildIndex(client, fresh, replicas);
@@ -99,7 +110,10 @@ export async function ensureLiveIndex(client: Client, alias: string, entity: Sea
 
 /** Versioned indices of this alias that it does not point at: left by a rebuild that was stopped. */
 export async function abandonedBuilds(client: Client, alias: string, keep: string): Promise<string[]> {
-  const found = await client.indices.get({ index: `${alias}-v*`, expand_wildcards: ['open', 'closed'], ignore_unavailable: true }, { ignore: [404] });
+  const found = await client.indices.get(
+    { index: `${alias}-v*`, expand_wildcards: ['open', 'closed'], ignore_unavailable: true },
+    { ignore: [404] },
+  );
   return Object.entries(found ?? {})
     .filter(([name, definition]) => {
       if (name === keep || !isVersionOf(alias, name)) return false;

@@ -23,7 +23,10 @@ function plan(): AclPlan {
   const logger = createLogger('acl', 'warn');
   const registry = new TenantRegistry(config.tenancy, logger);
   const bound = registry.configurations().filter((tenant) => tenant.bullmqPrefix);
-  if (bound.length === 0) throw new Error('No tenant has a bullmqPrefix: tenant-bound mode is not configured, so there are no tenant users to create');
+  if (bound.length === 0)
+    throw new Error(
+      'No tenant has a bullmqPrefix: tenant-bound mode is not configured, so there are no tenant users to create',
+    );
   const missing = bound.filter((tenant) => !tenant.valkeyPassword).map((tenant) => tenant.tenantId);
   if (missing.length > 0) {
     throw new Error(`No valkeyPassword (TENANT_<ID>_VALKEY_PASSWORD) for tenants: ${missing.join(', ')}`);
@@ -32,7 +35,9 @@ function plan(): AclPlan {
   const username = decodeURIComponent(bridgeUrl.username);
   const password = decodeURIComponent(bridgeUrl.password);
   if (!username || !password) {
-    throw new Error(`VALKEY_URL (${redactUrl(config.redis.url)}) must name the bridge's user and password, e.g. redis://bridge:<password>@host:6379`);
+    throw new Error(
+      `VALKEY_URL (${redactUrl(config.redis.url)}) must name the bridge's user and password, e.g. redis://bridge:<password>@host:6379`,
+    );
   }
   return {
     tenants: bound.map((tenant) => ({
@@ -44,7 +49,10 @@ function plan(): AclPlan {
     bridge: {
       username,
       password,
-      prefixes: [...(config.bridge.consumeSharedPrefix ? [config.redis.prefix] : []), ...bound.map((tenant) => tenant.bullmqPrefix!)],
+      prefixes: [
+        ...(config.bridge.consumeSharedPrefix ? [config.redis.prefix] : []),
+        ...bound.map((tenant) => tenant.bullmqPrefix!),
+      ],
       namespaces: [OWN_KEY_NAMESPACE],
     },
   };
@@ -57,7 +65,11 @@ async function main(): Promise<void> {
   if (!values.apply) return;
   const adminUrl = process.env.VALKEY_ADMIN_URL;
   if (!adminUrl) throw new Error('--apply needs VALKEY_ADMIN_URL: a user allowed to run ACL SETUSER');
-  const admin = new Redis(adminUrl.replace(/^valkey(s?):\/\//, 'redis$1://'), { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const admin = new Redis(adminUrl.replace(/^valkey(s?):\/\//, 'redis$1://'), {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  });
   try {
     await admin.connect();
     for (const args of commands) await admin.call('ACL', 'SETUSER', ...args);
@@ -67,7 +79,11 @@ async function main(): Promise<void> {
       () => true,
       () => false,
     );
-    console.log(saved ? 'Saved to the server\'s aclfile' : 'The server has no aclfile: apply again after it restarts, or configure one');
+    console.log(
+      saved
+        ? "Saved to the server's aclfile"
+        : 'The server has no aclfile: apply again after it restarts, or configure one',
+    );
   } finally {
     admin.disconnect();
   }

@@ -98,7 +98,9 @@ export class TenantRegistry {
 
   /** The tenants that enqueue under their own BullMQ prefix. */
   boundPrefixes(): Array<{ tenantId: string; prefix: string }> {
-    return [...this.tenants.values()].flatMap((tenant) => (tenant.bullmqPrefix ? [{ tenantId: tenant.tenantId, prefix: tenant.bullmqPrefix }] : []));
+    return [...this.tenants.values()].flatMap((tenant) =>
+      tenant.bullmqPrefix ? [{ tenantId: tenant.tenantId, prefix: tenant.bullmqPrefix }] : [],
+    );
   }
 
   /** Re-reads the sources; a broken file at reload keeps the tenants already known. */
@@ -123,6 +125,7 @@ export class TenantRegistry {
     if (!changed && this.loaded) return;
     this.loaded = true;
     for (const line of loaded.summary) this.logger.info(line);
-    if (this.tenants.size === 0) this.logger.warn('No tenant configurations found; every job will fail until one is added');
+    if (this.tenants.size === 0)
+      this.logger.warn('No tenant configurations found; every job will fail until one is added');
   }
 }

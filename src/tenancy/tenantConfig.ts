@@ -46,9 +46,7 @@ export interface LoadedTenants {
 /** Lowercase because tenant ids become Elasticsearch index names, which must be lowercase. */
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-const postgresUrl = z
-  .string()
-  .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql:// connection URL');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql:// connection URL');
 /** TestPlanIt's BULLMQ_PREFIX rule; also keeps prefixes apart in Valkey ACL key patterns. */
 export const BULLMQ_PREFIX_PATTERN = /^[a-zA-Z0-9_-]+$/;
 
@@ -60,7 +58,10 @@ export const tenantEntrySchema = z.object({
   elasticsearchIndex: z.string().min(1).optional(),
   baseUrl: httpUrl.optional(),
   bullmqPrefix: z.string().regex(BULLMQ_PREFIX_PATTERN, 'must be letters, digits, "-" or "_"').optional(),
-  valkeyUsername: z.string().regex(/^[a-zA-Z0-9_.@-]+$/, 'must be letters, digits, ".", "@", "-" or "_"').optional(),
+  valkeyUsername: z
+    .string()
+    .regex(/^[a-zA-Z0-9_.@-]+$/, 'must be letters, digits, ".", "@", "-" or "_"')
+    .optional(),
   valkeyPassword: z.string().min(1).optional(),
 });
 
@@ -149,7 +150,9 @@ export function loadTenantConfigs(
     if (!tenant.bullmqPrefix) continue;
     const owner = owners.get(tenant.bullmqPrefix);
     if (owner) {
-      throw new TenantConfigError(`tenants "${owner}" and "${tenant.tenantId}" have the same bullmqPrefix "${tenant.bullmqPrefix}"; each tenant needs its own`);
+      throw new TenantConfigError(
+        `tenants "${owner}" and "${tenant.tenantId}" have the same bullmqPrefix "${tenant.bullmqPrefix}"; each tenant needs its own`,
+      );
     }
     owners.set(tenant.bullmqPrefix, tenant.tenantId);
   }

@@ -46,12 +46,38 @@ const SCRIPTS = ['evalsha', 'eval'];
  * getJobCounts, getJobs, getJobState (LPOS, ZSCORE), job.retry and job.remove.
  */
 const PRODUCER_SCRIPT_COMMANDS = [
-  'exists', 'get', 'set', 'del', 'incr',
-  'hget', 'hgetall', 'hmget', 'hmset', 'hset', 'hdel',
-  'llen', 'lindex', 'lrange', 'lpos', 'lpush', 'rpush', 'rpop', 'lrem',
-  'sadd', 'srem', 'scard', 'smembers',
-  'zadd', 'zrem', 'zcard', 'zscore', 'zrange', 'zrevrange', 'zrevrangebyscore',
-  'persist', 'xadd',
+  'exists',
+  'get',
+  'set',
+  'del',
+  'incr',
+  'hget',
+  'hgetall',
+  'hmget',
+  'hmset',
+  'hset',
+  'hdel',
+  'llen',
+  'lindex',
+  'lrange',
+  'lpos',
+  'lpush',
+  'rpush',
+  'rpop',
+  'lrem',
+  'sadd',
+  'srem',
+  'scard',
+  'smembers',
+  'zadd',
+  'zrem',
+  'zcard',
+  'zscore',
+  'zrange',
+  'zrevrange',
+  'zrevrangebyscore',
+  'persist',
+  'xadd',
 ];
 
 /**
@@ -66,13 +92,44 @@ const PRODUCER_CLIENT_COMMANDS = ['hgetall', 'hset', 'lrange', 'llen', 'multi', 
  * moveJobFromActiveToWait (job.moveToWait), addLog and updateProgress. XTRIM keeps `<queue>:events` short.
  */
 const WORKER_SCRIPT_COMMANDS = [
-  'exists', 'get', 'set', 'del', 'incr', 'pexpire', 'pttl',
-  'hget', 'hgetall', 'hmget', 'hmset', 'hset', 'hdel', 'hincrby',
-  'llen', 'lrange', 'lpush', 'rpush', 'lrem', 'ltrim', 'rpoplpush',
-  'sadd', 'srem', 'scard', 'smembers',
-  'zadd', 'zrem', 'zcard', 'zscore', 'zrange', 'zrevrange', 'zrangebyscore', 'zrevrangebyscore',
-  'zpopmin', 'zremrangebyrank', 'zremrangebyscore',
-  'xadd', 'xtrim',
+  'exists',
+  'get',
+  'set',
+  'del',
+  'incr',
+  'pexpire',
+  'pttl',
+  'hget',
+  'hgetall',
+  'hmget',
+  'hmset',
+  'hset',
+  'hdel',
+  'hincrby',
+  'llen',
+  'lrange',
+  'lpush',
+  'rpush',
+  'lrem',
+  'ltrim',
+  'rpoplpush',
+  'sadd',
+  'srem',
+  'scard',
+  'smembers',
+  'zadd',
+  'zrem',
+  'zcard',
+  'zscore',
+  'zrange',
+  'zrevrange',
+  'zrangebyscore',
+  'zrevrangebyscore',
+  'zpopmin',
+  'zremrangebyrank',
+  'zremrangebyscore',
+  'xadd',
+  'xtrim',
 ];
 
 /** Sent by the Worker outside scripts: it names its connection and blocks on the queue's marker key. */
@@ -124,7 +181,8 @@ function checkUser(username: string, password: string, owner: string): void {
   if (!USERNAME_PATTERN.test(username)) {
     throw new Error(`${owner}: username ${JSON.stringify(username)} must match ${USERNAME_PATTERN.source}`);
   }
-  if (username === 'default') throw new Error(`${owner}: username "default" is the server's built-in user and may not be redefined`);
+  if (username === 'default')
+    throw new Error(`${owner}: username "default" is the server's built-in user and may not be redefined`);
   if (password.length === 0) throw new Error(`${owner}: password must not be empty`);
 }
 
@@ -136,10 +194,14 @@ function validate(plan: AclPlan): void {
     checkPrefix(tenant.bullmqPrefix, owner);
     checkUser(tenant.username, tenant.password, owner);
     const samePrefix = prefixOwner.get(tenant.bullmqPrefix);
-    if (samePrefix) throw new Error(`${owner}: BullMQ prefix ${JSON.stringify(tenant.bullmqPrefix)} is already used by ${samePrefix}`);
+    if (samePrefix)
+      throw new Error(
+        `${owner}: BullMQ prefix ${JSON.stringify(tenant.bullmqPrefix)} is already used by ${samePrefix}`,
+      );
     prefixOwner.set(tenant.bullmqPrefix, owner);
     const sameUser = userOwner.get(tenant.username);
-    if (sameUser) throw new Error(`${owner}: username ${JSON.stringify(tenant.username)} is already used by ${sameUser}`);
+    if (sameUser)
+      throw new Error(`${owner}: username ${JSON.stringify(tenant.username)} is already used by ${sameUser}`);
     userOwner.set(tenant.username, owner);
   }
   const bridge = plan.bridge;
@@ -159,18 +221,19 @@ function validate(plan: AclPlan): void {
 export function aclSetUserCommands(plan: AclPlan): string[][] {
   validate(plan);
   const tenants = plan.tenants.map((tenant) =>
-    setUserArgs(tenant.username, tenant.password, [tenant.bullmqPrefix], [
-      ...SCRIPTS,
-      ...PRODUCER_SCRIPT_COMMANDS,
-      ...PRODUCER_CLIENT_COMMANDS,
-    ]),
+    setUserArgs(
+      tenant.username,
+      tenant.password,
+      [tenant.bullmqPrefix],
+      [...SCRIPTS, ...PRODUCER_SCRIPT_COMMANDS, ...PRODUCER_CLIENT_COMMANDS],
+    ),
   );
-  const bridge = setUserArgs(plan.bridge.username, plan.bridge.password, [...plan.bridge.prefixes, ...(plan.bridge.namespaces ?? [])], [
-    ...SCRIPTS,
-    ...WORKER_SCRIPT_COMMANDS,
-    ...WORKER_CLIENT_COMMANDS,
-    ...BRIDGE_APP_COMMANDS,
-  ]);
+  const bridge = setUserArgs(
+    plan.bridge.username,
+    plan.bridge.password,
+    [...plan.bridge.prefixes, ...(plan.bridge.namespaces ?? [])],
+    [...SCRIPTS, ...WORKER_SCRIPT_COMMANDS, ...WORKER_CLIENT_COMMANDS, ...BRIDGE_APP_COMMANDS],
+  );
   return [...tenants, bridge];
 }
 
@@ -180,7 +243,9 @@ export function describeAclCommands(commands: string[][]): string {
     .map((args) => {
       const plaintext = args.findIndex((arg) => arg.startsWith('>') || arg.startsWith('<'));
       if (plaintext >= 0) {
-        throw new Error(`ACL SETUSER ${args[0] ?? ''}: argument ${plaintext} is a plaintext password; use #<sha256 hex>`);
+        throw new Error(
+          `ACL SETUSER ${args[0] ?? ''}: argument ${plaintext} is a plaintext password; use #<sha256 hex>`,
+        );
       }
       return `ACL SETUSER ${args.join(' ')}`;
     })

@@ -10,7 +10,16 @@ import type { Prisma } from '@prisma/client';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import { readTestmoExport, TestmoExportFormatError } from './exportReader';
 import type { ExportStore } from './exportSource';
-import { analysisStatusMessage, appendActivity, dbNull, ImportJobMissingError, isFinal, jsonNull, markCanceled, message } from './jobRow';
+import {
+  analysisStatusMessage,
+  appendActivity,
+  dbNull,
+  ImportJobMissingError,
+  isFinal,
+  jsonNull,
+  markCanceled,
+  message,
+} from './jobRow';
 import { insertRows } from './idMap';
 import { DatasetSummaries, stagingRow } from './staging';
 
@@ -39,10 +48,16 @@ class ByteCounter extends Transform {
 
 const PROGRESS_WRITE_INTERVAL_MS = 1_000;
 
-export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobId: string, options: AnalyzeOptions): Promise<AnalyzeOutcome> {
+export async function analyzeExport(
+  db: DatabaseClient,
+  store: ExportStore,
+  jobId: string,
+  options: AnalyzeOptions,
+): Promise<AnalyzeOutcome> {
   const job = await db.testmoImportJob.findUnique({ where: { id: jobId } });
   if (!job) throw new ImportJobMissingError(`Testmo import job ${jobId} does not exist`);
-  if (isFinal(job.status)) return { status: job.status, datasets: job.totalDatasets ?? 0, rows: Number(job.totalRows ?? 0) };
+  if (isFinal(job.status))
+    return { status: job.status, datasets: job.totalDatasets ?? 0, rows: Number(job.totalRows ?? 0) };
   if (job.cancelRequested) {
     await markCanceled(db, jobId, 'before');
     return { status: 'CANCELED', datasets: 0, rows: 0 };
@@ -50,11 +65,19 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
   const startedAt = new Date();
   await db.testmoImportJob.update({
     where: { id: jobId },
-    data: { status: 'RUNNING', phase: 'ANALYZING', statusMessage: 'Opening and scanning export file...', startedAt: job.startedAt ?? startedAt, error: null },
+    data: {
+      status: 'RUNNING',
+      phase: 'ANALYZING',
+      statusMessage: 'Opening and scanning export file...',
+      startedAt: job.startedAt ?? startedAt,
+      error: null,
+    },
   });
 
   const alreadyStaged = new Map(
-    (await db.testmoImportStaging.groupBy({ by: ['datasetName'], where: { jobId }, _count: { _all: true } })).map((row) => [row.datasetName, row._count._all]),
+    (await db.testmoImportStaging.groupBy({ by: ['datasetName'], where: { jobId }, _count: { _all: true } })).map(
+      (row) => [row.datasetName, row._count._all],
+    ),
   );
   const resumedRows = [...alreadyStaged.values()].reduce((sum, count) => sum + count, 0);
   if (resumedRows > 0) options.log(`Resuming analysis: ${resumedRows} rows were staged by an earlier attempt`);
@@ -88,10 +111,17 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
       // Only while RUNNING: a job cancelled meanwhile keeps its final message.
       await db.testmoImportJob.updateMany({
         where: { id: jobId, status: 'RUNNING' },
-        data: { statusMessage: analysisStatusMessage(percent), estimatedTimeRemaining: eta === null ? null : String(eta), processedRows: BigInt(rowsStaged) },
+        data: {
+          statusMessage: analysisStatusMessage(percent),
+          estimatedTimeRemaining: eta === null ? null : String(eta),
+          processedRows: BigInt(rowsStaged),
+        },
       });
     }
-    const row = await db.testmoImportJob.findUnique({ where: { id: jobId }, select: { cancelRequested: true, status: true } });
+    const row = await db.testmoImportJob.findUnique({
+      where: { id: jobId },
+      select: { cancelRequested: true, status: true },
+    });
     return Boolean(row && !row.cancelRequested && !isFinal(row.status));
   };
 
@@ -102,7 +132,12 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
         continue;
       }
       summaries.addRow(item.dataset, item.row);
-      if (item.rowIndex >= (alreadyStaged.get(item.dataset) ?? 0)) batch.push({ id: randomUUID(), updatedAt: stagedAt, ...stagingRow(jobId, item.dataset, item.rowIndex, item.row) });
+      if (item.rowIndex >= (alreadyStaged.get(item.dataset) ?? 0))
+        batch.push({
+          id: randomUUID(),
+          updatedAt: stagedAt,
+          ...stagingRow(jobId, item.dataset, item.rowIndex, item.row),
+        });
       if (batch.length >= options.batchSize && !(await flush())) {
         await markCanceled(db, jobId, 'during');
         return { status: 'CANCELED', datasets: summaries.size, rows: summaries.totalRows };
@@ -116,14 +151,20 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
     counter.destroy();
   }
 
-  if (summaries.size === 0) throw new TestmoExportFormatError('The export contains no Testmo datasets (expected keys such as "projects" or "repository_cases")');
+  if (summaries.size === 0)
+    throw new TestmoExportFormatError(
+      'The export contains no Testmo datasets (expected keys such as "projects" or "repository_cases")',
+    );
 
   const completedAt = new Date();
   const datasets = summaries.list();
   return db.$transaction(async (tx): Promise<AnalyzeOutcome> => {
     // Cancelled (or failed) while the last rows were staged: the row keeps that outcome.
-    const [current] = await tx.$queryRaw<Array<{ status: string }>>`SELECT status::text AS status FROM "TestmoImportJob" WHERE id = ${jobId} FOR UPDATE`;
-    if (current && isFinal(current.status)) return { status: current.status, datasets: datasets.length, rows: summaries.totalRows };
+    const [current] = await tx.$queryRaw<
+      Array<{ status: string }>
+    >`SELECT status::text AS status FROM "TestmoImportJob" WHERE id = ${jobId} FOR UPDATE`;
+    if (current && isFinal(current.status))
+      return { status: current.status, datasets: datasets.length, rows: summaries.totalRows };
     await tx.testmoImportDataset.deleteMany({ where: { jobId } });
     await tx.testmoImportDataset.createMany({
       data: datasets.map((dataset) => ({
@@ -165,7 +206,11 @@ export async function analyzeExport(db: DatabaseClient, store: ExportStore, jobI
         entityProgress: dbNull,
       },
     });
-    await appendActivity(tx, jobId, [message(`Analysed ${datasets.length} datasets, ${summaries.totalRows} rows (${counter.bytes} bytes) from ${source.location}`)]);
+    await appendActivity(tx, jobId, [
+      message(
+        `Analysed ${datasets.length} datasets, ${summaries.totalRows} rows (${counter.bytes} bytes) from ${source.location}`,
+      ),
+    ]);
     return { status: 'READY', datasets: datasets.length, rows: summaries.totalRows };
   });
 }

@@ -16,7 +16,14 @@ const section = <S extends z.ZodType>(schema: S) => z.record(z.string(), schema)
 
 export const mappingConfiguration = z
   .object({
-    workflows: section(entry({ workflowType: z.string().nullish(), scope: z.string().nullish(), iconId: optionalId, colorId: optionalId })),
+    workflows: section(
+      entry({
+        workflowType: z.string().nullish(),
+        scope: z.string().nullish(),
+        iconId: optionalId,
+        colorId: optionalId,
+      }),
+    ),
     statuses: section(
       entry({
         systemName: z.string().nullish(),
@@ -33,7 +40,12 @@ export const mappingConfiguration = z
     configurations: section(entry({})),
     templates: section(entry({})),
     templateFields: section(
-      entry({ displayName: z.string().nullish(), systemName: z.string().nullish(), typeName: z.string().nullish(), isRequired: z.boolean().optional() }),
+      entry({
+        displayName: z.string().nullish(),
+        systemName: z.string().nullish(),
+        typeName: z.string().nullish(),
+        isRequired: z.boolean().optional(),
+      }),
     ),
     users: section(
       entry({
@@ -56,6 +68,10 @@ export type MappingConfiguration = z.infer<typeof mappingConfiguration>;
 export type MappingSection = Exclude<keyof MappingConfiguration, 'roles' | 'groups' | 'customFields'>;
 
 /** The user's entry for a Testmo id, if any. */
-export function entryFor(config: MappingConfiguration, section: MappingSection, sourceId: number): Record<string, unknown> | undefined {
+export function entryFor(
+  config: MappingConfiguration,
+  section: MappingSection,
+  sourceId: number,
+): Record<string, unknown> | undefined {
   return (config[section] as Record<string, Record<string, unknown>>)[String(sourceId)];
 }

@@ -59,9 +59,42 @@ function random(seed: number): () => number {
   };
 }
 
-const VERBS = ['Open', 'Create', 'Edit', 'Delete', 'Search', 'Export', 'Import', 'Filter', 'Sort', 'Share', 'Archive', 'Restore'];
-const OBJECTS = ['login page', 'user profile', 'invoice', 'order', 'report', 'dashboard', 'project', 'comment', 'attachment', 'API token', 'webhook', 'team'];
-const OUTCOMES = ['is saved', 'shows an error', 'is listed first', 'is sent by email', 'keeps its history', 'respects permissions'];
+const VERBS = [
+  'Open',
+  'Create',
+  'Edit',
+  'Delete',
+  'Search',
+  'Export',
+  'Import',
+  'Filter',
+  'Sort',
+  'Share',
+  'Archive',
+  'Restore',
+];
+const OBJECTS = [
+  'login page',
+  'user profile',
+  'invoice',
+  'order',
+  'report',
+  'dashboard',
+  'project',
+  'comment',
+  'attachment',
+  'API token',
+  'webhook',
+  'team',
+];
+const OUTCOMES = [
+  'is saved',
+  'shows an error',
+  'is listed first',
+  'is sent by email',
+  'keeps its history',
+  'respects permissions',
+];
 const STATUSES = [
   { name: 'Untested', system_name: 'untested', is_success: false, is_failure: false, is_completed: false },
   { name: 'Passed', system_name: 'passed', is_success: true, is_failure: false, is_completed: true },
@@ -121,7 +154,8 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
   const rand = random(options.seed ?? 42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const int = (min: number, max: number) => min + Math.floor(rand() * (max - min + 1));
-  const date = (day: number) => new Date(Date.UTC(2024, 0, 1) + day * 86_400_000 + int(0, 86_399) * 1000).toISOString().replace('.000Z', 'Z');
+  const date = (day: number) =>
+    new Date(Date.UTC(2024, 0, 1) + day * 86_400_000 + int(0, 86_399) * 1000).toISOString().replace('.000Z', 'Z');
   const sentence = () => `${pick(VERBS)} the ${pick(OBJECTS)} and check it ${pick(OUTCOMES)}`;
 
   const projects = Math.max(1, options.projects ?? Math.min(20, Math.ceil(options.cases / 5000)));
@@ -132,11 +166,33 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
   const json = new JsonWriter(out);
   const rows: Record<string, number> = {};
   const expected: GeneratedExport['expected'] = {
-    projects, milestones: 0, repositories: projects, folders: 0, cases: 0, steps: 0, caseFieldValues: 0, caseTags: 0, runs: 0, runCases: 0,
-    results: 0, runTags: 0, sessions: 0, sessionResults: 0, sessionTags: 0, issues: 0, issueLinks: 0, users, statuses: STATUSES.length, tags,
+    projects,
+    milestones: 0,
+    repositories: projects,
+    folders: 0,
+    cases: 0,
+    steps: 0,
+    caseFieldValues: 0,
+    caseTags: 0,
+    runs: 0,
+    runCases: 0,
+    results: 0,
+    runTags: 0,
+    sessions: 0,
+    sessionResults: 0,
+    sessionTags: 0,
+    issues: 0,
+    issueLinks: 0,
+    users,
+    statuses: STATUSES.length,
+    tags,
   };
 
-  async function dataset(name: string, schema: Record<string, string>, write: (emit: (row: Record<string, unknown>) => Promise<void>) => Promise<void>) {
+  async function dataset(
+    name: string,
+    schema: Record<string, string>,
+    write: (emit: (row: Record<string, unknown>) => Promise<void>) => Promise<void>,
+  ) {
     await json.startDataset(name, schema);
     let count = 0;
     await write(async (row) => {
@@ -148,11 +204,16 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
   }
 
   await json.raw('{');
-  await json.entry('meta', { exported_at: '2026-11-01T00:00:00Z', version: 'testmo-export-1', generator: 'testplanit-temporal-workers' });
+  await json.entry('meta', {
+    exported_at: '2026-11-01T00:00:00Z',
+    version: 'testmo-export-1',
+    generator: 'testplanit-temporal-workers',
+  });
 
   // ------------------------------------------------------------ configuration datasets
   await dataset('users', { id: 'id', name: 'string', email: 'string', is_active: 'bool' }, async (emit) => {
-    for (let id = 1; id <= users; id += 1) await emit({ id, name: `Tester ${id}`, email: `tester${id}@testmo.example`, is_active: id % 17 !== 0 });
+    for (let id = 1; id <= users; id += 1)
+      await emit({ id, name: `Tester ${id}`, email: `tester${id}@testmo.example`, is_active: id % 17 !== 0 });
   });
   await dataset('states', { id: 'id', name: 'string' }, async (emit) => {
     for (const [index, name] of ['Draft', 'Review', 'Approved'].entries()) await emit({ id: index + 1, name });
@@ -168,27 +229,63 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
     await emit({ id: 2, name: 'Sprint' });
   });
   await dataset('configs', { id: 'id', name: 'string' }, async (emit) => {
-    for (const [index, name] of ['Chrome / Linux', 'Firefox / Windows', 'Safari / macOS'].entries()) await emit({ id: index + 1, name });
+    for (const [index, name] of ['Chrome / Linux', 'Firefox / Windows', 'Safari / macOS'].entries())
+      await emit({ id: index + 1, name });
   });
   await dataset('templates', { id: 'id', name: 'string' }, async (emit) => {
     await emit({ id: 1, name: 'Testmo Steps' });
     await emit({ id: 2, name: 'Testmo Text' });
   });
-  await dataset('fields', { id: 'id', display_name: 'string', system_name: 'string', type_name: 'string' }, async (emit) => {
-    await emit({ id: 1, display_name: 'Priority', system_name: 'testmo_priority', type_name: 'Dropdown', is_required: false });
-    await emit({ id: 2, display_name: 'Platforms', system_name: 'testmo_platforms', type_name: 'Multi-Select', is_required: false });
-    await emit({ id: 3, display_name: 'Preconditions', system_name: 'testmo_preconditions', type_name: 'Text', is_required: false });
-  });
+  await dataset(
+    'fields',
+    { id: 'id', display_name: 'string', system_name: 'string', type_name: 'string' },
+    async (emit) => {
+      await emit({
+        id: 1,
+        display_name: 'Priority',
+        system_name: 'testmo_priority',
+        type_name: 'Dropdown',
+        is_required: false,
+      });
+      await emit({
+        id: 2,
+        display_name: 'Platforms',
+        system_name: 'testmo_platforms',
+        type_name: 'Multi-Select',
+        is_required: false,
+      });
+      await emit({
+        id: 3,
+        display_name: 'Preconditions',
+        system_name: 'testmo_preconditions',
+        type_name: 'Text',
+        is_required: false,
+      });
+    },
+  );
   await dataset('field_values', { id: 'id', field_id: 'id', name: 'string' }, async (emit) => {
-    for (const [index, name] of ['Low', 'Medium', 'High', 'Critical'].entries()) await emit({ id: 11 + index, field_id: 1, name });
+    for (const [index, name] of ['Low', 'Medium', 'High', 'Critical'].entries())
+      await emit({ id: 11 + index, field_id: 1, name });
     for (const [index, name] of ['Web', 'iOS', 'Android'].entries()) await emit({ id: 21 + index, field_id: 2, name });
   });
-  await dataset('template_fields', { id: 'id', template_id: 'id', field_id: 'id', target_type: 'string' }, async (emit) => {
-    let id = 1;
-    for (const template of [1, 2]) {
-      for (const field of [1, 2, 3]) await emit({ id: id++, template_id: template, template_name: template === 1 ? 'Testmo Steps' : 'Testmo Text', field_id: field, target_type: 'case', display_order: field });
-    }
-  });
+  await dataset(
+    'template_fields',
+    { id: 'id', template_id: 'id', field_id: 'id', target_type: 'string' },
+    async (emit) => {
+      let id = 1;
+      for (const template of [1, 2]) {
+        for (const field of [1, 2, 3])
+          await emit({
+            id: id++,
+            template_id: template,
+            template_name: template === 1 ? 'Testmo Steps' : 'Testmo Text',
+            field_id: field,
+            target_type: 'case',
+            display_order: field,
+          });
+      }
+    },
+  );
   await dataset('issue_targets', { id: 'id', name: 'string', type: 'int' }, async (emit) => {
     await emit({ id: 1, name: 'Testmo Jira', type: 1, url: 'https://jira.example.test' });
     await emit({ id: 2, name: 'Testmo GitHub', type: 2, url: 'https://github.com/example/app' });
@@ -196,7 +293,15 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
 
   // ------------------------------------------------------------ projects and their contents
   await dataset('projects', { id: 'id', name: 'string' }, async (emit) => {
-    for (let p = 1; p <= projects; p += 1) await emit({ id: p, name: `Testmo Project ${p} (seed ${options.seed ?? 42})`, note: `Imported project ${p}`, created_by: 1, created_at: date(p), is_completed: false });
+    for (let p = 1; p <= projects; p += 1)
+      await emit({
+        id: p,
+        name: `Testmo Project ${p} (seed ${options.seed ?? 42})`,
+        note: `Imported project ${p}`,
+        created_by: 1,
+        created_at: date(p),
+        is_completed: false,
+      });
   });
   const milestonesPerProject = 4;
   await dataset('milestones', { id: 'id', project_id: 'id', name: 'string', parent_id: 'id' }, async (emit) => {
@@ -204,58 +309,118 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
       const base = (p - 1) * milestonesPerProject;
       // Children are listed before their parent release (base + 4).
       for (let m = 1; m < milestonesPerProject; m += 1) {
-        await emit({ id: base + m, project_id: p, name: `Sprint ${m}`, type_id: 2, parent_id: base + milestonesPerProject, root_id: base + milestonesPerProject, is_completed: m === 1, created_by: int(1, users), created_at: date(m) });
+        await emit({
+          id: base + m,
+          project_id: p,
+          name: `Sprint ${m}`,
+          type_id: 2,
+          parent_id: base + milestonesPerProject,
+          root_id: base + milestonesPerProject,
+          is_completed: m === 1,
+          created_by: int(1, users),
+          created_at: date(m),
+        });
       }
-      await emit({ id: base + milestonesPerProject, project_id: p, name: `Release ${p}.0`, type_id: 1, parent_id: null, root_id: null, is_started: true, created_by: 1, created_at: date(0) });
+      await emit({
+        id: base + milestonesPerProject,
+        project_id: p,
+        name: `Release ${p}.0`,
+        type_id: 1,
+        parent_id: null,
+        root_id: null,
+        is_started: true,
+        created_by: 1,
+        created_at: date(0),
+      });
     }
     expected.milestones = projects * milestonesPerProject;
   });
-  await dataset('repositories', { id: 'id', project_id: 'id', is_master: 'bool', is_snapshot: 'bool' }, async (emit) => {
-    for (let p = 1; p <= projects; p += 1) {
-      await emit({ id: p, project_id: p, is_master: true, is_snapshot: false });
-      await emit({ id: 1000 + p, project_id: p, is_master: false, is_snapshot: true });
-    }
-  });
+  await dataset(
+    'repositories',
+    { id: 'id', project_id: 'id', is_master: 'bool', is_snapshot: 'bool' },
+    async (emit) => {
+      for (let p = 1; p <= projects; p += 1) {
+        await emit({ id: p, project_id: p, is_master: true, is_snapshot: false });
+        await emit({ id: 1000 + p, project_id: p, is_master: false, is_snapshot: true });
+      }
+    },
+  );
   const foldersPerProject = Math.max(2, Math.ceil(casesPerProject / 25));
   const folderId = (p: number, f: number) => (p - 1) * foldersPerProject + f;
-  await dataset('repository_folders', { id: 'id', project_id: 'id', repo_id: 'id', parent_id: 'id', name: 'string' }, async (emit) => {
-    for (let p = 1; p <= projects; p += 1) {
-      for (let f = 1; f <= foldersPerProject; f += 1) {
-        // Folder 1 is the parent of every tenth folder, and folder 2 is listed before... its parent, folder 3.
-        const parent = f === 2 ? folderId(p, 3) : f % 10 === 0 ? folderId(p, 1) : null;
-        await emit({ id: folderId(p, f), project_id: p, repo_id: p, parent_id: parent, name: `${pick(OBJECTS)} ${f}`, display_order: f, created_by: int(1, users), created_at: date(f % 300) });
-      }
-    }
-    expected.folders = projects * foldersPerProject;
-  });
-  const caseId = (p: number, c: number) => (p - 1) * casesPerProject + c;
-  await dataset('repository_cases', { id: 'id', project_id: 'id', repo_id: 'id', folder_id: 'id', name: 'string' }, async (emit) => {
-    for (let p = 1; p <= projects; p += 1) {
-      for (let c = 1; c <= casesPerProject; c += 1) {
-        await emit({
-          id: caseId(p, c), project_id: p, repo_id: p, folder_id: folderId(p, 1 + (c % foldersPerProject)), name: `${sentence()} #${c}`,
-          key: `C${caseId(p, c)}`, template_id: 1 + (c % 2), state_id: 1 + (c % 3), estimate: int(0, 20) * 60, display_order: c,
-          created_by: int(1, users), created_at: date(c % 600),
-        });
-      }
-    }
-    expected.cases = projects * casesPerProject;
-  });
-  await dataset('repository_case_steps', { id: 'id', case_id: 'id', display_order: 'int', text1: 'html', text3: 'html' }, async (emit) => {
-    let id = 1;
-    for (let p = 1; p <= projects; p += 1) {
-      for (let c = 1; c <= casesPerProject; c += 1) {
-        const steps = 1 + (c % 4);
-        for (let s = 1; s <= steps; s += 1) {
+  await dataset(
+    'repository_folders',
+    { id: 'id', project_id: 'id', repo_id: 'id', parent_id: 'id', name: 'string' },
+    async (emit) => {
+      for (let p = 1; p <= projects; p += 1) {
+        for (let f = 1; f <= foldersPerProject; f += 1) {
+          // Folder 1 is the parent of every tenth folder, and folder 2 is listed before... its parent, folder 3.
+          const parent = f === 2 ? folderId(p, 3) : f % 10 === 0 ? folderId(p, 1) : null;
           await emit({
-            id: id++, project_id: p, repo_id: p, case_id: caseId(p, c), display_order: s,
-            text1: `<p>${sentence()}</p>`, text2: s === 1 ? `user=tester${c}@example.test` : null, text3: `<p>The ${pick(OBJECTS)} ${pick(OUTCOMES)}</p>`,
+            id: folderId(p, f),
+            project_id: p,
+            repo_id: p,
+            parent_id: parent,
+            name: `${pick(OBJECTS)} ${f}`,
+            display_order: f,
+            created_by: int(1, users),
+            created_at: date(f % 300),
           });
         }
-        expected.steps += steps;
       }
-    }
-  });
+      expected.folders = projects * foldersPerProject;
+    },
+  );
+  const caseId = (p: number, c: number) => (p - 1) * casesPerProject + c;
+  await dataset(
+    'repository_cases',
+    { id: 'id', project_id: 'id', repo_id: 'id', folder_id: 'id', name: 'string' },
+    async (emit) => {
+      for (let p = 1; p <= projects; p += 1) {
+        for (let c = 1; c <= casesPerProject; c += 1) {
+          await emit({
+            id: caseId(p, c),
+            project_id: p,
+            repo_id: p,
+            folder_id: folderId(p, 1 + (c % foldersPerProject)),
+            name: `${sentence()} #${c}`,
+            key: `C${caseId(p, c)}`,
+            template_id: 1 + (c % 2),
+            state_id: 1 + (c % 3),
+            estimate: int(0, 20) * 60,
+            display_order: c,
+            created_by: int(1, users),
+            created_at: date(c % 600),
+          });
+        }
+      }
+      expected.cases = projects * casesPerProject;
+    },
+  );
+  await dataset(
+    'repository_case_steps',
+    { id: 'id', case_id: 'id', display_order: 'int', text1: 'html', text3: 'html' },
+    async (emit) => {
+      let id = 1;
+      for (let p = 1; p <= projects; p += 1) {
+        for (let c = 1; c <= casesPerProject; c += 1) {
+          const steps = 1 + (c % 4);
+          for (let s = 1; s <= steps; s += 1) {
+            await emit({
+              id: id++,
+              project_id: p,
+              repo_id: p,
+              case_id: caseId(p, c),
+              display_order: s,
+              text1: `<p>${sentence()}</p>`,
+              text2: s === 1 ? `user=tester${c}@example.test` : null,
+              text3: `<p>The ${pick(OBJECTS)} ${pick(OUTCOMES)}</p>`,
+            });
+          }
+          expected.steps += steps;
+        }
+      }
+    },
+  );
   await dataset('repository_case_values', { id: 'id', case_id: 'id', field_id: 'id', value_id: 'id' }, async (emit) => {
     let id = 1;
     for (let p = 1; p <= projects; p += 1) {
@@ -264,7 +429,14 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
         expected.caseFieldValues += 1;
         if (c % 3 === 0) {
           await emit({ id: id++, project_id: p, repo_id: p, case_id: caseId(p, c), field_id: 2, value_id: 21 });
-          await emit({ id: id++, project_id: p, repo_id: p, case_id: caseId(p, c), field_id: 2, value_id: 22 + (c % 2) });
+          await emit({
+            id: id++,
+            project_id: p,
+            repo_id: p,
+            case_id: caseId(p, c),
+            field_id: 2,
+            value_id: 22 + (c % 2),
+          });
           expected.caseFieldValues += 1;
         }
       }
@@ -284,9 +456,21 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
     for (let p = 1; p <= projects; p += 1) {
       for (let s = 1; s <= sessionsPerProject; s += 1) {
         await emit({
-          id: (p - 1) * sessionsPerProject + s, project_id: p, name: `Explore the ${pick(OBJECTS)}`, template_id: 2, milestone_id: (p - 1) * milestonesPerProject + 1,
-          config_id: 1 + (s % 3), assignee_id: int(1, users), created_by: int(1, users), created_at: date(s), is_closed: s % 2 === 0, closed_at: s % 2 === 0 ? date(s + 1) : null,
-          estimate: 3600, elapsed: int(600, 3600), note: `<p>${sentence()}</p>`, custom_mission: `<p>Find problems with the ${pick(OBJECTS)}</p>`,
+          id: (p - 1) * sessionsPerProject + s,
+          project_id: p,
+          name: `Explore the ${pick(OBJECTS)}`,
+          template_id: 2,
+          milestone_id: (p - 1) * milestonesPerProject + 1,
+          config_id: 1 + (s % 3),
+          assignee_id: int(1, users),
+          created_by: int(1, users),
+          created_at: date(s),
+          is_closed: s % 2 === 0,
+          closed_at: s % 2 === 0 ? date(s + 1) : null,
+          estimate: 3600,
+          elapsed: int(600, 3600),
+          note: `<p>${sentence()}</p>`,
+          custom_mission: `<p>Find problems with the ${pick(OBJECTS)}</p>`,
         });
       }
     }
@@ -295,7 +479,16 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
   await dataset('session_results', { id: 'id', session_id: 'id', status_id: 'id' }, async (emit) => {
     let id = 1;
     for (let s = 1; s <= expected.sessions; s += 1) {
-      for (let r = 0; r < 3; r += 1) await emit({ id: id++, session_id: s, status_id: 2 + (r % 3), created_by: int(1, users), created_at: date(s), elapsed: int(60, 600), comment: `<p>${sentence()}</p>` });
+      for (let r = 0; r < 3; r += 1)
+        await emit({
+          id: id++,
+          session_id: s,
+          status_id: 2 + (r % 3),
+          created_by: int(1, users),
+          created_at: date(s),
+          elapsed: int(60, 600),
+          comment: `<p>${sentence()}</p>`,
+        });
     }
     expected.sessionResults = expected.sessions * 3;
   });
@@ -310,8 +503,17 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
     for (let p = 1; p <= projects; p += 1) {
       for (let r = 1; r <= runsPerProject; r += 1) {
         await emit({
-          id: (p - 1) * runsPerProject + r, project_id: p, name: `Regression ${r}`, config_id: 1 + (r % 3), milestone_id: (p - 1) * milestonesPerProject + 1 + (r % 3),
-          created_by: int(1, users), created_at: date(r), is_closed: r % 3 === 0, closed_at: r % 3 === 0 ? date(r + 2) : null, elapsed: int(600, 7200), note: `<p>${sentence()}</p>`,
+          id: (p - 1) * runsPerProject + r,
+          project_id: p,
+          name: `Regression ${r}`,
+          config_id: 1 + (r % 3),
+          milestone_id: (p - 1) * milestonesPerProject + 1 + (r % 3),
+          created_by: int(1, users),
+          created_at: date(r),
+          is_closed: r % 3 === 0,
+          closed_at: r % 3 === 0 ? date(r + 2) : null,
+          elapsed: int(600, 7200),
+          note: `<p>${sentence()}</p>`,
         });
       }
     }
@@ -323,7 +525,15 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
       for (let r = 1; r <= runsPerProject; r += 1) {
         const offset = (r * 7) % casesPerProject;
         for (let t = 0; t < testsPerRun; t += 1) {
-          await emit({ id: id++, run_id: (p - 1) * runsPerProject + r, case_id: caseId(p, 1 + ((offset + t) % casesPerProject)), status_id: 1 + (t % 4), assignee_id: int(1, users), elapsed: int(0, 600), display_order: t });
+          await emit({
+            id: id++,
+            run_id: (p - 1) * runsPerProject + r,
+            case_id: caseId(p, 1 + ((offset + t) % casesPerProject)),
+            status_id: 1 + (t % 4),
+            assignee_id: int(1, users),
+            elapsed: int(0, 600),
+            display_order: t,
+          });
         }
       }
     }
@@ -336,7 +546,17 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
       for (let t = 0; t < testsPerRun; t += 1, test += 1) {
         const attempts = t % 5 === 0 ? 2 : 1;
         for (let a = 0; a < attempts; a += 1) {
-          await emit({ id: id++, run_id: run, test_id: test, status_id: 2 + ((t + a) % 3), created_by: int(1, users), created_at: date(run), elapsed: int(10, 900), comment: `<p>${pick(OUTCOMES)}</p>`, is_deleted: false });
+          await emit({
+            id: id++,
+            run_id: run,
+            test_id: test,
+            status_id: 2 + ((t + a) % 3),
+            created_by: int(1, users),
+            created_at: date(run),
+            elapsed: int(10, 900),
+            comment: `<p>${pick(OUTCOMES)}</p>`,
+            is_deleted: false,
+          });
           expected.results += 1;
         }
       }

@@ -31,8 +31,10 @@ function classify(path: Array<string | number>): { kind: 'row' | 'schema'; datas
   const inContainer = typeof path[0] === 'string' && CONTAINER_KEYS.has(path[0]);
   const rest = inContainer ? path.slice(1) : path;
   const dataset = rest[0];
-  if (typeof dataset !== 'string' || (!inContainer && (IGNORED_KEYS.has(dataset) || CONTAINER_KEYS.has(dataset)))) return undefined;
-  if (rest.length === 3 && typeof rest[1] === 'string' && DATA_KEYS.has(rest[1]) && typeof rest[2] === 'number') return { kind: 'row', dataset };
+  if (typeof dataset !== 'string' || (!inContainer && (IGNORED_KEYS.has(dataset) || CONTAINER_KEYS.has(dataset))))
+    return undefined;
+  if (rest.length === 3 && typeof rest[1] === 'string' && DATA_KEYS.has(rest[1]) && typeof rest[2] === 'number')
+    return { kind: 'row', dataset };
   if (rest.length === 2 && typeof rest[1] === 'string' && SCHEMA_KEYS.has(rest[1])) return { kind: 'schema', dataset };
   return undefined;
 }
@@ -129,5 +131,6 @@ async function* itemsOf(tokens: AsyncIterable<Token>): AsyncGenerator<ExportItem
     else if (token.name === 'startArray') frames.push({ kind: 'array', index: 0 });
     else valueDone();
   }
-  if (frames.length > 0 || capture) throw new TestmoExportFormatError('The export is not valid JSON: it ends before its last value is complete');
+  if (frames.length > 0 || capture)
+    throw new TestmoExportFormatError('The export is not valid JSON: it ends before its last value is complete');
 }

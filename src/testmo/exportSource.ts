@@ -40,7 +40,9 @@ export class ExportStore {
   ) {}
 
   async open(location: ExportLocation): Promise<ExportSource> {
-    return location.storageKey.startsWith(LOCAL_PREFIX) ? this.openLocal(location.storageKey.slice(LOCAL_PREFIX.length)) : this.openObject(location);
+    return location.storageKey.startsWith(LOCAL_PREFIX)
+      ? this.openLocal(location.storageKey.slice(LOCAL_PREFIX.length))
+      : this.openObject(location);
   }
 
   close(): void {
@@ -48,10 +50,14 @@ export class ExportStore {
   }
 
   private async openLocal(name: string): Promise<ExportSource> {
-    if (!this.localDir) throw new ExportUnavailableError(`Local import files are disabled (TESTMO_IMPORT_LOCAL_DIR is not set); cannot read "${name}"`);
+    if (!this.localDir)
+      throw new ExportUnavailableError(
+        `Local import files are disabled (TESTMO_IMPORT_LOCAL_DIR is not set); cannot read "${name}"`,
+      );
     const path = resolve(this.localDir, name);
     const inside = relative(resolve(this.localDir), path);
-    if (inside.startsWith('..') || isAbsolute(inside)) throw new ExportUnavailableError(`"${name}" is outside TESTMO_IMPORT_LOCAL_DIR`);
+    if (inside.startsWith('..') || isAbsolute(inside))
+      throw new ExportUnavailableError(`"${name}" is outside TESTMO_IMPORT_LOCAL_DIR`);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) throw new ExportUnavailableError(`Export file ${path} does not exist`);
     return { body: createReadStream(path), size: info.size, location: path };
@@ -65,7 +71,10 @@ export class ExportStore {
       const object = await this.s3().send(new GetObjectCommand({ Bucket: bucket, Key: storageKey }));
       return { body: object.Body as Readable, size: object.ContentLength, location };
     } catch (error) {
-      if (error instanceof S3ServiceException && ['NoSuchKey', 'NoSuchBucket', 'AccessDenied', 'NotFound'].includes(error.name)) {
+      if (
+        error instanceof S3ServiceException &&
+        ['NoSuchKey', 'NoSuchBucket', 'AccessDenied', 'NotFound'].includes(error.name)
+      ) {
         throw new ExportUnavailableError(`Export ${location} cannot be read: ${error.name}`);
       }
       throw error;

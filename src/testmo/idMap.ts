@@ -49,7 +49,9 @@ export class IdMap {
 
   /** Loads the targets of these Testmo ids (already-loaded and absent ones cost nothing). */
   async load(type: EntityType, sourceIds: Iterable<number | undefined>): Promise<void> {
-    const wanted = [...new Set([...sourceIds].filter((id): id is number => id !== undefined && !this.known.has(keyOf(type, id))))];
+    const wanted = [
+      ...new Set([...sourceIds].filter((id): id is number => id !== undefined && !this.known.has(keyOf(type, id)))),
+    ];
     if (wanted.length === 0) return;
     const rows = await this.tx.testmoImportMapping.findMany({
       where: { jobId: this.jobId, entityType: type, sourceId: { in: wanted } },
@@ -69,13 +71,25 @@ export class IdMap {
 
   set(type: EntityType, sourceId: number, targetId: string | number, how: 'created' | 'mapped'): void {
     this.known.set(keyOf(type, sourceId), String(targetId));
-    this.pending.push({ jobId: this.jobId, entityType: type, sourceId, targetId: String(targetId), targetType: ENTITY_TARGETS[type], metadata: { how } });
+    this.pending.push({
+      jobId: this.jobId,
+      entityType: type,
+      sourceId,
+      targetId: String(targetId),
+      targetType: ENTITY_TARGETS[type],
+      metadata: { how },
+    });
   }
 
   /** Writes the pairs set since the last flush, in the caller's transaction. */
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
-    await insertRows(this.tx, 'TestmoImportMapping', this.pending.splice(0).map((pair) => ({ id: randomUUID(), ...pair })), { ignoreConflicts: true });
+    await insertRows(
+      this.tx,
+      'TestmoImportMapping',
+      this.pending.splice(0).map((pair) => ({ id: randomUUID(), ...pair })),
+      { ignoreConflicts: true },
+    );
   }
 }
 
@@ -85,7 +99,12 @@ export class IdMap {
  * for the thousand-row chunks of an import; columns a row leaves out get NULL, not the default,
  * so every row of a call names the same columns.
  */
-export async function insertRows(tx: Tx, table: string, rows: Array<Record<string, unknown>>, options: { ignoreConflicts?: boolean } = {}): Promise<number> {
+export async function insertRows(
+  tx: Tx,
+  table: string,
+  rows: Array<Record<string, unknown>>,
+  options: { ignoreConflicts?: boolean } = {},
+): Promise<number> {
   if (rows.length === 0) return 0;
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))].map((column) => `"${column}"`).join(', ');
   return tx.$executeRawUnsafe(

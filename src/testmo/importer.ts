@@ -10,7 +10,16 @@ import { describePayloadIssues } from '../jobs/payloads';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import { mappingConfiguration } from './configuration';
 import { IdMap, type Tx } from './idMap';
-import { appendActivity, type EntityProgress, ImportJobMissingError, isFinal, markCanceled, message, rateAndEta, type ActivityEntry } from './jobRow';
+import {
+  appendActivity,
+  type EntityProgress,
+  ImportJobMissingError,
+  isFinal,
+  markCanceled,
+  message,
+  rateAndEta,
+  type ActivityEntry,
+} from './jobRow';
 import { Defaults, ImportPrerequisiteError } from './phases/context';
 import { IMPORT_PHASES, phaseNamed, REQUIRED_DATASETS } from './phases';
 import { rowOf } from './staging';
@@ -38,27 +47,45 @@ const TRANSACTION = { timeout: 10 * 60_000, maxWait: 60_000 };
 export async function planImport(db: DatabaseClient, jobId: string): Promise<ImportPlan> {
   const job = await db.testmoImportJob.findUnique({ where: { id: jobId } });
   if (!job) throw new ImportJobMissingError(`Testmo import job ${jobId} does not exist`);
-  if (isFinal(job.status)) return { status: job.status, phases: [], totalCount: job.totalCount, processedCount: job.processedCount };
+  if (isFinal(job.status))
+    return { status: job.status, phases: [], totalCount: job.totalCount, processedCount: job.processedCount };
   if (job.cancelRequested) {
     await markCanceled(db, jobId, 'before');
     return { status: 'CANCELED', phases: [], totalCount: 0, processedCount: 0 };
   }
-  if (job.status !== 'RUNNING' && job.status !== 'READY') throw new ImportConfigurationError(`The job is ${job.status}; it must be analysed (READY) before it is imported`);
-  if (job.configuration === null) throw new ImportConfigurationError('The job has no mapping configuration; configure the import first');
+  if (job.status !== 'RUNNING' && job.status !== 'READY')
+    throw new ImportConfigurationError(`The job is ${job.status}; it must be analysed (READY) before it is imported`);
+  if (job.configuration === null)
+    throw new ImportConfigurationError('The job has no mapping configuration; configure the import first');
   const parsed = mappingConfiguration.safeParse(job.configuration);
-  if (!parsed.success) throw new ImportConfigurationError(`The mapping configuration is invalid: ${describePayloadIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new ImportConfigurationError(`The mapping configuration is invalid: ${describePayloadIssues(parsed.error)}`);
 
-  const datasets = new Map((await db.testmoImportDataset.findMany({ where: { jobId }, select: { name: true, rowCount: true } })).map((row) => [row.name, row.rowCount]));
-  if (datasets.size === 0) throw new ImportConfigurationError('The job has no analysed datasets; analyse the export first');
+  const datasets = new Map(
+    (await db.testmoImportDataset.findMany({ where: { jobId }, select: { name: true, rowCount: true } })).map((row) => [
+      row.name,
+      row.rowCount,
+    ]),
+  );
+  if (datasets.size === 0)
+    throw new ImportConfigurationError('The job has no analysed datasets; analyse the export first');
   for (const required of REQUIRED_DATASETS) {
-    if (!datasets.has(required)) throw new ImportConfigurationError(`Dataset "${required}" is missing from the export: there is nothing to import into`);
+    if (!datasets.has(required))
+      throw new ImportConfigurationError(
+        `Dataset "${required}" is missing from the export: there is nothing to import into`,
+      );
   }
-  const phases = IMPORT_PHASES.filter((phase) => (datasets.get(phase.dataset) ?? 0) > 0).map((phase) => ({ entity: phase.entity, rows: datasets.get(phase.dataset)! }));
+  const phases = IMPORT_PHASES.filter((phase) => (datasets.get(phase.dataset) ?? 0) > 0).map((phase) => ({
+    entity: phase.entity,
+    rows: datasets.get(phase.dataset)!,
+  }));
   for (const { entity, rows } of phases) {
     const phase = phaseNamed(entity);
     const missing = phase.requires.filter((dataset) => !datasets.has(dataset));
     if (missing.length > 0) {
-      throw new ImportConfigurationError(`Dataset "${missing[0]}" is missing from the export; "${phase.dataset}" (${rows} rows) refers to it`);
+      throw new ImportConfigurationError(
+        `Dataset "${missing[0]}" is missing from the export; "${phase.dataset}" (${rows} rows) refers to it`,
+      );
     }
   }
 
@@ -79,7 +106,13 @@ export async function planImport(db: DatabaseClient, jobId: string): Promise<Imp
         ...(resuming ? {} : { lastImportStartedAt: new Date(), processedCount: 0, skippedCount: 0, errorCount: 0 }),
       },
     });
-    await appendActivity(tx, jobId, [message(resuming ? `Import resumed at ${job.processedCount} of ${totalCount} rows` : `Import started: ${totalCount} rows in ${phases.length} phases`)]);
+    await appendActivity(tx, jobId, [
+      message(
+        resuming
+          ? `Import resumed at ${job.processedCount} of ${totalCount} rows`
+          : `Import started: ${totalCount} rows in ${phases.length} phases`,
+      ),
+    ]);
   });
   return { status: 'IMPORTING', phases, totalCount, processedCount: resuming ? job.processedCount : 0 };
 }
@@ -97,7 +130,12 @@ interface LockedJob {
   lastImportStartedAt: Date | null;
 }
 
-export async function importChunk(db: DatabaseClient, jobId: string, entity: string, chunkSize: number): Promise<ChunkOutcome> {
+export async function importChunk(
+  db: DatabaseClient,
+  jobId: string,
+  entity: string,
+  chunkSize: number,
+): Promise<ChunkOutcome> {
   const phase = phaseNamed(entity);
   return db.$transaction(async (tx) => {
     const [job] = await tx.$queryRaw<LockedJob[]>`
@@ -121,9 +159,20 @@ export async function importChunk(db: DatabaseClient, jobId: string, entity: str
     // The phase's last chunk also finishes it, in the same transaction.
     const finishPhase = async () => {
       await phase.finish?.({ tx, jobId, importerId: job.createdById });
-      const summarised = (job.activityLog ?? []).some((logged) => logged.type === 'summary' && logged.entity === entity);
+      const summarised = (job.activityLog ?? []).some(
+        (logged) => logged.type === 'summary' && logged.entity === entity,
+      );
       if (!summarised) {
-        await appendActivity(tx, jobId, [{ type: 'summary', timestamp: new Date().toISOString(), entity, total: entry.total, created: entry.created, mapped: entry.mapped }]);
+        await appendActivity(tx, jobId, [
+          {
+            type: 'summary',
+            timestamp: new Date().toISOString(),
+            entity,
+            total: entry.total,
+            created: entry.created,
+            mapped: entry.mapped,
+          },
+        ]);
       }
     };
     if (staged.length === 0) {
@@ -158,7 +207,12 @@ export async function importChunk(db: DatabaseClient, jobId: string, entity: str
       },
     });
     const last = staged[staged.length - 1]!.rowIndex;
-    const more = staged.length === chunkSize && (await tx.testmoImportStaging.findFirst({ where: { jobId, datasetName: phase.dataset, rowIndex: { gt: last } }, select: { id: true } }));
+    const more =
+      staged.length === chunkSize &&
+      (await tx.testmoImportStaging.findFirst({
+        where: { jobId, datasetName: phase.dataset, rowIndex: { gt: last } },
+        select: { id: true },
+      }));
     if (!more) {
       await finishPhase();
       return { status: 'phaseDone', processedCount, totalCount: job.totalCount } as const;
@@ -185,13 +239,22 @@ async function readCheckpoint(tx: Tx, jobId: string, entity: string): Promise<nu
 async function writeCheckpoint(tx: Tx, jobId: string, entity: string, rowIndex: number): Promise<void> {
   await tx.testmoImportMapping.upsert({
     where: { jobId_entityType_sourceId: { jobId, entityType: `checkpoint:${entity}`, sourceId: 0 } },
-    create: { jobId, entityType: `checkpoint:${entity}`, sourceId: 0, targetId: String(rowIndex), targetType: 'TestmoImportStaging' },
+    create: {
+      jobId,
+      entityType: `checkpoint:${entity}`,
+      sourceId: 0,
+      targetId: String(rowIndex),
+      targetType: 'TestmoImportStaging',
+    },
     update: { targetId: String(rowIndex) },
   });
 }
 
 export async function completeImport(db: DatabaseClient, jobId: string): Promise<{ durationMs: number }> {
-  const job = await db.testmoImportJob.findUnique({ where: { id: jobId }, select: { lastImportStartedAt: true, processedCount: true } });
+  const job = await db.testmoImportJob.findUnique({
+    where: { id: jobId },
+    select: { lastImportStartedAt: true, processedCount: true },
+  });
   const durationMs = job?.lastImportStartedAt ? Date.now() - job.lastImportStartedAt.getTime() : 0;
   await db.$transaction(async (tx) => {
     const { count } = await tx.testmoImportJob.updateMany({
@@ -207,7 +270,13 @@ export async function completeImport(db: DatabaseClient, jobId: string): Promise
         durationMs,
       },
     });
-    if (count > 0) await appendActivity(tx, jobId, [message('Import completed successfully.', { processedEntities: job?.processedCount ?? 0, totalTimeMs: durationMs })]);
+    if (count > 0)
+      await appendActivity(tx, jobId, [
+        message('Import completed successfully.', {
+          processedEntities: job?.processedCount ?? 0,
+          totalTimeMs: durationMs,
+        }),
+      ]);
   });
   return { durationMs };
 }

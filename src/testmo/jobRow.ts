@@ -14,7 +14,8 @@ export type EntityProgress = Record<string, { total: number; created: number; ma
 export const FINAL_STATUSES = ['COMPLETED', 'FAILED', 'CANCELED'] as const;
 export type FinalStatus = (typeof FINAL_STATUSES)[number];
 
-export const isFinal = (status: string): status is FinalStatus => (FINAL_STATUSES as readonly string[]).includes(status);
+export const isFinal = (status: string): status is FinalStatus =>
+  (FINAL_STATUSES as readonly string[]).includes(status);
 
 /** The job does not exist in this tenant's database. */
 export class ImportJobMissingError extends Error {
@@ -69,13 +70,24 @@ export async function markCanceled(db: Tx, jobId: string, when: 'before' | 'duri
 export async function markFailed(db: Tx, jobId: string, reason: string, importing: boolean): Promise<void> {
   await db.testmoImportJob.updateMany({
     where: { id: jobId, status: { notIn: [...FINAL_STATUSES] } },
-    data: { status: 'FAILED', phase: null, statusMessage: importing ? 'Import failed' : 'Analysis failed', error: reason, completedAt: new Date(), estimatedTimeRemaining: null },
+    data: {
+      status: 'FAILED',
+      phase: null,
+      statusMessage: importing ? 'Import failed' : 'Analysis failed',
+      error: reason,
+      completedAt: new Date(),
+      estimatedTimeRemaining: null,
+    },
   });
   await appendActivity(db, jobId, [message(importing ? 'Import failed' : 'Analysis failed', { message: reason })]);
 }
 
 /** TestPlanIt's rate and time-left strings: "12.5 items/sec" and whole seconds. */
-export function rateAndEta(done: number, total: number, since: Date | null): { processingRate: string | null; estimatedTimeRemaining: string | null } {
+export function rateAndEta(
+  done: number,
+  total: number,
+  since: Date | null,
+): { processingRate: string | null; estimatedTimeRemaining: string | null } {
   const elapsedSeconds = since ? (Date.now() - since.getTime()) / 1000 : 0;
   if (elapsedSeconds < 2 || done === 0 || total === 0) return { processingRate: null, estimatedTimeRemaining: null };
   const perSecond = done / elapsedSeconds;

@@ -47,13 +47,17 @@ export interface DatasetSummary {
 /** A sample value cut to a size the job page can show. */
 export function sampleOf(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') {
-    return value.length > SAMPLE_LIMITS.stringLength ? `${value.slice(0, SAMPLE_LIMITS.stringLength)}… [${value.length - SAMPLE_LIMITS.stringLength} more characters]` : value;
+    return value.length > SAMPLE_LIMITS.stringLength
+      ? `${value.slice(0, SAMPLE_LIMITS.stringLength)}… [${value.length - SAMPLE_LIMITS.stringLength} more characters]`
+      : value;
   }
   if (value === null || typeof value !== 'object') return value;
   if (depth >= SAMPLE_LIMITS.depth) return '[nested value]';
   if (Array.isArray(value)) {
     const items = value.slice(0, SAMPLE_LIMITS.arrayItems).map((item) => sampleOf(item, depth + 1));
-    return value.length > SAMPLE_LIMITS.arrayItems ? [...items, `[${value.length - SAMPLE_LIMITS.arrayItems} more items]`] : items;
+    return value.length > SAMPLE_LIMITS.arrayItems
+      ? [...items, `[${value.length - SAMPLE_LIMITS.arrayItems} more items]`]
+      : items;
   }
   const entries = Object.entries(value).slice(0, SAMPLE_LIMITS.objectKeys);
   return Object.fromEntries(entries.map(([key, item]) => [key, sampleOf(item, depth + 1)]));
@@ -66,7 +70,14 @@ export class DatasetSummaries {
   private summary(name: string): DatasetSummary {
     let summary = this.datasets.get(name);
     if (!summary) {
-      summary = { name, rowCount: 0, schema: null, sampleRows: [], truncated: false, ...(LISTED_DATASETS.has(name) ? { allRows: [] } : {}) };
+      summary = {
+        name,
+        rowCount: 0,
+        schema: null,
+        sampleRows: [],
+        truncated: false,
+        ...(LISTED_DATASETS.has(name) ? { allRows: [] } : {}),
+      };
       this.datasets.set(name, summary);
     }
     return summary;
@@ -105,15 +116,26 @@ export class DatasetSummaries {
 type TextColumn = 'text1' | 'text2' | 'text3' | 'text4';
 const TEXT_COLUMNS: TextColumn[] = ['text1', 'text2', 'text3', 'text4'];
 
-const asText = (value: unknown): string | null => (value === undefined || value === null ? null : typeof value === 'string' ? value : JSON.stringify(value));
+const asText = (value: unknown): string | null =>
+  value === undefined || value === null ? null : typeof value === 'string' ? value : JSON.stringify(value);
 
 /**
  * A staging row as TestPlanIt's staging service writes it: step texts of `run_result_steps` and
  * the value of `automation_run_test_fields` go to text columns instead of the JSON. Case steps'
  * texts go there too: they are the longest HTML in an export and are only ever read whole.
  */
-export function stagingRow(jobId: string, datasetName: string, rowIndex: number, row: unknown): Prisma.TestmoImportStagingCreateManyInput {
-  const staged: Prisma.TestmoImportStagingCreateManyInput = { jobId, datasetName, rowIndex, rowData: (row ?? {}) as Prisma.InputJsonValue };
+export function stagingRow(
+  jobId: string,
+  datasetName: string,
+  rowIndex: number,
+  row: unknown,
+): Prisma.TestmoImportStagingCreateManyInput {
+  const staged: Prisma.TestmoImportStagingCreateManyInput = {
+    jobId,
+    datasetName,
+    rowIndex,
+    rowData: (row ?? {}) as Prisma.InputJsonValue,
+  };
   if (!row || typeof row !== 'object' || Array.isArray(row)) return staged;
   const record = { ...(row as Record<string, unknown>) };
   if (datasetName === 'run_result_steps' || datasetName === 'repository_case_steps') {
@@ -135,7 +157,13 @@ export function stagingRow(jobId: string, datasetName: string, rowIndex: number,
 }
 
 /** The row as the export had it, with its text columns put back. */
-export function rowOf(staged: { rowData: unknown; text1?: string | null; text2?: string | null; text3?: string | null; text4?: string | null }): Record<string, unknown> {
+export function rowOf(staged: {
+  rowData: unknown;
+  text1?: string | null;
+  text2?: string | null;
+  text3?: string | null;
+  text4?: string | null;
+}): Record<string, unknown> {
   const row = { ...((staged.rowData ?? {}) as Record<string, unknown>) };
   for (const column of TEXT_COLUMNS) {
     const value = staged[column];

@@ -47,7 +47,9 @@ export function createActivityDeps(
       async enqueueJob(queue, name, data, jobId) {
         // A tenant bound to its own prefix takes jobs only from there (bridge/processor.ts).
         const tenantId = typeof data.tenantId === 'string' ? data.tenantId : undefined;
-        const prefix = (tenantId !== undefined && tenants.multiTenant ? tenants.resolve(tenantId).bullmqPrefix : undefined) ?? config.redis.prefix;
+        const prefix =
+          (tenantId !== undefined && tenants.multiTenant ? tenants.resolve(tenantId).bullmqPrefix : undefined) ??
+          config.redis.prefix;
         await queueFor(queue, prefix).add(name, data, { jobId });
       },
     },

@@ -74,7 +74,9 @@ export async function startWorkers(
     .then(() => undefined)
     .finally(() => connection.close());
   for (const queue of config.worker.queues) {
-    logger.info(`Worker polling ${taskQueueFor(config.temporal.taskQueuePrefix, queue)} with ${activitySlots(config, queue)} activity slots`);
+    logger.info(
+      `Worker polling ${taskQueueFor(config.temporal.taskQueuePrefix, queue)} with ${activitySlots(config, queue)} activity slots`,
+    );
   }
 
   return {

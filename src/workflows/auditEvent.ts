@@ -28,11 +28,15 @@ export async function auditEventWorkflow(
  * when it is the tenant's turn): one statement, one workflow, one outcome per job. A job
  * redelivered into another batch writes nothing twice: each row's id comes from its job.
  */
-export async function auditEventBatchWorkflow(input: JobBatchInput<AuditEventPayload>): Promise<JobBatchResult<undefined>> {
+export async function auditEventBatchWorkflow(
+  input: JobBatchInput<AuditEventPayload>,
+): Promise<JobBatchResult<undefined>> {
   const outcomes = await recordAuditEvents(input.jobs);
   return {
     outcomes: outcomes.map((outcome) =>
-      'error' in outcome ? { ok: false, message: outcome.error, nonRetryable: outcome.nonRetryable } : { ok: true, returnValue: undefined },
+      'error' in outcome
+        ? { ok: false, message: outcome.error, nonRetryable: outcome.nonRetryable }
+        : { ok: true, returnValue: undefined },
     ),
   };
 }

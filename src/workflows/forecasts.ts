@@ -67,7 +67,11 @@ export async function updateAllCasesForecastWorkflow(
       await continueAsNew<typeof updateAllCasesForecastWorkflow>(input, { ...state, status: reporter.carryOver() });
     }
     if (state.phase === 'cases') {
-      const result = await chunks.updateCaseForecastChunk({ origin, afterCaseId: state.cursor, limit: CASES_PER_CHUNK });
+      const result = await chunks.updateCaseForecastChunk({
+        origin,
+        afterCaseId: state.cursor,
+        limit: CASES_PER_CHUNK,
+      });
       if (result.lastCaseId === null) {
         state.phase = 'runs';
         state.cursor = 0;
@@ -77,7 +81,12 @@ export async function updateAllCasesForecastWorkflow(
       state.cursor = result.lastCaseId;
       state.casesUpdated += result.updated;
       const percentage = state.totalCases ? Math.min(95, Math.round((state.casesUpdated / state.totalCases) * 95)) : 95;
-      reporter.setProgress({ current: state.casesUpdated, total: state.totalCases, percentage, message: `Updated ${state.casesUpdated} of ${state.totalCases} cases` });
+      reporter.setProgress({
+        current: state.casesUpdated,
+        total: state.totalCases,
+        percentage,
+        message: `Updated ${state.casesUpdated} of ${state.totalCases} cases`,
+      });
     } else {
       const result = await chunks.updateRunForecastChunk({ origin, afterRunId: state.cursor, limit: RUNS_PER_CHUNK });
       if (result.lastRunId === null) break;
@@ -110,8 +119,14 @@ export async function autoCompleteMilestonesWorkflow(
 function reminder(milestone: DueMilestone): { title: string; message: string } {
   const due = milestone.dueDate.slice(0, 10);
   return milestone.isOverdue
-    ? { title: 'Milestone overdue', message: `Milestone "${milestone.milestoneName}" in project "${milestone.projectName}" was due on ${due}` }
-    : { title: 'Milestone due soon', message: `Milestone "${milestone.milestoneName}" in project "${milestone.projectName}" is due on ${due}` };
+    ? {
+        title: 'Milestone overdue',
+        message: `Milestone "${milestone.milestoneName}" in project "${milestone.projectName}" was due on ${due}`,
+      }
+    : {
+        title: 'Milestone due soon',
+        message: `Milestone "${milestone.milestoneName}" in project "${milestone.projectName}" is due on ${due}`,
+      };
 }
 
 /**
@@ -160,10 +175,14 @@ export async function milestoneDueNotificationsWorkflow(
         successCount += 1;
       } catch (error) {
         failCount += 1;
-        reporter.log(`Reminder for milestone ${milestone.milestoneId} to user ${userId} failed: ${failureMessage(error)}`);
+        reporter.log(
+          `Reminder for milestone ${milestone.milestoneId} to user ${userId} failed: ${failureMessage(error)}`,
+        );
       }
     }
   }
-  reporter.log(`Milestone reminders for ${due.length} milestones on ${workflowInfo().workflowId}: ${successCount} sent, ${failCount} failed`);
+  reporter.log(
+    `Milestone reminders for ${due.length} milestones on ${workflowInfo().workflowId}: ${successCount} sent, ${failCount} failed`,
+  );
   return reporter.complete({ status: 'completed', successCount, failCount });
 }

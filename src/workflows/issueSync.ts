@@ -44,7 +44,12 @@ export interface SyncProgress {
 
 function targetOf(input: JobWorkflowInput<IssueSyncPayload>): SyncTarget {
   const projectId = input.payload.projectId ? Number(input.payload.projectId) : undefined;
-  return { origin: input.origin, integrationId: input.payload.integrationId, userId: input.payload.userId, projectId: Number.isInteger(projectId) ? projectId : undefined };
+  return {
+    origin: input.origin,
+    integrationId: input.payload.integrationId,
+    userId: input.payload.userId,
+    projectId: Number.isInteger(projectId) ? projectId : undefined,
+  };
 }
 
 async function reindexIssues(target: SyncTarget, issueIds: number[]): Promise<void> {
@@ -54,15 +59,27 @@ async function reindexIssues(target: SyncTarget, issueIds: number[]): Promise<vo
 const MAX_ERRORS_KEPT = 200;
 
 /** `sync-issues` and `sync-project-issues`. */
-export async function issueSyncWorkflow(input: JobWorkflowInput<IssueSyncPayload>, carried?: SyncProgress): Promise<JobCompletion<SyncResult>> {
+export async function issueSyncWorkflow(
+  input: JobWorkflowInput<IssueSyncPayload>,
+  carried?: SyncProgress,
+): Promise<JobCompletion<SyncResult>> {
   const reporter = new JobReporter(carried?.status);
   const target = targetOf(input);
   const importing = input.origin.jobName === 'sync-project-issues';
-  const state: Omit<SyncProgress, 'status'> = carried ?? { cursor: importing ? null : 0, synced: 0, errors: [], total: 0 };
+  const state: Omit<SyncProgress, 'status'> = carried ?? {
+    cursor: importing ? null : 0,
+    synced: 0,
+    errors: [],
+    total: 0,
+  };
   if (!carried) {
     const plan = await trackers.planIssueSync(target);
     state.total = plan.total;
-    reporter.log(importing ? `Importing issues of project ${target.projectId} from ${plan.integration}` : `Syncing ${plan.total} issues from ${plan.integration}`);
+    reporter.log(
+      importing
+        ? `Importing issues of project ${target.projectId} from ${plan.integration}`
+        : `Syncing ${plan.total} issues from ${plan.integration}`,
+    );
   }
 
   for (let batch = 0; ; batch += 1) {
@@ -73,7 +90,12 @@ export async function issueSyncWorkflow(input: JobWorkflowInput<IssueSyncPayload
       const page = await trackers.importIssuePage({ ...target, cursor: state.cursor as string | null, pageSize: PAGE });
       state.synced += page.synced;
       await reindexIssues(target, page.issueIds);
-      reporter.setProgress({ current: state.synced, total: state.synced, percentage: page.next ? 50 : 100, message: `Imported ${state.synced} issues` });
+      reporter.setProgress({
+        current: state.synced,
+        total: state.synced,
+        percentage: page.next ? 50 : 100,
+        message: `Imported ${state.synced} issues`,
+      });
       if (!page.next) break;
       state.cursor = page.next;
     } else {
@@ -98,7 +120,9 @@ export async function issueSyncWorkflow(input: JobWorkflowInput<IssueSyncPayload
 }
 
 /** `refresh-issue`: TestPlanIt fails the job when the refresh fails. */
-export async function refreshIssueWorkflow(input: JobWorkflowInput<IssueSyncPayload>): Promise<JobCompletion<SyncResult>> {
+export async function refreshIssueWorkflow(
+  input: JobWorkflowInput<IssueSyncPayload>,
+): Promise<JobCompletion<SyncResult>> {
   const reporter = new JobReporter();
   const target = targetOf(input);
   const externalId = input.payload.issueId ?? '';
@@ -116,16 +140,30 @@ interface IssueData {
 }
 
 /** `create-issue` and `update-issue`: really change the tracker's issue, then the local row. */
-export async function writeIssueWorkflow(input: JobWorkflowInput<IssueSyncPayload>): Promise<JobCompletion<{ success: true; issueId: number; externalId?: string }>> {
+export async function writeIssueWorkflow(
+  input: JobWorkflowInput<IssueSyncPayload>,
+): Promise<JobCompletion<{ success: true; issueId: number; externalId?: string }>> {
   const reporter = new JobReporter();
   const target = targetOf(input);
   const data = (input.payload.data ?? {}) as IssueData;
   if (input.origin.jobName === 'create-issue') {
-    const created = await trackers.createTrackerIssue({ ...target, title: data.title ?? '', description: data.description, issueType: data.issueType, project: data.project });
+    const created = await trackers.createTrackerIssue({
+      ...target,
+      title: data.title ?? '',
+      description: data.description,
+      issueType: data.issueType,
+      project: data.project,
+    });
     await reindexIssues(target, [created.issueId]);
     return reporter.complete({ success: true, ...created });
   }
-  const updated = await trackers.updateTrackerIssue({ ...target, externalId: input.payload.issueId ?? '', title: data.title, description: data.description, status: data.status });
+  const updated = await trackers.updateTrackerIssue({
+    ...target,
+    externalId: input.payload.issueId ?? '',
+    title: data.title,
+    description: data.description,
+    status: data.status,
+  });
   await reindexIssues(target, [updated.issueId]);
   return reporter.complete({ success: true, issueId: updated.issueId, externalId: input.payload.issueId });
 }

@@ -108,12 +108,22 @@ export async function sendDailyDigestWorkflow(
   const reporter = new JobReporter(carried?.status);
   const email = emailActivities();
   const since = carried?.since ?? new Date(Date.now() - 24 * 60 * 60 * 1000).toISOString();
-  const summary: DailyDigestSummary = carried?.summary ?? { status: 'completed', usersProcessed: 0, emailsSent: 0, failures: [] };
+  const summary: DailyDigestSummary = carried?.summary ?? {
+    status: 'completed',
+    usersProcessed: 0,
+    emailsSent: 0,
+    failures: [],
+  };
   let afterUserId = carried?.afterUserId;
 
   for (let page = 0; ; page += 1) {
     if (page === PAGES_PER_RUN) {
-      await continueAsNew<typeof sendDailyDigestWorkflow>(input, { since, afterUserId, summary, status: reporter.carryOver() });
+      await continueAsNew<typeof sendDailyDigestWorkflow>(input, {
+        since,
+        afterUserId,
+        summary,
+        status: reporter.carryOver(),
+      });
     }
     const users = await database.listDigestRecipients({ origin: input.origin, afterUserId, limit: USERS_PER_PAGE });
     if (users.length === 0) break;
@@ -121,7 +131,9 @@ export async function sendDailyDigestWorkflow(
       const batch = users.slice(i, i + USERS_IN_PARALLEL);
       const outcomes = await Promise.all(
         batch.map((userId) =>
-          email.sendUserDigest({ origin: input.origin, since, userId }).catch((error: unknown): DigestOutcome | string => `${userId}: ${failureMessage(error)}`),
+          email
+            .sendUserDigest({ origin: input.origin, since, userId })
+            .catch((error: unknown): DigestOutcome | string => `${userId}: ${failureMessage(error)}`),
         ),
       );
       for (const outcome of outcomes) {
@@ -140,7 +152,10 @@ export async function sendDailyDigestWorkflow(
     if (users.length < USERS_PER_PAGE) break;
   }
   if (summary.failures.length > 0 && summary.emailsSent === 0 && summary.usersProcessed === summary.failures.length) {
-    throw ApplicationFailure.nonRetryable(`Every digest failed: ${summary.failures.slice(0, 5).join('; ')}`, 'DigestFailed');
+    throw ApplicationFailure.nonRetryable(
+      `Every digest failed: ${summary.failures.slice(0, 5).join('; ')}`,
+      'DigestFailed',
+    );
   }
   return reporter.complete(summary);
 }

@@ -8,5 +8,7 @@ import type { JobOrigin } from '../jobs/jobInput';
  * Every workflow a schedule starts (schedules/recurringJobs.ts) calls this before its first activity.
  */
 export function withRunKey(origin: JobOrigin): JobOrigin {
-  return origin.idempotencyKey !== RUN_KEY_FROM_WORKFLOW ? origin : { ...origin, idempotencyKey: workflowInfo().workflowId };
+  return origin.idempotencyKey !== RUN_KEY_FROM_WORKFLOW
+    ? origin
+    : { ...origin, idempotencyKey: workflowInfo().workflowId };
 }

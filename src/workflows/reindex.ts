@@ -114,7 +114,6 @@ export interface RebuildState {
   deleted: number;
 }
 
-
 /** The job: plan, then one child rebuild per entity type, each waiting for the lock it needs. */
 export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): Promise<JobCompletion<ReindexResult>> {
   const { origin, payload } = input;
@@ -137,12 +136,27 @@ export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): 
     reportProgress();
   });
 
-  const results: Record<SearchEntity, number> = { projects: 0, repositoryCases: 0, sharedSteps: 0, testRuns: 0, sessions: 0, issues: 0, milestones: 0 };
+  const results: Record<SearchEntity, number> = {
+    projects: 0,
+    repositoryCases: 0,
+    sharedSteps: 0,
+    testRuns: 0,
+    sessions: 0,
+    issues: 0,
+    milestones: 0,
+  };
   // The plan lists the entity types in the order they are rebuilt.
   for (const { entity, perProject } of plan.entities) {
     if (payload.projectId && plan.projects.length === 0) break;
     const workflowId = rebuildLockId(tenantKeyOf(origin.tenantId), entity, payload.projectId);
-    const args: RebuildInput = { origin, entity, projectId: payload.projectId, projects: plan.projects, perProject, reportTo: workflowInfo().workflowId };
+    const args: RebuildInput = {
+      origin,
+      entity,
+      projectId: payload.projectId,
+      projects: plan.projects,
+      perProject,
+      reportTo: workflowInfo().workflowId,
+    };
     let waited = false;
     for (let attempt = 0; ; attempt += 1) {
       try {
@@ -160,7 +174,10 @@ export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): 
         break;
       } catch (error) {
         if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        if (!waited) reporter.log(`Waiting for the ${LABEL[entity]} reindex already running for this tenant (${workflowId}) to finish`);
+        if (!waited)
+          reporter.log(
+            `Waiting for the ${LABEL[entity]} reindex already running for this tenant (${workflowId}) to finish`,
+          );
         waited = true;
         await sleep(Math.min(30_000, 2_000 * 2 ** Math.min(attempt, 4)));
       }
@@ -184,7 +201,11 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
   const report = async () => {
     const lines = pending.splice(0, pending.length);
     try {
-      await getExternalWorkflowHandle(input.reportTo).signal(rebuildProgressSignal, { entity, indexed: state.indexed, lines });
+      await getExternalWorkflowHandle(input.reportTo).signal(rebuildProgressSignal, {
+        entity,
+        indexed: state.indexed,
+        lines,
+      });
     } catch {
       // The job workflow is gone (terminated or reset): the rebuild itself is still worth finishing.
     }
@@ -197,10 +218,26 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
     const startedAt = info.startTime.toISOString();
     const token = `${info.workflowId}/${info.firstExecutionRunId}`;
     if (inPlace) {
-      state = { phase: 'load', index: await admin.liveIndex({ origin, entity, startedAt, token }), horizon: '0', segment: 0, cursor: 0, indexed: 0, deleted: 0 };
+      state = {
+        phase: 'load',
+        index: await admin.liveIndex({ origin, entity, startedAt, token }),
+        horizon: '0',
+        segment: 0,
+        cursor: 0,
+        indexed: 0,
+        deleted: 0,
+      };
     } else {
       const prepared = await admin.prepareRebuild({ origin, entity, startedAt, token });
-      state = { phase: 'load', index: prepared.index, horizon: prepared.horizon, segment: 0, cursor: 0, indexed: 0, deleted: 0 };
+      state = {
+        phase: 'load',
+        index: prepared.index,
+        horizon: prepared.horizon,
+        segment: 0,
+        cursor: 0,
+        indexed: 0,
+        deleted: 0,
+      };
     }
   }
 
@@ -236,7 +273,12 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
           const scope = segment.id !== undefined ? { projectId: segment.id } : inPlace ? { projectId } : {};
           if (state.cursor === 0) {
             const count = await admin.countDocuments({ origin, entity, scope });
-            if (count > 0) pending.push(segment.name ? `Syncing ${count} ${LABEL[entity]} for project ${segment.name}` : `Syncing ${count} ${LABEL[entity]}`);
+            if (count > 0)
+              pending.push(
+                segment.name
+                  ? `Syncing ${count} ${LABEL[entity]} for project ${segment.name}`
+                  : `Syncing ${count} ${LABEL[entity]}`,
+              );
             if (count === 0) {
               state.segment += 1;
               break;
@@ -250,7 +292,13 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
           break;
         }
         case 'catchUp': {
-          const result = await chunks.catchUpChunk({ origin, entity, index: state.index, since: state.horizon, afterId: state.cursor });
+          const result = await chunks.catchUpChunk({
+            origin,
+            entity,
+            index: state.index,
+            since: state.horizon,
+            afterId: state.cursor,
+          });
           if (!apply(result)) state.phase = 'prune';
           break;
         }
@@ -270,7 +318,8 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
         case 'afterSwap': {
           // Writes between the pre-swap catch-up and the swap went to the old index.
           const since = state.swapHorizon ?? state.horizon;
-          if (!apply(await chunks.catchUpChunk({ origin, entity, index: state.index, since, afterId: state.cursor }))) state.phase = 'done';
+          if (!apply(await chunks.catchUpChunk({ origin, entity, index: state.index, since, afterId: state.cursor })))
+            state.phase = 'done';
           break;
         }
       }
@@ -281,7 +330,9 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
       await CancellationScope.nonCancellable(() => admin.discardRebuild({ origin, entity, index: state.index }));
     }
     if (isCancellation(error)) throw error;
-    throw error instanceof ApplicationFailure ? error : ApplicationFailure.create({ message: (error as Error).message, cause: error as Error, nonRetryable: true });
+    throw error instanceof ApplicationFailure
+      ? error
+      : ApplicationFailure.create({ message: (error as Error).message, cause: error as Error, nonRetryable: true });
   }
   await report();
   return { entity, indexed: state.indexed, deleted: state.deleted, index: state.index };

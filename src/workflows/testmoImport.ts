@@ -61,10 +61,10 @@ export interface ImportCarry {
   status: Pick<JobStatus, 'progress' | 'logOffset'>;
 }
 
-
 async function analyze(ref: ImportJobRef, reporter: JobReporter): Promise<TestmoImportResult> {
   reporter.log(`Analysing the Testmo export of import ${ref.jobId}`);
-  let settled: { outcome?: Awaited<ReturnType<TestmoImportActivities['analyzeTestmoExport']>>; error?: unknown } | undefined;
+  let settled:
+    { outcome?: Awaited<ReturnType<TestmoImportActivities['analyzeTestmoExport']>>; error?: unknown } | undefined;
   const running = analysis.analyzeTestmoExport(ref).then(
     (outcome) => (settled = { outcome }),
     (error: unknown) => (settled = { error }),
@@ -83,7 +83,12 @@ async function analyze(ref: ImportJobRef, reporter: JobReporter): Promise<Testmo
   return { status: outcome.status, datasets: outcome.datasets, rows: outcome.rows };
 }
 
-async function runImport(ref: ImportJobRef, reporter: JobReporter, input: JobWorkflowInput<TestmoImportPayload>, carried?: ImportCarry): Promise<TestmoImportResult> {
+async function runImport(
+  ref: ImportJobRef,
+  reporter: JobReporter,
+  input: JobWorkflowInput<TestmoImportPayload>,
+  carried?: ImportCarry,
+): Promise<TestmoImportResult> {
   const plan = carried?.plan ?? (await chunks.planTestmoImport(ref));
   if (plan.status !== 'IMPORTING') {
     reporter.log(`Import ${ref.jobId} is already ${plan.status}`);
@@ -98,7 +103,11 @@ async function runImport(ref: ImportJobRef, reporter: JobReporter, input: JobWor
     reporter.log(`Importing ${entity} (${rows} rows)`);
     for (;;) {
       if (chunksThisRun === CHUNKS_PER_RUN) {
-        await continueAsNew<typeof testmoImportWorkflow>(input, { plan: { ...plan, processedCount: processed }, phaseIndex: index, status: reporter.carryOver() });
+        await continueAsNew<typeof testmoImportWorkflow>(input, {
+          plan: { ...plan, processedCount: processed },
+          phaseIndex: index,
+          status: reporter.carryOver(),
+        });
       }
       chunksThisRun += 1;
       const chunk = await chunks.importTestmoChunk({ ...ref, entity });
@@ -107,7 +116,8 @@ async function runImport(ref: ImportJobRef, reporter: JobReporter, input: JobWor
         reporter.log(`Import canceled during ${entity}`);
         return { status: 'CANCELED', processedCount: processed, totalCount: plan.totalCount };
       }
-      if (chunk.status === 'stopped') return { status: 'STOPPED', processedCount: processed, totalCount: plan.totalCount };
+      if (chunk.status === 'stopped')
+        return { status: 'STOPPED', processedCount: processed, totalCount: plan.totalCount };
       processed = chunk.processedCount;
       reporter.setProgress(plan.totalCount ? Math.min(99, Math.floor((processed / plan.totalCount) * 100)) : 99);
       if (chunk.status === 'phaseDone') break;
@@ -121,7 +131,10 @@ async function runImport(ref: ImportJobRef, reporter: JobReporter, input: JobWor
   return { status: 'COMPLETED', processedCount: processed, totalCount: plan.totalCount };
 }
 
-export async function testmoImportWorkflow(input: JobWorkflowInput<TestmoImportPayload>, carried?: ImportCarry): Promise<JobCompletion<TestmoImportResult>> {
+export async function testmoImportWorkflow(
+  input: JobWorkflowInput<TestmoImportPayload>,
+  carried?: ImportCarry,
+): Promise<JobCompletion<TestmoImportResult>> {
   const reporter = new JobReporter(carried?.status);
   const ref: ImportJobRef = { origin: input.origin, jobId: input.payload.jobId };
   const importing = input.payload.mode === 'import';

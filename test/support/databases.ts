@@ -15,7 +15,10 @@ export function databaseUrl(name: string, adminUrl = services.postgresAdminUrl):
   return url.toString();
 }
 
-export async function withAdmin<T>(work: (client: Client) => Promise<T>, adminUrl = services.postgresAdminUrl): Promise<T> {
+export async function withAdmin<T>(
+  work: (client: Client) => Promise<T>,
+  adminUrl = services.postgresAdminUrl,
+): Promise<T> {
   const client = new Client({ connectionString: adminUrl });
   await client.connect();
   try {
@@ -35,8 +38,12 @@ export async function applyMigrations(url: string): Promise<void> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`CREATE TABLE IF NOT EXISTS "_tpw_migrations" (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const applied = new Set((await client.query<{ name: string }>(`SELECT name FROM "_tpw_migrations"`)).rows.map((r) => r.name));
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS "_tpw_migrations" (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const applied = new Set(
+      (await client.query<{ name: string }>(`SELECT name FROM "_tpw_migrations"`)).rows.map((r) => r.name),
+    );
     for (const migration of migrations.filter((m) => !applied.has(m))) {
       await client.query('BEGIN');
       await client.query(fs.readFileSync(path.join(MIGRATIONS_DIR, migration, 'migration.sql'), 'utf8'));
@@ -64,7 +71,11 @@ export async function dropDatabase(name: string): Promise<void> {
 }
 
 /** Runs one query against a database and closes the connection. */
-export async function query<T extends Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T extends Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -80,15 +91,24 @@ export async function query<T extends Record<string, unknown>>(url: string, sql:
  */
 export async function seedLookups(url: string): Promise<void> {
   await query(url, `INSERT INTO "ColorFamily" (name, "order") VALUES ('Gray', 0) ON CONFLICT DO NOTHING`);
-  await query(url, `INSERT INTO "Color" ("colorFamilyId", value, "order") VALUES (1, '#6b7280', 0) ON CONFLICT DO NOTHING`);
+  await query(
+    url,
+    `INSERT INTO "Color" ("colorFamilyId", value, "order") VALUES (1, '#6b7280', 0) ON CONFLICT DO NOTHING`,
+  );
   await query(url, `INSERT INTO "FieldIcon" (name) VALUES ('circle') ON CONFLICT DO NOTHING`);
   await query(
     url,
     `INSERT INTO "Workflows" (name, "iconId", "colorId", "isDefault", "workflowType", scope)
      SELECT 'New', 1, 1, true, 'NOT_STARTED', 'CASES' WHERE NOT EXISTS (SELECT 1 FROM "Workflows")`,
   );
-  await query(url, `INSERT INTO "Templates" ("templateName", "isEnabled", "isDefault") VALUES ('Default', true, true) ON CONFLICT DO NOTHING`);
-  await query(url, `INSERT INTO "MilestoneTypes" (name, "iconId", "isDefault") VALUES ('Release', 1, true) ON CONFLICT DO NOTHING`);
+  await query(
+    url,
+    `INSERT INTO "Templates" ("templateName", "isEnabled", "isDefault") VALUES ('Default', true, true) ON CONFLICT DO NOTHING`,
+  );
+  await query(
+    url,
+    `INSERT INTO "MilestoneTypes" (name, "iconId", "isDefault") VALUES ('Release', 1, true) ON CONFLICT DO NOTHING`,
+  );
 }
 
 /**
@@ -113,12 +133,16 @@ export async function seedBasics(url: string, projects = 1): Promise<{ userId: s
       [`Project ${i}`, userId],
     );
     projectIds.push(row!.id);
-    const [repository] = await query<{ id: number }>(url, `INSERT INTO "Repositories" ("projectId") VALUES ($1) RETURNING id`, [row!.id]);
-    await query(url, `INSERT INTO "RepositoryFolders" ("projectId", "repositoryId", name, "creatorId") VALUES ($1, $2, 'Root', $3)`, [
-      row!.id,
-      repository!.id,
-      userId,
-    ]);
+    const [repository] = await query<{ id: number }>(
+      url,
+      `INSERT INTO "Repositories" ("projectId") VALUES ($1) RETURNING id`,
+      [row!.id],
+    );
+    await query(
+      url,
+      `INSERT INTO "RepositoryFolders" ("projectId", "repositoryId", name, "creatorId") VALUES ($1, $2, 'Root', $3)`,
+      [row!.id, repository!.id, userId],
+    );
   }
   return { userId, projectIds };
 }
@@ -154,6 +178,15 @@ export async function insertNotification(
     url,
     `INSERT INTO "Notification" (id, "userId", type, title, message, data, "isRead", "createdAt", "updatedAt")
      VALUES ($1, $2, $3::"NotificationType", $4, $5, $6, $7, $8, now())`,
-    [n.id, n.userId, n.type ?? 'WORK_ASSIGNED', n.title, `${n.title} message`, JSON.stringify(n.data ?? {}), n.isRead ?? false, n.createdAt ?? new Date()],
+    [
+      n.id,
+      n.userId,
+      n.type ?? 'WORK_ASSIGNED',
+      n.title,
+      `${n.title} message`,
+      JSON.stringify(n.data ?? {}),
+      n.isRead ?? false,
+      n.createdAt ?? new Date(),
+    ],
   );
 }

@@ -67,7 +67,12 @@ export class FakeTrackers {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url!, this.baseUrl);
     const line = `${req.method} ${url.pathname}${url.search}`;
-    this.requests.push({ method: req.method!, path: `${url.pathname}${url.search}`, at: Date.now(), authorization: req.headers.authorization });
+    this.requests.push({
+      method: req.method!,
+      path: `${url.pathname}${url.search}`,
+      at: Date.now(),
+      authorization: req.headers.authorization,
+    });
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const body = raw ? JSON.parse(raw) : undefined;
@@ -86,7 +91,8 @@ export class FakeTrackers {
       if (!issue) return this.send(res, 404, { errorMessages: ['Issue does not exist'] });
       if (req.method === 'PUT') {
         if (body.fields.summary !== undefined) issue.title = body.fields.summary;
-        if (body.fields.description !== undefined) issue.body = body.fields.description.content[0].content[0]?.text ?? '';
+        if (body.fields.description !== undefined)
+          issue.body = body.fields.description.content[0].content[0]?.text ?? '';
         return this.send(res, 204);
       }
       return this.send(res, 200, this.jiraIssue(match[1]!, issue));
@@ -98,13 +104,23 @@ export class FakeTrackers {
       const start = Number(url.searchParams.get('nextPageToken') ?? 0);
       const page = all.slice(start, start + size);
       const isLast = start + size >= all.length;
-      return this.send(res, 200, { issues: page.map((issue) => this.jiraIssue(project, issue)), isLast, ...(isLast ? {} : { nextPageToken: String(start + size) }) });
+      return this.send(res, 200, {
+        issues: page.map((issue) => this.jiraIssue(project, issue)),
+        isLast,
+        ...(isLast ? {} : { nextPageToken: String(start + size) }),
+      });
     }
     if (path === '/jira/rest/api/3/issue' && req.method === 'POST') {
       const project = body.fields.project.key as string;
       const list = this.jira.get(project) ?? [];
       this.jira.set(project, list);
-      const issue = { number: list.length + 1, title: body.fields.summary, body: body.fields.description?.content?.[0]?.content?.[0]?.text ?? '', state: 'To Do', type: body.fields.issuetype.name };
+      const issue = {
+        number: list.length + 1,
+        title: body.fields.summary,
+        body: body.fields.description?.content?.[0]?.content?.[0]?.text ?? '',
+        state: 'To Do',
+        type: body.fields.issuetype.name,
+      };
       list.push(issue);
       return this.send(res, 201, { id: String(10_000 + issue.number), key: `${project}-${issue.number}` });
     }
@@ -133,7 +149,12 @@ export class FakeTrackers {
       const page = Number(url.searchParams.get('page') ?? 1);
       const items = list.slice((page - 1) * size, page * size);
       const link = page * size < list.length ? `<${this.baseUrl}${path}?page=${page + 1}>; rel="next"` : '';
-      return this.send(res, 200, items.map((issue) => this.githubIssue(repo, issue)), link ? { link } : {});
+      return this.send(
+        res,
+        200,
+        items.map((issue) => this.githubIssue(repo, issue)),
+        link ? { link } : {},
+      );
     }
 
     // ---- Azure DevOps
@@ -141,12 +162,17 @@ export class FakeTrackers {
       const project = decodeURIComponent(match[1]!);
       const after = Number(/\[System\.Id\] > (\d+)/.exec(body.query)?.[1] ?? 0);
       const top = Number(url.searchParams.get('$top') ?? 200);
-      const ids = (this.ado.get(project) ?? []).filter((issue) => issue.number > after).slice(0, top).map((issue) => ({ id: issue.number }));
+      const ids = (this.ado.get(project) ?? [])
+        .filter((issue) => issue.number > after)
+        .slice(0, top)
+        .map((issue) => ({ id: issue.number }));
       return this.send(res, 200, { workItems: ids });
     }
     if (/^\/ado\/[^/]+\/_apis\/wit\/workitems$/.test(path)) {
       const ids = (url.searchParams.get('ids') ?? '').split(',').map(Number);
-      const value = [...this.ado].flatMap(([project, list]) => list.filter((issue) => ids.includes(issue.number)).map((issue) => this.workItem(project, issue)));
+      const value = [...this.ado].flatMap(([project, list]) =>
+        list.filter((issue) => ids.includes(issue.number)).map((issue) => this.workItem(project, issue)),
+      );
       return this.send(res, 200, { count: value.length, value });
     }
     if ((match = /^\/ado\/[^/]+\/([^/]+)\/_apis\/wit\/workitems\/\$(.+)$/.exec(path)) && req.method === 'POST') {
@@ -154,7 +180,13 @@ export class FakeTrackers {
       const list = this.ado.get(project) ?? [];
       this.ado.set(project, list);
       const all = [...this.ado.values()].flat();
-      const issue: FakeIssue = { number: Math.max(0, ...all.map((i) => i.number)) + 1, title: '', body: '', state: 'New', type: decodeURIComponent(match[2]!) };
+      const issue: FakeIssue = {
+        number: Math.max(0, ...all.map((i) => i.number)) + 1,
+        title: '',
+        body: '',
+        state: 'New',
+        type: decodeURIComponent(match[2]!),
+      };
       this.applyPatch(issue, body);
       list.push(issue);
       return this.send(res, 200, this.workItem(project, issue));
@@ -185,7 +217,11 @@ export class FakeTrackers {
       key: `${project}-${issue.number}`,
       fields: {
         summary: issue.title,
-        description: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: issue.body }] }] },
+        description: {
+          type: 'doc',
+          version: 1,
+          content: [{ type: 'paragraph', content: [{ type: 'text', text: issue.body }] }],
+        },
         status: { name: issue.state },
         issuetype: { name: issue.type ?? 'Bug' },
         priority: { name: 'Medium' },
@@ -194,13 +230,26 @@ export class FakeTrackers {
   }
 
   private githubIssue(repo: string, issue: FakeIssue) {
-    return { number: issue.number, title: issue.title, body: issue.body, state: issue.state, html_url: `https://github.example/${repo}/issues/${issue.number}`, labels: [{ name: 'bug' }] };
+    return {
+      number: issue.number,
+      title: issue.title,
+      body: issue.body,
+      state: issue.state,
+      html_url: `https://github.example/${repo}/issues/${issue.number}`,
+      labels: [{ name: 'bug' }],
+    };
   }
 
   private workItem(project: string, issue: FakeIssue) {
     return {
       id: issue.number,
-      fields: { 'System.Title': issue.title, 'System.Description': `<div>${issue.body}</div>`, 'System.State': issue.state, 'System.WorkItemType': issue.type ?? 'Bug', 'System.TeamProject': project },
+      fields: {
+        'System.Title': issue.title,
+        'System.Description': `<div>${issue.body}</div>`,
+        'System.State': issue.state,
+        'System.WorkItemType': issue.type ?? 'Bug',
+        'System.TeamProject': project,
+      },
       _links: { html: { href: `https://dev.azure.example/${project}/_workitems/edit/${issue.number}` } },
     };
   }

@@ -14,7 +14,8 @@ export async function seedForecastData(url: string, cases: number, creatorId = '
     await client.query(`INSERT INTO "Status" (id, name, "systemName", "colorId", "isEnabled", "isSuccess", "isFailure", "isCompleted")
       VALUES (1, 'Untested', 'untested', 1, true, false, false, false), (2, 'Passed', 'PASSED', 1, true, true, false, true)
       ON CONFLICT DO NOTHING`);
-    const [{ id: projectId }] = (await client.query<{ id: number }>(`SELECT id FROM "Projects" ORDER BY id LIMIT 1`)).rows as [{ id: number }];
+    const [{ id: projectId }] = (await client.query<{ id: number }>(`SELECT id FROM "Projects" ORDER BY id LIMIT 1`))
+      .rows as [{ id: number }];
     await client.query(
       `INSERT INTO "RepositoryCases" (id, "projectId", "repositoryId", "folderId", "templateId", name, source, "stateId", "creatorId", "isDeleted", "isArchived")
        SELECT i, $2, 1, 1, 1, 'Case ' || i, (CASE WHEN i % 2 = 1 THEN 'MANUAL' ELSE 'JUNIT' END)::"RepositoryCaseSource", 1, $3,
@@ -49,8 +50,17 @@ export async function seedForecastData(url: string, cases: number, creatorId = '
        FROM generate_series(1, $1) AS i, generate_series(0, 1) AS k WHERE i % 2 = 0`,
       [cases, creatorId],
     );
-    for (const table of ['RepositoryCases', 'RepositoryCaseLink', 'TestRuns', 'TestRunCases', 'TestRunResults', 'JUnitTestResult']) {
-      await client.query(`SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), (SELECT coalesce(max(id), 1) FROM "${table}"))`);
+    for (const table of [
+      'RepositoryCases',
+      'RepositoryCaseLink',
+      'TestRuns',
+      'TestRunCases',
+      'TestRunResults',
+      'JUnitTestResult',
+    ]) {
+      await client.query(
+        `SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), (SELECT coalesce(max(id), 1) FROM "${table}"))`,
+      );
       await client.query(`ANALYZE "${table}"`);
     }
   } finally {
@@ -78,7 +88,9 @@ export async function referenceForecasts(url: string): Promise<ExpectedForecasts
     const manualResults = await q<{ caseId: number; elapsed: number }>(
       `SELECT trc."repositoryCaseId" AS "caseId", r.elapsed FROM "TestRunResults" r JOIN "TestRunCases" trc ON trc.id = r."testRunCaseId" WHERE NOT r."isDeleted" AND r.elapsed > 0`,
     );
-    const junit = await q<{ caseId: number; time: number }>(`SELECT "repositoryCaseId" AS "caseId", time FROM "JUnitTestResult" WHERE time > 0`);
+    const junit = await q<{ caseId: number; time: number }>(
+      `SELECT "repositoryCaseId" AS "caseId", time FROM "JUnitTestResult" WHERE time > 0`,
+    );
     const runCases = await q<{ runId: number; caseId: number; pending: boolean }>(
       `SELECT trc."testRunId" AS "runId", trc."repositoryCaseId" AS "caseId", (trc."statusId" IS NULL OR upper(s."systemName") = 'UNTESTED') AS pending
        FROM "TestRunCases" trc LEFT JOIN "Status" s ON s.id = trc."statusId"`,
@@ -105,8 +117,12 @@ export async function referenceForecasts(url: string): Promise<ExpectedForecasts
     const forecastOf = new Map<number, { manual: number | null; automated: number | null }>();
     for (const c of caseRows) {
       if (c.isDeleted || (c.isArchived && !inOpenRun.has(c.id))) continue;
-      const members = [c.id, ...(neighbours.get(c.id) ?? [])].filter((id, i, all) => all.indexOf(id) === i && !byId.get(id)!.isDeleted);
-      const elapsed = members.filter((id) => byId.get(id)!.source === 'MANUAL').flatMap((id) => elapsedByCase.get(id) ?? []);
+      const members = [c.id, ...(neighbours.get(c.id) ?? [])].filter(
+        (id, i, all) => all.indexOf(id) === i && !byId.get(id)!.isDeleted,
+      );
+      const elapsed = members
+        .filter((id) => byId.get(id)!.source === 'MANUAL')
+        .flatMap((id) => elapsedByCase.get(id) ?? []);
       const times = members.filter((id) => byId.get(id)!.source !== 'MANUAL').flatMap((id) => timeByCase.get(id) ?? []);
       const forecast = {
         manual: elapsed.length ? Math.round(mean(elapsed)) : null,
@@ -138,15 +154,19 @@ export async function actualForecasts(url: string): Promise<ExpectedForecasts> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const caseRows = (await client.query<{ id: number; manual: number | null; automated: number | null }>(
-      `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "RepositoryCases" c
+    const caseRows = (
+      await client.query<{ id: number; manual: number | null; automated: number | null }>(
+        `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "RepositoryCases" c
        WHERE NOT "isDeleted" AND (NOT "isArchived" OR EXISTS (
          SELECT 1 FROM "TestRunCases" trc JOIN "TestRuns" r ON r.id = trc."testRunId"
          WHERE trc."repositoryCaseId" = c.id AND NOT r."isCompleted" AND NOT r."isDeleted"))`,
-    )).rows;
-    const runRows = (await client.query<{ id: number; manual: number | null; automated: number | null }>(
-      `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "TestRuns" WHERE NOT "isCompleted" AND NOT "isDeleted"`,
-    )).rows;
+      )
+    ).rows;
+    const runRows = (
+      await client.query<{ id: number; manual: number | null; automated: number | null }>(
+        `SELECT id, "forecastManual" AS manual, "forecastAutomated" AS automated FROM "TestRuns" WHERE NOT "isCompleted" AND NOT "isDeleted"`,
+      )
+    ).rows;
     return {
       cases: new Map(caseRows.map((r) => [r.id, { manual: r.manual, automated: r.automated }])),
       runs: new Map(runRows.map((r) => [r.id, { manual: r.manual, automated: r.automated }])),

@@ -45,7 +45,11 @@ export function historyToJSON(history: History): string {
     if (!isSplitProtobufjs(error)) throw error;
   }
   const { protojson, historyType } = protoJsonOfProtoPackage();
-  return JSON.stringify(protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history)), null, 2);
+  return JSON.stringify(
+    protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history)),
+    null,
+    2,
+  );
 }
 
 /** A history parsed from proto3 JSON (what `historyToJSON` wrote). */

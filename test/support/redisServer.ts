@@ -30,17 +30,38 @@ export class PrivateRedis {
 
   async start(): Promise<void> {
     const listen = this.tls
-      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', this.tls.certFile, '--tls-key-file', this.tls.keyFile,
-         '--tls-ca-cert-file', this.tls.caFile, '--tls-auth-clients', 'no']
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(this.port),
+          '--tls-cert-file',
+          this.tls.certFile,
+          '--tls-key-file',
+          this.tls.keyFile,
+          '--tls-ca-cert-file',
+          this.tls.caFile,
+          '--tls-auth-clients',
+          'no',
+        ]
       : ['--port', String(this.port)];
-    this.server = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.server = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
     const tls = this.tls ? { ca: fs.readFileSync(this.tls.caFile) } : undefined;
     await waitFor(
       async () => {
-        const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, tls });
+        const probe = new Redis(this.port, '127.0.0.1', {
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+          tls,
+        });
         try {
           await probe.connect();
-          const answer = await probe.ping().catch((error: Error) => (/NOAUTH|NOPERM|WRONGPASS/.test(error.message) ? 'PONG' : undefined));
+          const answer = await probe
+            .ping()
+            .catch((error: Error) => (/NOAUTH|NOPERM|WRONGPASS/.test(error.message) ? 'PONG' : undefined));
           return answer === 'PONG' ? true : undefined;
         } catch {
           return undefined;
@@ -69,10 +90,50 @@ export function makeTestCertificates(): RedisTls {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpw-tls-'));
   const file = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=tpw test CA', '-keyout', file('ca.key'), '-out', file('ca.pem'));
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('server.key'), '-out', file('server.csr'));
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=tpw test CA',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+  );
   fs.writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2',
-    '-extfile', file('san.ext'), '-out', file('server.pem'));
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    file('san.ext'),
+    '-out',
+    file('server.pem'),
+  );
   return { certFile: file('server.pem'), keyFile: file('server.key'), caFile: file('ca.pem') };
 }

@@ -9,7 +9,11 @@ export async function indicesBehind(name: string): Promise<{ alias: boolean; ind
   const aliased = await es.indices.getAlias({ name }, { ignore: [404] });
   const indices = Object.keys(aliased ?? {}).filter((key) => key !== 'error' && key !== 'status');
   if (indices.length > 0) {
-    const writeIndex = indices.find((index) => (aliased as Record<string, { aliases: Record<string, { is_write_index?: boolean }> }>)[index]!.aliases[name]?.is_write_index);
+    const writeIndex = indices.find(
+      (index) =>
+        (aliased as Record<string, { aliases: Record<string, { is_write_index?: boolean }> }>)[index]!.aliases[name]
+          ?.is_write_index,
+    );
     return { alias: true, indices, writeIndex };
   }
   return { alias: false, indices: (await es.indices.exists({ index: name })) ? [name] : [] };
@@ -21,7 +25,13 @@ export async function documentIds(index: string): Promise<number[]> {
   const ids: number[] = [];
   let after: number | undefined;
   for (;;) {
-    const page = await es.search({ index, size: 5000, _source: false, sort: [{ id: 'asc' }], ...(after !== undefined ? { search_after: [after] } : {}) });
+    const page = await es.search({
+      index,
+      size: 5000,
+      _source: false,
+      sort: [{ id: 'asc' }],
+      ...(after !== undefined ? { search_after: [after] } : {}),
+    });
     if (page.hits.hits.length === 0) return ids;
     for (const hit of page.hits.hits) ids.push(Number(hit._id));
     after = Number(page.hits.hits.at(-1)!._id);

@@ -25,18 +25,28 @@ export async function seedSearchData(url: string, size: SearchDataSize, userId =
   await client.connect();
   const run = (sql: string, params: unknown[] = []) => client.query(sql, params);
   try {
-    await run(`INSERT INTO "RepositoryFolders" ("projectId", "repositoryId", "parentId", name, "creatorId")
-      SELECT f."projectId", f."repositoryId", f.id, 'Authentication', $1 FROM "RepositoryFolders" f WHERE f."parentId" IS NULL`, [userId]);
-    await run(`INSERT INTO "RepositoryFolders" ("projectId", "repositoryId", "parentId", name, "creatorId")
-      SELECT f."projectId", f."repositoryId", f.id, 'Login', $1 FROM "RepositoryFolders" f WHERE f.name = 'Authentication'`, [userId]);
+    await run(
+      `INSERT INTO "RepositoryFolders" ("projectId", "repositoryId", "parentId", name, "creatorId")
+      SELECT f."projectId", f."repositoryId", f.id, 'Authentication', $1 FROM "RepositoryFolders" f WHERE f."parentId" IS NULL`,
+      [userId],
+    );
+    await run(
+      `INSERT INTO "RepositoryFolders" ("projectId", "repositoryId", "parentId", name, "creatorId")
+      SELECT f."projectId", f."repositoryId", f.id, 'Login', $1 FROM "RepositoryFolders" f WHERE f.name = 'Authentication'`,
+      [userId],
+    );
     await run(`INSERT INTO "Tags" (name) SELECT 'tag-' || i FROM generate_series(1, 20) i ON CONFLICT DO NOTHING`);
-    await run(`INSERT INTO "CaseFieldTypes" (type) VALUES ('Text String'), ('Select'), ('Multi-Select'), ('Checkbox'), ('Number'), ('Text Long') ON CONFLICT DO NOTHING`);
+    await run(
+      `INSERT INTO "CaseFieldTypes" (type) VALUES ('Text String'), ('Select'), ('Multi-Select'), ('Checkbox'), ('Number'), ('Text Long') ON CONFLICT DO NOTHING`,
+    );
     await run(`INSERT INTO "CaseFields" ("displayName", "systemName", "typeId")
       SELECT f.display, f.system, t.id FROM (VALUES ('Component', 'component', 'Text String'), ('Priority', 'priority', 'Select'),
         ('Platforms', 'platforms', 'Multi-Select'), ('Smoke', 'smoke', 'Checkbox'), ('Risk', 'risk', 'Number'),
         ('Preconditions', 'preconditions', 'Text Long')) AS f(display, system, type)
       JOIN "CaseFieldTypes" t ON t.type = f.type ON CONFLICT DO NOTHING`);
-    await run(`INSERT INTO "FieldOptions" (name, "order", "iconId", "iconColorId") VALUES ('High', 1, 1, 1), ('Medium', 2, 1, 1), ('Low', 3, 1, 1), ('iOS', 1, NULL, NULL), ('Android', 2, NULL, NULL), ('Web', 3, NULL, NULL)`);
+    await run(
+      `INSERT INTO "FieldOptions" (name, "order", "iconId", "iconColorId") VALUES ('High', 1, 1, 1), ('Medium', 2, 1, 1), ('Low', 3, 1, 1), ('iOS', 1, NULL, NULL), ('Android', 2, NULL, NULL), ('Web', 3, NULL, NULL)`,
+    );
     await run(`INSERT INTO "CaseFieldAssignment" ("fieldOptionId", "caseFieldId")
       SELECT o.id, f.id FROM "FieldOptions" o JOIN "CaseFields" f ON (f."systemName" = 'priority' AND o.name IN ('High', 'Medium', 'Low'))
         OR (f."systemName" = 'platforms' AND o.name IN ('iOS', 'Android', 'Web'))`);
@@ -50,9 +60,12 @@ export async function seedSearchData(url: string, size: SearchDataSize, userId =
        FROM "RepositoryFolders" f, generate_series(1, $1) i WHERE f.name = 'Login'`,
       [size.casesPerProject, userId],
     );
-    await run(`INSERT INTO "SharedStepGroup" (name, "projectId", "createdById", "updatedAt", "isDeleted")
+    await run(
+      `INSERT INTO "SharedStepGroup" (name, "projectId", "createdById", "updatedAt", "isDeleted")
       SELECT 'Log in as admin', p.id, $1, now(), false FROM "Projects" p
-      UNION ALL SELECT 'Retired setup', p.id, $1, now(), true FROM "Projects" p`, [userId]);
+      UNION ALL SELECT 'Retired setup', p.id, $1, now(), true FROM "Projects" p`,
+      [userId],
+    );
     await run(`INSERT INTO "SharedStepItem" ("sharedStepGroupId", "order", step, "expectedResult", "updatedAt")
       SELECT g.id, k, ${tiptap(`'Shared action ' || k`)}, ${tiptap(`'Shared outcome ' || k`)}, now() FROM "SharedStepGroup" g, generate_series(1, 2) k`);
     await run(`INSERT INTO "Steps" ("testCaseId", "order", step, "expectedResult", "isDeleted")
@@ -72,10 +85,16 @@ export async function seedSearchData(url: string, size: SearchDataSize, userId =
           ELSE ${tiptap(`'Preconditions for case ' || c.id`)} END
       FROM "RepositoryCases" c CROSS JOIN "CaseFields" f WHERE f."systemName" <> 'risk' OR c.id % 2 = 0`);
 
-    await run(`INSERT INTO "Milestones" ("projectId", "milestoneTypesId", name, "createdBy", "completedAt", note)
-      SELECT p.id, 1, 'Release ' || k, $1, now() + k * interval '7 days', ${tiptap(`'Ship release ' || k`)} FROM "Projects" p, generate_series(1, 2) k`, [userId]);
-    await run(`INSERT INTO "Milestones" ("projectId", "milestoneTypesId", name, "createdBy", "parentId")
-      SELECT m."projectId", 1, 'Sprint under ' || m.name, $1, m.id FROM "Milestones" m WHERE m.name = 'Release 1'`, [userId]);
+    await run(
+      `INSERT INTO "Milestones" ("projectId", "milestoneTypesId", name, "createdBy", "completedAt", note)
+      SELECT p.id, 1, 'Release ' || k, $1, now() + k * interval '7 days', ${tiptap(`'Ship release ' || k`)} FROM "Projects" p, generate_series(1, 2) k`,
+      [userId],
+    );
+    await run(
+      `INSERT INTO "Milestones" ("projectId", "milestoneTypesId", name, "createdBy", "parentId")
+      SELECT m."projectId", 1, 'Sprint under ' || m.name, $1, m.id FROM "Milestones" m WHERE m.name = 'Release 1'`,
+      [userId],
+    );
     await run(
       `INSERT INTO "TestRuns" ("projectId", name, "stateId", "createdById", "configId", "milestoneId", note, "isDeleted")
        SELECT p.id, 'Regression run ' || k, 1, $2, (SELECT id FROM "Configurations" LIMIT 1),
@@ -83,14 +102,20 @@ export async function seedSearchData(url: string, size: SearchDataSize, userId =
        FROM "Projects" p, generate_series(1, $1) k`,
       [runs, userId],
     );
-    await run(`INSERT INTO "_TagsToTestRuns" ("A", "B") SELECT t.id, r.id FROM "TestRuns" r JOIN "Tags" t ON t.name = 'tag-' || (1 + r.id % 20)`);
+    await run(
+      `INSERT INTO "_TagsToTestRuns" ("A", "B") SELECT t.id, r.id FROM "TestRuns" r JOIN "Tags" t ON t.name = 'tag-' || (1 + r.id % 20)`,
+    );
     await run(
       `INSERT INTO "Sessions" ("projectId", "templateId", name, "stateId", "createdById", "assignedToId", mission)
        SELECT p.id, 1, 'Explore checkout ' || k, 1, $2, $2, ${tiptap(`'Find payment edge cases ' || k`)} FROM "Projects" p, generate_series(1, $1) k`,
       [sessions, userId],
     );
-    await run(`INSERT INTO "_SessionsToTags" ("A", "B") SELECT s.id, t.id FROM "Sessions" s JOIN "Tags" t ON t.name = 'tag-' || (1 + s.id % 20)`);
-    await run(`INSERT INTO "Integration" (name, provider, "authType", credentials, "updatedAt") VALUES ('Jira Cloud', 'JIRA', 'API_KEY', '{}', now())`);
+    await run(
+      `INSERT INTO "_SessionsToTags" ("A", "B") SELECT s.id, t.id FROM "Sessions" s JOIN "Tags" t ON t.name = 'tag-' || (1 + s.id % 20)`,
+    );
+    await run(
+      `INSERT INTO "Integration" (name, provider, "authType", credentials, "updatedAt") VALUES ('Jira Cloud', 'JIRA', 'API_KEY', '{}', now())`,
+    );
     // Issues: a third with a project, a third linked to a case, a third to a run; the last links nowhere.
     await run(
       `INSERT INTO "Issue" (name, title, description, "externalId", "createdById", "projectId", "integrationId", data)

@@ -27,14 +27,27 @@ export class TestS3Server {
 
   client(): S3Client {
     // Without a checksum the SDK sends a plain body; s3rver does not decode aws-chunked uploads.
-    return new S3Client({ region: 'us-east-1', endpoint: this.endpoint, forcePathStyle: true, credentials: this.credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    return new S3Client({
+      region: 'us-east-1',
+      endpoint: this.endpoint,
+      forcePathStyle: true,
+      credentials: this.credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
   }
 
   /** Uploads as the browser does with its presigned URL; returns the storage key. */
   async upload(file: string, name: string): Promise<string> {
     const key = `uploads/imports/testmo/${Math.random().toString(36).slice(2)}-${name}`;
     const client = this.client();
-    await client.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: key, Body: createReadStream(file), ContentLength: statSync(file).size }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: TEST_BUCKET,
+        Key: key,
+        Body: createReadStream(file),
+        ContentLength: statSync(file).size,
+      }),
+    );
     client.destroy();
     return key;
   }
@@ -68,7 +81,10 @@ export async function seedImportLookups(url: string): Promise<void> {
 }
 
 /** The row `POST /api/imports/testmo/jobs` creates after the upload. */
-export async function createImportJob(url: string, job: { storageKey: string; fileName: string; size: number; createdById: string }): Promise<string> {
+export async function createImportJob(
+  url: string,
+  job: { storageKey: string; fileName: string; size: number; createdById: string },
+): Promise<string> {
   const id = `tmi${Math.random().toString(36).slice(2, 12)}`;
   await query(
     url,
@@ -80,7 +96,11 @@ export async function createImportJob(url: string, job: { storageKey: string; fi
 }
 
 /** What the import route does before it enqueues mode `import`: configuration saved, RUNNING/IMPORTING, counters reset. */
-export async function markImportStarted(url: string, jobId: string, configuration: Record<string, unknown> = {}): Promise<void> {
+export async function markImportStarted(
+  url: string,
+  jobId: string,
+  configuration: Record<string, unknown> = {},
+): Promise<void> {
   await query(
     url,
     `UPDATE "TestmoImportJob" SET configuration = $2::jsonb, status = 'RUNNING', phase = 'IMPORTING', "statusMessage" = 'Import queued',

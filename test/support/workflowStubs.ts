@@ -25,7 +25,11 @@ export interface StubCall {
 }
 
 /** Keyset pages over ascending ids: the page after `afterId`, `pageSize` ids long. */
-export function keysetPage<T extends number | string>(ids: readonly T[], afterId: T | undefined, pageSize: number): T[] {
+export function keysetPage<T extends number | string>(
+  ids: readonly T[],
+  afterId: T | undefined,
+  pageSize: number,
+): T[] {
   const rest = afterId === undefined ? ids : ids.filter((id) => id > afterId);
   return rest.slice(0, pageSize);
 }
@@ -47,7 +51,11 @@ const DEFAULT_CASE_IDS = [3, 6, 9, 12, 15];
 const DEFAULT_RUN_IDS = [10, 20, 30];
 const DEFAULT_DIGEST_USERS = ['user-a', 'user-b', 'user-c'];
 
-function chunkOver(ids: readonly number[], afterId: number, pageSize: number): { updated: number; last: number | null } {
+function chunkOver(
+  ids: readonly number[],
+  afterId: number,
+  pageSize: number,
+): { updated: number; last: number | null } {
   const page = keysetPage(ids, afterId, pageSize);
   return { updated: page.length, last: page.length ? page[page.length - 1]! : null };
 }
@@ -173,7 +181,9 @@ function defaultActivities(): Activities {
       return { lastId: page[page.length - 1]!, synced: page.length, errors: [], issueIds: page };
     },
     async importIssuePage({ cursor }) {
-      return cursor === null ? { next: 'page-2', synced: 2, issueIds: [31, 32] } : { next: null, synced: 1, issueIds: [33] };
+      return cursor === null
+        ? { next: 'page-2', synced: 2, issueIds: [31, 32] }
+        : { next: null, synced: 1, issueIds: [33] };
     },
     async refreshIssue() {
       return { issueId: 21 };
@@ -190,10 +200,24 @@ function defaultActivities(): Activities {
       return { status: 'READY', datasets: 4, rows: 20 };
     },
     async readTestmoImportProgress() {
-      return { status: 'RUNNING', statusMessage: 'Scanning file... 50% complete', analysisPercent: 50, processedRows: 10, totalRows: 20 };
+      return {
+        status: 'RUNNING',
+        statusMessage: 'Scanning file... 50% complete',
+        analysisPercent: 50,
+        processedRows: 10,
+        totalRows: 20,
+      };
     },
     async planTestmoImport() {
-      return { status: 'IMPORTING', phases: [{ entity: 'tags', rows: 2 }, { entity: 'users', rows: 3 }], totalCount: 5, processedCount: 0 };
+      return {
+        status: 'IMPORTING',
+        phases: [
+          { entity: 'tags', rows: 2 },
+          { entity: 'users', rows: 3 },
+        ],
+        totalCount: 5,
+        processedCount: 0,
+      };
     },
     async importTestmoChunk({ jobId, entity }) {
       // One chunk with rows, then the phase is done.
@@ -223,7 +247,10 @@ export interface StubActivities {
   /** Replaces the scripted behaviour (the previous script is dropped); unscripted activities use the defaults. */
   script(overrides: Partial<Activities>): void;
   /** Calls of one activity, optionally only those of one workflow. */
-  callsOf<N extends ActivityName>(name: N, filter?: (call: StubCall) => boolean): Array<StubCall & { input: Parameters<Activities[N]>[0] }>;
+  callsOf<N extends ActivityName>(
+    name: N,
+    filter?: (call: StubCall) => boolean,
+  ): Array<StubCall & { input: Parameters<Activities[N]>[0] }>;
 }
 
 export function createStubActivities(): StubActivities {
@@ -235,7 +262,13 @@ export function createStubActivities(): StubActivities {
   for (const name of Object.keys(defaults) as ActivityName[]) {
     activities[name] = async (input: unknown) => {
       const { info } = Context.current();
-      calls.push({ name, input, workflowId: info.workflowExecution?.workflowId ?? '', runId: info.workflowExecution?.runId ?? '', taskQueue: info.taskQueue });
+      calls.push({
+        name,
+        input,
+        workflowId: info.workflowExecution?.workflowId ?? '',
+        runId: info.workflowExecution?.runId ?? '',
+        taskQueue: info.taskQueue,
+      });
       const implementation = (overrides[name] ?? defaults[name]) as (input: unknown) => Promise<unknown>;
       return implementation(input);
     };
@@ -255,6 +288,11 @@ export function createStubActivities(): StubActivities {
 
 /** A job origin as the bridge builds it, for a BullMQ job created at a fixed time. */
 export function testOrigin(queue: JobOrigin['queue'], jobName: string, tenantId: string, jobId: string): JobOrigin {
-  const idempotencyKey = jobInstanceKey({ tenantKey: tenantKeyOf(tenantId), queue, jobId, createdAt: 1_700_000_000_000 });
+  const idempotencyKey = jobInstanceKey({
+    tenantKey: tenantKeyOf(tenantId),
+    queue,
+    jobId,
+    createdAt: 1_700_000_000_000,
+  });
   return { queue, jobName, jobId, tenantId, idempotencyKey };
 }

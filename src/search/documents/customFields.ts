@@ -63,7 +63,9 @@ function typedValue(fieldType: string, value: unknown): Partial<CustomFieldDocum
     case 'Text Long':
       return value ? { value: plainText(value) } : {};
     default:
-      return value === null || value === undefined ? {} : { value: typeof value === 'string' ? value : JSON.stringify(value) };
+      return value === null || value === undefined
+        ? {}
+        : { value: typeof value === 'string' ? value : JSON.stringify(value) };
   }
 }
 
@@ -102,7 +104,8 @@ export function customFieldDocuments(rows: CustomFieldRow[]): CustomFieldDocumen
       const chosen = row.field.fieldOptions.find((assignment) => assignment.fieldOption.id === Number(row.value));
       if (chosen) document.fieldOption = optionDocument(chosen.fieldOption);
     }
-    if (fieldType === 'Multi-Select') document.fieldOptions = row.field.fieldOptions.map((assignment) => optionDocument(assignment.fieldOption));
+    if (fieldType === 'Multi-Select')
+      document.fieldOptions = row.field.fieldOptions.map((assignment) => optionDocument(assignment.fieldOption));
     documents.push(document);
   }
   return documents;

@@ -36,7 +36,12 @@ const include = {
   createdBy: { select: { name: true, image: true } },
   integration: { select: { name: true } },
   project: { select: { ...projectFields, isDeleted: true } },
-  repositoryCases: { where: { project: { isDeleted: false } }, take: 1, orderBy: { id: 'asc' }, select: { project: { select: projectFields } } },
+  repositoryCases: {
+    where: { project: { isDeleted: false } },
+    take: 1,
+    orderBy: { id: 'asc' },
+    select: { project: { select: projectFields } },
+  },
   sessions: { where: liveRun, take: 1, orderBy: { id: 'asc' }, select: { project: { select: projectFields } } },
   testRuns: { where: liveRun, take: 1, orderBy: { id: 'asc' }, select: { project: { select: projectFields } } },
   sessionResults: {
@@ -84,7 +89,12 @@ export const issueSource: DocumentSource = {
   perProject: false,
   count: (db, scope) => db.issue.count({ where: belongs(scope) }),
   async pageIds(db, scope, afterId, limit) {
-    const rows = await db.issue.findMany({ where: { ...belongs(scope), ...afterCursor(afterId) }, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+    const rows = await db.issue.findMany({
+      where: { ...belongs(scope), ...afterCursor(afterId) },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
     return rows.map((row) => row.id);
   },
   async belonging(db, ids) {
@@ -115,7 +125,14 @@ export const issueSource: DocumentSource = {
           createdById: issue.createdById,
           createdByName: issue.createdBy.name,
           createdByImage: issue.createdBy.image,
-          searchableContent: joinText(issue.name, issue.title, issue.description, issue.externalId, note, issue.integration?.name),
+          searchableContent: joinText(
+            issue.name,
+            issue.title,
+            issue.description,
+            issue.externalId,
+            note,
+            issue.integration?.name,
+          ),
         },
       ];
     });

@@ -23,7 +23,12 @@ export const milestoneSource: DocumentSource = {
   perProject: true,
   count: (db, scope) => db.milestones.count({ where: belongs(scope) }),
   async pageIds(db, scope, afterId, limit) {
-    const rows = await db.milestones.findMany({ where: { ...belongs(scope), ...afterCursor(afterId) }, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+    const rows = await db.milestones.findMany({
+      where: { ...belongs(scope), ...afterCursor(afterId) },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
     return rows.map((row) => row.id);
   },
   async belonging(db, ids) {
@@ -31,7 +36,11 @@ export const milestoneSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    const milestones = await db.milestones.findMany({ where: { ...belongs({}), id: { in: ids } }, include, orderBy: { id: 'asc' } });
+    const milestones = await db.milestones.findMany({
+      where: { ...belongs({}), id: { in: ids } },
+      include,
+      orderBy: { id: 'asc' },
+    });
     return milestones.map((milestone) => {
       const note = plainText(milestone.note);
       const docs = plainText(milestone.docs);

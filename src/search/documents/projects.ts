@@ -12,7 +12,12 @@ export const projectSource: DocumentSource = {
   perProject: false,
   count: (db, scope) => db.projects.count({ where: belongs(scope) }),
   async pageIds(db, scope, afterId, limit) {
-    const rows = await db.projects.findMany({ where: { ...belongs(scope), ...afterCursor(afterId) }, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+    const rows = await db.projects.findMany({
+      where: { ...belongs(scope), ...afterCursor(afterId) },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
     return rows.map((row) => row.id);
   },
   async belonging(db, ids) {

@@ -10,7 +10,11 @@ import { customFieldDocuments, customFieldText } from './customFields';
 import { afterCursor, type DocumentScope, type DocumentSource, type SearchDocument } from './source';
 
 function belongs(scope: DocumentScope): Prisma.RepositoryCasesWhereInput {
-  return { isArchived: false, project: { isDeleted: false }, ...(scope.projectId ? { projectId: scope.projectId } : {}) };
+  return {
+    isArchived: false,
+    project: { isDeleted: false },
+    ...(scope.projectId ? { projectId: scope.projectId } : {}),
+  };
 }
 
 const include = {
@@ -35,7 +39,12 @@ const include = {
           fieldOptions: {
             select: {
               fieldOption: {
-                select: { id: true, name: true, icon: { select: { name: true } }, iconColor: { select: { value: true } } },
+                select: {
+                  id: true,
+                  name: true,
+                  icon: { select: { name: true } },
+                  iconColor: { select: { value: true } },
+                },
               },
             },
           },
@@ -73,7 +82,15 @@ function stepDocuments(steps: CaseRow['steps']): StepDocument[] {
         sharedStepGroupName: groupName,
       }));
     }
-    return [{ id: step.id, order: step.order, step: plainText(step.step), expectedResult: plainText(step.expectedResult), isSharedStep: false }];
+    return [
+      {
+        id: step.id,
+        order: step.order,
+        step: plainText(step.step),
+        expectedResult: plainText(step.expectedResult),
+        isSharedStep: false,
+      },
+    ];
   });
 }
 
@@ -130,7 +147,10 @@ function caseDocument(row: CaseRow, folderPath: string): SearchDocument {
       row.className,
       tags.map((tag) => tag.name).join(' '),
       customFieldText(customFields),
-      steps.map((step) => joinText(step.step, step.expectedResult, step.sharedStepGroupName)).filter(Boolean).join(' '),
+      steps
+        .map((step) => joinText(step.step, step.expectedResult, step.sharedStepGroupName))
+        .filter(Boolean)
+        .join(' '),
     ),
   };
 }
@@ -149,11 +169,18 @@ export const repositoryCaseSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async belonging(db, ids) {
-    const rows = await db.repositoryCases.findMany({ where: { ...belongs({}), id: { in: ids } }, select: { id: true } });
+    const rows = await db.repositoryCases.findMany({
+      where: { ...belongs({}), id: { in: ids } },
+      select: { id: true },
+    });
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    const rows = await db.repositoryCases.findMany({ where: { ...belongs({}), id: { in: ids } }, include, orderBy: { id: 'asc' } });
+    const rows = await db.repositoryCases.findMany({
+      where: { ...belongs({}), id: { in: ids } },
+      include,
+      orderBy: { id: 'asc' },
+    });
     const paths = await folderPaths(db, [...new Set(rows.map((row) => row.folderId))]);
     return rows.map((row) => caseDocument(row, paths.get(row.folderId) ?? '/'));
   },

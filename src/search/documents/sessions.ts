@@ -23,7 +23,12 @@ export const sessionSource: DocumentSource = {
   perProject: true,
   count: (db, scope) => db.sessions.count({ where: belongs(scope) }),
   async pageIds(db, scope, afterId, limit) {
-    const rows = await db.sessions.findMany({ where: { ...belongs(scope), ...afterCursor(afterId) }, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+    const rows = await db.sessions.findMany({
+      where: { ...belongs(scope), ...afterCursor(afterId) },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
     return rows.map((row) => row.id);
   },
   async belonging(db, ids) {
@@ -31,7 +36,11 @@ export const sessionSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    const sessions = await db.sessions.findMany({ where: { ...belongs({}), id: { in: ids } }, include, orderBy: { id: 'asc' } });
+    const sessions = await db.sessions.findMany({
+      where: { ...belongs({}), id: { in: ids } },
+      include,
+      orderBy: { id: 'asc' },
+    });
     return sessions.map((session) => {
       const note = plainText(session.note);
       const mission = plainText(session.mission);

@@ -22,15 +22,27 @@ export const sharedStepSource: DocumentSource = {
   perProject: true,
   count: (db, scope) => db.sharedStepGroup.count({ where: belongs(scope) }),
   async pageIds(db, scope, afterId, limit) {
-    const rows = await db.sharedStepGroup.findMany({ where: { ...belongs(scope), ...afterCursor(afterId) }, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+    const rows = await db.sharedStepGroup.findMany({
+      where: { ...belongs(scope), ...afterCursor(afterId) },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
     return rows.map((row) => row.id);
   },
   async belonging(db, ids) {
-    const rows = await db.sharedStepGroup.findMany({ where: { ...belongs({}), id: { in: ids } }, select: { id: true } });
+    const rows = await db.sharedStepGroup.findMany({
+      where: { ...belongs({}), id: { in: ids } },
+      select: { id: true },
+    });
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    const groups = await db.sharedStepGroup.findMany({ where: { ...belongs({}), id: { in: ids } }, include, orderBy: { id: 'asc' } });
+    const groups = await db.sharedStepGroup.findMany({
+      where: { ...belongs({}), id: { in: ids } },
+      include,
+      orderBy: { id: 'asc' },
+    });
     return groups.map((group) => ({
       id: group.id,
       name: group.name,
@@ -48,7 +60,10 @@ export const sharedStepSource: DocumentSource = {
         step: richTextSource(item.step),
         expectedResult: richTextSource(item.expectedResult),
       })),
-      searchableContent: joinText(group.name, ...group.items.map((item) => `${plainText(item.step)} ${plainText(item.expectedResult)}`)),
+      searchableContent: joinText(
+        group.name,
+        ...group.items.map((item) => `${plainText(item.step)} ${plainText(item.expectedResult)}`),
+      ),
     }));
   },
   changeSources: [

@@ -21,7 +21,12 @@ export const testRunSource: DocumentSource = {
   perProject: true,
   count: (db, scope) => db.testRuns.count({ where: belongs(scope) }),
   async pageIds(db, scope, afterId, limit) {
-    const rows = await db.testRuns.findMany({ where: { ...belongs(scope), ...afterCursor(afterId) }, select: { id: true }, orderBy: { id: 'asc' }, take: limit });
+    const rows = await db.testRuns.findMany({
+      where: { ...belongs(scope), ...afterCursor(afterId) },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+      take: limit,
+    });
     return rows.map((row) => row.id);
   },
   async belonging(db, ids) {
@@ -29,7 +34,11 @@ export const testRunSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    const runs = await db.testRuns.findMany({ where: { ...belongs({}), id: { in: ids } }, include, orderBy: { id: 'asc' } });
+    const runs = await db.testRuns.findMany({
+      where: { ...belongs({}), id: { in: ids } },
+      include,
+      orderBy: { id: 'asc' },
+    });
     return runs.map((run) => {
       const note = plainText(run.note);
       const docs = plainText(run.docs);

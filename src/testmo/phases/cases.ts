@@ -22,7 +22,8 @@ export const casesPhase: ImportPhase = {
       build: async (row, id) => {
         const projectId = ctx.ids.int('project', toInt(row.project_id));
         const repositoryId = ctx.ids.int('repository', toInt(row.repo_id));
-        const folderId = ctx.ids.int('folder', toInt(row.folder_id)) ?? ctx.ids.int('repositoryRoot', toInt(row.repo_id));
+        const folderId =
+          ctx.ids.int('folder', toInt(row.folder_id)) ?? ctx.ids.int('repositoryRoot', toInt(row.repo_id));
         if (projectId === undefined || repositoryId === undefined || folderId === undefined) return undefined;
         const automated = toBool(row.automated) ?? toBool(row.is_automated) ?? false;
         return {
@@ -102,17 +103,30 @@ export const caseValuesPhase: ImportPhase = {
       return [{ testCaseId, fieldId, value, isOption: optionId !== undefined }];
     });
     if (wanted.length === 0) return outcome;
-    const fields = await ctx.tx.caseFields.findMany({ where: { id: { in: [...new Set(wanted.map((item) => item.fieldId))] } }, select: { id: true, type: { select: { type: true } } } });
+    const fields = await ctx.tx.caseFields.findMany({
+      where: { id: { in: [...new Set(wanted.map((item) => item.fieldId))] } },
+      select: { id: true, type: { select: { type: true } } },
+    });
     const multi = new Set(fields.filter((field) => field.type.type === 'Multi-Select').map((field) => field.id));
     const existing = await ctx.tx.caseFieldValues.findMany({
-      where: { testCaseId: { in: [...new Set(wanted.map((item) => item.testCaseId))] }, fieldId: { in: [...new Set(wanted.map((item) => item.fieldId))] } },
+      where: {
+        testCaseId: { in: [...new Set(wanted.map((item) => item.testCaseId))] },
+        fieldId: { in: [...new Set(wanted.map((item) => item.fieldId))] },
+      },
       select: { id: true, testCaseId: true, fieldId: true, value: true },
     });
     const current = new Map(existing.map((row) => [`${row.testCaseId}:${row.fieldId}`, row]));
-    const values = new Map<string, { id?: number; testCaseId: number; fieldId: number; value: Prisma.InputJsonValue }>();
+    const values = new Map<
+      string,
+      { id?: number; testCaseId: number; fieldId: number; value: Prisma.InputJsonValue }
+    >();
     for (const item of wanted) {
       const key = `${item.testCaseId}:${item.fieldId}`;
-      const known = values.get(key) ?? (current.has(key) ? { ...current.get(key)!, value: current.get(key)!.value as Prisma.InputJsonValue } : undefined);
+      const known =
+        values.get(key) ??
+        (current.has(key)
+          ? { ...current.get(key)!, value: current.get(key)!.value as Prisma.InputJsonValue }
+          : undefined);
       let value = item.value as Prisma.InputJsonValue;
       if (multi.has(item.fieldId)) {
         const list = Array.isArray(known?.value) ? (known!.value as number[]) : [];
@@ -122,8 +136,13 @@ export const caseValuesPhase: ImportPhase = {
     }
     const inserts = [...values.values()].filter((item) => item.id === undefined);
     const updates = [...values.values()].filter((item) => item.id !== undefined);
-    outcome.created += await insertRows(ctx.tx, 'CaseFieldValues', inserts.map(({ testCaseId, fieldId, value }) => ({ testCaseId, fieldId, value })));
-    for (const update of updates) await ctx.tx.caseFieldValues.update({ where: { id: update.id }, data: { value: update.value } });
+    outcome.created += await insertRows(
+      ctx.tx,
+      'CaseFieldValues',
+      inserts.map(({ testCaseId, fieldId, value }) => ({ testCaseId, fieldId, value })),
+    );
+    for (const update of updates)
+      await ctx.tx.caseFieldValues.update({ where: { id: update.id }, data: { value: update.value } });
     outcome.mapped += wanted.length - inserts.length;
     return outcome;
   },
@@ -133,5 +152,10 @@ export const caseTagsPhase: ImportPhase = {
   entity: 'repositoryCaseTags',
   dataset: 'repository_case_tags',
   requires: ['repository_cases', 'tags'],
-  importRows: (ctx, rows) => importLinks(ctx, rows, { table: '_RepositoryCasesToTags', a: { type: 'case', column: 'case_id' }, b: { type: 'tag', column: 'tag_id' } }),
+  importRows: (ctx, rows) =>
+    importLinks(ctx, rows, {
+      table: '_RepositoryCasesToTags',
+      a: { type: 'case', column: 'case_id' },
+      b: { type: 'tag', column: 'tag_id' },
+    }),
 };

@@ -14,14 +14,20 @@ const slug = (text: string) =>
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '') || 'status';
 
-const nameOf = (row: Record<string, unknown>, entry: Record<string, unknown> | undefined) => toText(entry?.name) ?? toText(row.name);
+const nameOf = (row: Record<string, unknown>, entry: Record<string, unknown> | undefined) =>
+  toText(entry?.name) ?? toText(row.name);
 
 async function byName<Id extends number | string>(rows: Array<{ id: Id; name: string }>): Promise<Map<string, Id>> {
   return new Map(rows.map((row) => [row.name, row.id]));
 }
 
 /** Inserts rows with ids taken from the table's sequence first, so each id is known before commit. */
-async function insertNumbered<T>(ctx: PhaseContext, table: string, items: T[], build: (item: T, id: number) => Promise<Record<string, unknown>> | Record<string, unknown>): Promise<number[]> {
+async function insertNumbered<T>(
+  ctx: PhaseContext,
+  table: string,
+  items: T[],
+  build: (item: T, id: number) => Promise<Record<string, unknown>> | Record<string, unknown>,
+): Promise<number[]> {
   const ids = await allocateIds(ctx.tx, table, items.length);
   await insertRows(ctx.tx, table, await Promise.all(items.map((item, index) => build(item, ids[index]!))));
   return ids;
@@ -46,7 +52,12 @@ export const workflowsPhase: ImportPhase = {
       section: 'workflows',
       keyOf: nameOf,
       existing: async (names) =>
-        byName(await ctx.tx.workflows.findMany({ where: { name: { in: names }, scope: 'CASES', isDeleted: false }, select: { id: true, name: true } })),
+        byName(
+          await ctx.tx.workflows.findMany({
+            where: { name: { in: names }, scope: 'CASES', isDeleted: false },
+            select: { id: true, name: true },
+          }),
+        ),
       create: async (items) => {
         const [icon, color] = [await ctx.defaults.icon(), await ctx.defaults.color()];
         return insertNumbered(ctx, 'Workflows', items, ({ entry, key }, id) => ({
@@ -74,7 +85,14 @@ export const statusesPhase: ImportPhase = {
         return toText(entry?.systemName) ?? toText(row.system_name) ?? (name ? slug(name) : undefined);
       },
       existing: async (systemNames) =>
-        new Map((await ctx.tx.status.findMany({ where: { systemName: { in: systemNames } }, select: { id: true, systemName: true } })).map((row) => [row.systemName, row.id])),
+        new Map(
+          (
+            await ctx.tx.status.findMany({
+              where: { systemName: { in: systemNames } },
+              select: { id: true, systemName: true },
+            })
+          ).map((row) => [row.systemName, row.id]),
+        ),
       create: async (items) => {
         const color = await ctx.defaults.color();
         return insertNumbered(ctx, 'Status', items, ({ row, entry, key }, id) => {
@@ -88,7 +106,8 @@ export const statusesPhase: ImportPhase = {
             isEnabled: toBool(entry?.isEnabled) ?? true,
             isSuccess: toBool(entry?.isSuccess) ?? toBool(row.is_success) ?? /pass|success/i.test(name),
             isFailure: toBool(entry?.isFailure) ?? toBool(row.is_failure) ?? /fail|block/i.test(name),
-            isCompleted: toBool(entry?.isCompleted) ?? toBool(row.is_completed) ?? !/untested|retest|progress/i.test(name),
+            isCompleted:
+              toBool(entry?.isCompleted) ?? toBool(row.is_completed) ?? !/untested|retest|progress/i.test(name),
           };
         });
       },
@@ -104,7 +123,8 @@ export const tagsPhase: ImportPhase = {
       type: 'tag',
       section: 'tags',
       keyOf: nameOf,
-      existing: async (names) => byName(await ctx.tx.tags.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })),
+      existing: async (names) =>
+        byName(await ctx.tx.tags.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })),
       create: (items) => insertNumbered(ctx, 'Tags', items, ({ key }, id) => ({ id, name: key })),
     }),
 };
@@ -118,9 +138,16 @@ export const milestoneTypesPhase: ImportPhase = {
       type: 'milestoneType',
       section: 'milestoneTypes',
       keyOf: nameOf,
-      existing: async (names) => byName(await ctx.tx.milestoneTypes.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })),
+      existing: async (names) =>
+        byName(
+          await ctx.tx.milestoneTypes.findMany({ where: { name: { in: names } }, select: { id: true, name: true } }),
+        ),
       create: (items) =>
-        insertNumbered(ctx, 'MilestoneTypes', items, ({ entry, key }, id) => ({ id, name: key, iconId: toInt(entry?.iconId) ?? null })),
+        insertNumbered(ctx, 'MilestoneTypes', items, ({ entry, key }, id) => ({
+          id,
+          name: key,
+          iconId: toInt(entry?.iconId) ?? null,
+        })),
     }),
 };
 
@@ -134,9 +161,13 @@ export const configurationsPhase: ImportPhase = {
       section: 'configurations',
       keyOf: nameOf,
       existing: async (names) =>
-        byName(await ctx.tx.configurations.findMany({ where: { name: { in: names }, isDeleted: false }, select: { id: true, name: true } })),
-      create: (items) =>
-        insertNumbered(ctx, 'Configurations', items, ({ key }, id) => ({ id, name: key })),
+        byName(
+          await ctx.tx.configurations.findMany({
+            where: { name: { in: names }, isDeleted: false },
+            select: { id: true, name: true },
+          }),
+        ),
+      create: (items) => insertNumbered(ctx, 'Configurations', items, ({ key }, id) => ({ id, name: key })),
     }),
 };
 
@@ -150,9 +181,21 @@ export const templatesPhase: ImportPhase = {
       section: 'templates',
       keyOf: nameOf,
       existing: async (names) =>
-        new Map((await ctx.tx.templates.findMany({ where: { templateName: { in: names } }, select: { id: true, templateName: true } })).map((row) => [row.templateName, row.id])),
+        new Map(
+          (
+            await ctx.tx.templates.findMany({
+              where: { templateName: { in: names } },
+              select: { id: true, templateName: true },
+            })
+          ).map((row) => [row.templateName, row.id]),
+        ),
       create: (items) =>
-        insertNumbered(ctx, 'Templates', items, ({ key }, id) => ({ id, templateName: key, isEnabled: true, isDefault: false })),
+        insertNumbered(ctx, 'Templates', items, ({ key }, id) => ({
+          id,
+          templateName: key,
+          isEnabled: true,
+          isDefault: false,
+        })),
     }),
 };
 
@@ -173,7 +216,10 @@ function fieldTypeName(testmoType: string | undefined): string {
 async function fieldTypeIds(ctx: PhaseContext, names: string[]): Promise<Map<string, number>> {
   const wanted = [...new Set(names)];
   await ctx.tx.caseFieldTypes.createMany({ data: wanted.map((type) => ({ type })), skipDuplicates: true });
-  const rows = await ctx.tx.caseFieldTypes.findMany({ where: { type: { in: wanted } }, select: { id: true, type: true } });
+  const rows = await ctx.tx.caseFieldTypes.findMany({
+    where: { type: { in: wanted } },
+    select: { id: true, type: true },
+  });
   return new Map(rows.map((row) => [row.type, row.id]));
 }
 
@@ -190,9 +236,21 @@ export const fieldsPhase: ImportPhase = {
         return toText(entry?.systemName) ?? toText(row.system_name) ?? (display ? slug(display) : undefined);
       },
       existing: async (systemNames) =>
-        new Map((await ctx.tx.caseFields.findMany({ where: { systemName: { in: systemNames } }, select: { id: true, systemName: true } })).map((row) => [row.systemName, row.id])),
+        new Map(
+          (
+            await ctx.tx.caseFields.findMany({
+              where: { systemName: { in: systemNames } },
+              select: { id: true, systemName: true },
+            })
+          ).map((row) => [row.systemName, row.id]),
+        ),
       create: async (items) => {
-        const types = await fieldTypeIds(ctx, items.map(({ row, entry }) => fieldTypeName(toText(entry?.typeName) ?? toText(row.type_name) ?? toText(row.type))));
+        const types = await fieldTypeIds(
+          ctx,
+          items.map(({ row, entry }) =>
+            fieldTypeName(toText(entry?.typeName) ?? toText(row.type_name) ?? toText(row.type)),
+          ),
+        );
         return insertNumbered(ctx, 'CaseFields', items, ({ row, entry, key }, id) => ({
           id,
           systemName: key,
@@ -239,7 +297,10 @@ export const fieldOptionsPhase: ImportPhase = {
           isDefault: false,
         }));
         await ctx.tx.caseFieldAssignment.createMany({
-          data: items.map(({ key }, index) => ({ fieldOptionId: ids[index]!, caseFieldId: Number(key.split('\u0000')[0]) })),
+          data: items.map(({ key }, index) => ({
+            fieldOptionId: ids[index]!,
+            caseFieldId: Number(key.split('\u0000')[0]),
+          })),
         });
         return ids;
       },
@@ -258,12 +319,18 @@ export const templateFieldsPhase: ImportPhase = {
     await ctx.ids.load('template', column(rows, 'template_id'));
     const names = [...new Set(rows.flatMap(({ row }) => toText(row.template_name) ?? []))];
     const templatesByName = new Map(
-      (await ctx.tx.templates.findMany({ where: { templateName: { in: names } }, select: { id: true, templateName: true } })).map((row) => [row.templateName, row.id]),
+      (
+        await ctx.tx.templates.findMany({
+          where: { templateName: { in: names } },
+          select: { id: true, templateName: true },
+        })
+      ).map((row) => [row.templateName, row.id]),
     );
     const assignments: Array<{ caseFieldId: number; templateId: number; order: number }> = [];
     for (const { row } of rows) {
       const caseFieldId = ctx.ids.int('field', toInt(row.field_id));
-      const templateId = ctx.ids.int('template', toInt(row.template_id)) ?? templatesByName.get(toText(row.template_name) ?? '');
+      const templateId =
+        ctx.ids.int('template', toInt(row.template_id)) ?? templatesByName.get(toText(row.template_name) ?? '');
       const target = (toText(row.target_type) ?? 'case').toLowerCase();
       if (caseFieldId === undefined || templateId === undefined || target !== 'case') {
         outcome.skipped += 1;
@@ -288,9 +355,17 @@ export const usersPhase: ImportPhase = {
     importConfigured(ctx, rows, {
       type: 'user',
       section: 'users',
-      keyOf: (row, entry) => (toText(entry?.email) ?? toText(row.email) ?? `testmo-user-${toInt(row.id)}@import.invalid`).toLowerCase(),
+      keyOf: (row, entry) =>
+        (toText(entry?.email) ?? toText(row.email) ?? `testmo-user-${toInt(row.id)}@import.invalid`).toLowerCase(),
       existing: async (emails) =>
-        new Map((await ctx.tx.user.findMany({ where: { email: { in: emails, mode: 'insensitive' } }, select: { id: true, email: true } })).map((row) => [row.email.toLowerCase(), row.id])),
+        new Map(
+          (
+            await ctx.tx.user.findMany({
+              where: { email: { in: emails, mode: 'insensitive' } },
+              select: { id: true, email: true },
+            })
+          ).map((row) => [row.email.toLowerCase(), row.id]),
+        ),
       create: async (items) => {
         const role = await ctx.defaults.role();
         const data = items.map(({ row, entry, key }) => ({
@@ -325,7 +400,8 @@ export const issueTargetsPhase: ImportPhase = {
       type: 'issueTarget',
       section: 'issueTargets',
       keyOf: nameOf,
-      existing: async (names) => byName(await ctx.tx.integration.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })),
+      existing: async (names) =>
+        byName(await ctx.tx.integration.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })),
       create: (items) =>
         insertNumbered(ctx, 'Integration', items, ({ row, entry, key }, id) => ({
           id,
@@ -335,7 +411,11 @@ export const issueTargetsPhase: ImportPhase = {
           status: 'INACTIVE',
           credentials: {},
           updatedAt: new Date(),
-          settings: { importedFromTestmo: true, testmoType: toInt(row.type) ?? null, ...(toText(row.url) ? { baseUrl: toText(row.url) } : {}) },
+          settings: {
+            importedFromTestmo: true,
+            testmoType: toInt(row.type) ?? null,
+            ...(toText(row.url) ? { baseUrl: toText(row.url) } : {}),
+          },
         })),
     }),
 };

@@ -62,40 +62,65 @@ export class Defaults {
 
   template(): Promise<number> {
     return this.lookup('template', 'enabled template', () =>
-      this.tx.templates.findFirst({ where: { isDeleted: false, isEnabled: true }, orderBy: [{ isDefault: 'desc' }, { id: 'asc' }], select: { id: true } }),
+      this.tx.templates.findFirst({
+        where: { isDeleted: false, isEnabled: true },
+        orderBy: [{ isDefault: 'desc' }, { id: 'asc' }],
+        select: { id: true },
+      }),
     );
   }
 
   workflowState(scope: 'CASES' | 'RUNS' | 'SESSIONS'): Promise<number> {
     return this.lookup(`state:${scope}`, `workflow state for ${scope.toLowerCase()}`, () =>
-      this.tx.workflows.findFirst({ where: { scope, isDeleted: false, isEnabled: true }, orderBy: [{ isDefault: 'desc' }, { order: 'asc' }], select: { id: true } }),
+      this.tx.workflows.findFirst({
+        where: { scope, isDeleted: false, isEnabled: true },
+        orderBy: [{ isDefault: 'desc' }, { order: 'asc' }],
+        select: { id: true },
+      }),
     );
   }
 
   milestoneType(): Promise<number> {
     return this.lookup('milestoneType', 'milestone type', () =>
-      this.tx.milestoneTypes.findFirst({ where: { isDeleted: false }, orderBy: [{ isDefault: 'desc' }, { id: 'asc' }], select: { id: true } }),
+      this.tx.milestoneTypes.findFirst({
+        where: { isDeleted: false },
+        orderBy: [{ isDefault: 'desc' }, { id: 'asc' }],
+        select: { id: true },
+      }),
     );
   }
 
   /** The status of a result whose Testmo status is unknown: TestPlanIt's `untested`, else the first. */
   status(): Promise<number> {
-    return this.lookup('status', 'status', async () =>
-      (await this.tx.status.findFirst({ where: { systemName: 'untested' }, select: { id: true } })) ??
-      this.tx.status.findFirst({ where: { isDeleted: false }, orderBy: { order: 'asc' }, select: { id: true } }),
+    return this.lookup(
+      'status',
+      'status',
+      async () =>
+        (await this.tx.status.findFirst({ where: { systemName: 'untested' }, select: { id: true } })) ??
+        this.tx.status.findFirst({ where: { isDeleted: false }, orderBy: { order: 'asc' }, select: { id: true } }),
     );
   }
 
   color(): Promise<number> {
-    return this.lookup('color', 'colour', () => this.tx.color.findFirst({ orderBy: { id: 'asc' }, select: { id: true } }));
+    return this.lookup('color', 'colour', () =>
+      this.tx.color.findFirst({ orderBy: { id: 'asc' }, select: { id: true } }),
+    );
   }
 
   icon(): Promise<number> {
-    return this.lookup('icon', 'field icon', () => this.tx.fieldIcon.findFirst({ orderBy: { id: 'asc' }, select: { id: true } }));
+    return this.lookup('icon', 'field icon', () =>
+      this.tx.fieldIcon.findFirst({ orderBy: { id: 'asc' }, select: { id: true } }),
+    );
   }
 
   role(): Promise<number> {
-    return this.lookup('role', 'role', () => this.tx.roles.findFirst({ where: { isDeleted: false }, orderBy: [{ isDefault: 'desc' }, { id: 'asc' }], select: { id: true } }));
+    return this.lookup('role', 'role', () =>
+      this.tx.roles.findFirst({
+        where: { isDeleted: false },
+        orderBy: [{ isDefault: 'desc' }, { id: 'asc' }],
+        select: { id: true },
+      }),
+    );
   }
 }
 
@@ -106,7 +131,10 @@ export async function existingTargets(tx: Tx, type: EntityType, ids: Array<strin
   if (ids.length === 0) return new Set();
   const table = ENTITY_TARGETS[type];
   const textIds = ids.map(String);
-  const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(`SELECT id::text AS id FROM "${table}" WHERE id::text = ANY($1::text[])`, textIds);
+  const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(
+    `SELECT id::text AS id FROM "${table}" WHERE id::text = ANY($1::text[])`,
+    textIds,
+  );
   return new Set(rows.map((row) => row.id));
 }
 
@@ -119,7 +147,9 @@ export interface ConfiguredEntity<Key, Id extends string | number> {
   /** Existing TestPlanIt ids for these keys. */
   existing(keys: Key[]): Promise<Map<Key, Id>>;
   /** Creates one row per item, returning their ids in order. */
-  create(items: Array<{ row: Record<string, unknown>; entry: Record<string, unknown> | undefined; key: Key }>): Promise<Id[]>;
+  create(
+    items: Array<{ row: Record<string, unknown>; entry: Record<string, unknown> | undefined; key: Key }>,
+  ): Promise<Id[]>;
 }
 
 /**
@@ -133,7 +163,8 @@ export async function importConfigured<Key, Id extends string | number>(
   entity: ConfiguredEntity<Key, Id>,
 ): Promise<ChunkOutcome> {
   const outcome = nothing();
-  const todo: Array<{ sourceId: number; row: Record<string, unknown>; entry: Record<string, unknown> | undefined }> = [];
+  const todo: Array<{ sourceId: number; row: Record<string, unknown>; entry: Record<string, unknown> | undefined }> =
+    [];
   for (const { row } of rows) {
     const sourceId = toInt(row.id);
     if (sourceId === undefined) {
@@ -144,13 +175,19 @@ export async function importConfigured<Key, Id extends string | number>(
   }
 
   const mappedTo = todo.filter((item) => item.entry?.action === 'map' && item.entry.mappedTo != null);
-  const present = await existingTargets(ctx.tx, entity.type, mappedTo.map((item) => item.entry!.mappedTo as string | number));
+  const present = await existingTargets(
+    ctx.tx,
+    entity.type,
+    mappedTo.map((item) => item.entry!.mappedTo as string | number),
+  );
   const toMatch: typeof todo = [];
   for (const item of todo) {
     const target = item.entry?.action === 'map' ? item.entry.mappedTo : undefined;
     if (target != null) {
       if (!present.has(String(target))) {
-        throw new ImportPrerequisiteError(`The configuration maps Testmo ${entity.section ?? entity.type} ${item.sourceId} to ${ENTITY_TARGETS[entity.type]} ${target}, which does not exist`);
+        throw new ImportPrerequisiteError(
+          `The configuration maps Testmo ${entity.section ?? entity.type} ${item.sourceId} to ${ENTITY_TARGETS[entity.type]} ${target}, which does not exist`,
+        );
       }
       ctx.ids.set(entity.type, item.sourceId, target as string | number, 'mapped');
       outcome.mapped += 1;

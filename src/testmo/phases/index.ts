@@ -19,7 +19,15 @@ import {
 import type { ImportPhase } from './context';
 import { issueLinkPhases, issuesPhase } from './issues';
 import { foldersPhase, milestonesPhase, projectsPhase, repositoriesPhase } from './projects';
-import { runCasesPhase, runResultsPhase, runsPhase, runTagsPhase, sessionResultsPhase, sessionsPhase, sessionTagsPhase } from './runs';
+import {
+  runCasesPhase,
+  runResultsPhase,
+  runsPhase,
+  runTagsPhase,
+  sessionResultsPhase,
+  sessionsPhase,
+  sessionTagsPhase,
+} from './runs';
 
 export type { ImportPhase } from './context';
 

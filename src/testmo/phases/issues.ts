@@ -22,7 +22,9 @@ export const issuesPhase: ImportPhase = {
       existing: async (keys) => {
         const pairs = keys.map((key) => key.split('\u0000'));
         const found = await ctx.tx.issue.findMany({
-          where: { OR: pairs.map(([integrationId, externalId]) => ({ integrationId: Number(integrationId), externalId })) },
+          where: {
+            OR: pairs.map(([integrationId, externalId]) => ({ integrationId: Number(integrationId), externalId })),
+          },
           select: { id: true, integrationId: true, externalId: true },
         });
         return new Map(found.map((issue) => [`${issue.integrationId}\u0000${issue.externalId}`, issue.id]));
@@ -49,17 +51,51 @@ export const issuesPhase: ImportPhase = {
   },
 };
 
-const issueLink = (entity: string, dataset: string, owner: { table: string; type: 'case' | 'run' | 'runResult' | 'session' | 'sessionResult'; column: string; requires: string }): ImportPhase => ({
+const issueLink = (
+  entity: string,
+  dataset: string,
+  owner: {
+    table: string;
+    type: 'case' | 'run' | 'runResult' | 'session' | 'sessionResult';
+    column: string;
+    requires: string;
+  },
+): ImportPhase => ({
   entity,
   dataset,
   requires: ['issues', owner.requires],
-  importRows: (ctx, rows) => importLinks(ctx, rows, { table: owner.table, a: { type: 'issue', column: 'issue_id' }, b: { type: owner.type, column: owner.column } }),
+  importRows: (ctx, rows) =>
+    importLinks(ctx, rows, {
+      table: owner.table,
+      a: { type: 'issue', column: 'issue_id' },
+      b: { type: owner.type, column: owner.column },
+    }),
 });
 
 export const issueLinkPhases: ImportPhase[] = [
-  issueLink('repositoryCaseIssues', 'repository_case_issues', { table: '_IssueToRepositoryCases', type: 'case', column: 'case_id', requires: 'repository_cases' }),
+  issueLink('repositoryCaseIssues', 'repository_case_issues', {
+    table: '_IssueToRepositoryCases',
+    type: 'case',
+    column: 'case_id',
+    requires: 'repository_cases',
+  }),
   issueLink('runIssues', 'run_issues', { table: '_IssueToTestRuns', type: 'run', column: 'run_id', requires: 'runs' }),
-  issueLink('runResultIssues', 'run_result_issues', { table: '_IssueToTestRunResults', type: 'runResult', column: 'result_id', requires: 'run_results' }),
-  issueLink('sessionIssues', 'session_issues', { table: '_IssueToSessions', type: 'session', column: 'session_id', requires: 'sessions' }),
-  issueLink('sessionResultIssues', 'session_result_issues', { table: '_IssueToSessionResults', type: 'sessionResult', column: 'result_id', requires: 'session_results' }),
+  issueLink('runResultIssues', 'run_result_issues', {
+    table: '_IssueToTestRunResults',
+    type: 'runResult',
+    column: 'result_id',
+    requires: 'run_results',
+  }),
+  issueLink('sessionIssues', 'session_issues', {
+    table: '_IssueToSessions',
+    type: 'session',
+    column: 'session_id',
+    requires: 'sessions',
+  }),
+  issueLink('sessionResultIssues', 'session_result_issues', {
+    table: '_IssueToSessionResults',
+    type: 'sessionResult',
+    column: 'result_id',
+    requires: 'session_results',
+  }),
 ];

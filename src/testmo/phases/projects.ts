@@ -21,7 +21,12 @@ export const projectsPhase: ImportPhase = {
     return importConfigured(ctx, rows, {
       type: 'project',
       keyOf: (row) => toText(row.name),
-      existing: async (names) => new Map((await ctx.tx.projects.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })).map((row) => [row.name, row.id])),
+      existing: async (names) =>
+        new Map(
+          (await ctx.tx.projects.findMany({ where: { name: { in: names } }, select: { id: true, name: true } })).map(
+            (row) => [row.name, row.id],
+          ),
+        ),
       create: async (items) => {
         const ids = await allocateIds(ctx.tx, 'Projects', items.length);
         const data = items.map(({ row, key }, index) => ({
@@ -122,7 +127,11 @@ export const repositoriesPhase: ImportPhase = {
       roots.push({ sourceId, projectId, repositoryId, name: 'Root', creatorId: ctx.importerId });
     }
     const rootIds = await allocateIds(ctx.tx, 'RepositoryFolders', roots.length);
-    await insertRows(ctx.tx, 'RepositoryFolders', roots.map(({ sourceId: _, ...root }, index) => ({ ...root, id: rootIds[index]! })));
+    await insertRows(
+      ctx.tx,
+      'RepositoryFolders',
+      roots.map(({ sourceId: _, ...root }, index) => ({ ...root, id: rootIds[index]! })),
+    );
     roots.forEach((root, index) => ctx.ids.set('repositoryRoot', root.sourceId, rootIds[index]!, 'created'));
     return outcome;
   },
@@ -147,7 +156,10 @@ export const foldersPhase: ImportPhase = {
         const parentSource = toInt(row.parent_id);
         // Under the root when Testmo has no parent; unparented (NULL) until `finish` when the
         // parent comes later in the export, so same-named folders of different parents never clash.
-        const parentId = parentSource === undefined ? ctx.ids.int('repositoryRoot', toInt(row.repo_id)) : ctx.ids.int('folder', parentSource);
+        const parentId =
+          parentSource === undefined
+            ? ctx.ids.int('repositoryRoot', toInt(row.repo_id))
+            : ctx.ids.int('folder', parentSource);
         return {
           id,
           projectId,

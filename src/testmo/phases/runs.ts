@@ -84,7 +84,12 @@ export const sessionTagsPhase: ImportPhase = {
   entity: 'sessionTags',
   dataset: 'session_tags',
   requires: ['sessions', 'tags'],
-  importRows: (ctx, rows) => importLinks(ctx, rows, { table: '_SessionsToTags', a: { type: 'session', column: 'session_id' }, b: { type: 'tag', column: 'tag_id' } }),
+  importRows: (ctx, rows) =>
+    importLinks(ctx, rows, {
+      table: '_SessionsToTags',
+      a: { type: 'session', column: 'session_id' },
+      b: { type: 'tag', column: 'tag_id' },
+    }),
 };
 
 export const runsPhase: ImportPhase = {
@@ -135,7 +140,8 @@ export const runCasesPhase: ImportPhase = {
       build: (row, id) => {
         const testRunId = ctx.ids.int('run', toInt(row.run_id));
         const repositoryCaseId = ctx.ids.int('case', toInt(row.case_id));
-        if (testRunId === undefined || repositoryCaseId === undefined || seen.has(`${testRunId}:${repositoryCaseId}`)) return undefined;
+        if (testRunId === undefined || repositoryCaseId === undefined || seen.has(`${testRunId}:${repositoryCaseId}`))
+          return undefined;
         seen.add(`${testRunId}:${repositoryCaseId}`);
         return {
           id,
@@ -187,5 +193,10 @@ export const runTagsPhase: ImportPhase = {
   entity: 'runTags',
   dataset: 'run_tags',
   requires: ['runs', 'tags'],
-  importRows: (ctx, rows) => importLinks(ctx, rows, { table: '_TagsToTestRuns', a: { type: 'tag', column: 'tag_id' }, b: { type: 'run', column: 'run_id' } }),
+  importRows: (ctx, rows) =>
+    importLinks(ctx, rows, {
+      table: '_TagsToTestRuns',
+      a: { type: 'tag', column: 'tag_id' },
+      b: { type: 'run', column: 'run_id' },
+    }),
 };
