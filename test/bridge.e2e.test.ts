@@ -9,6 +9,7 @@ import { jobInstanceKey, workflowIdForJob, type JobInstance } from '../src/jobs/
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { services, uniqueSuffix } from './support/services';
+import { stackEnv } from './support/stack';
 import { auditEventData, enqueueAuditEvent, testplanitQueue } from './support/testplanit';
 
 const suffix = uniqueSuffix();
@@ -21,22 +22,17 @@ const dbLate = `tpw_e2e_late_${suffix}`;
 const tenantGone = `gone_${suffix}`; // configured, but its database never exists: its jobs never finish
 const dbGone = `tpw_e2e_gone_${suffix}`;
 
-const appEnv: Record<string, string> = {
-  MULTI_TENANT_MODE: 'true',
-  TENANT_CONFIGS: JSON.stringify({
+const appEnv = stackEnv({
+  name: 'e2e',
+  suffix,
+  tenants: {
     [tenantA]: { databaseUrl: databaseUrl(dbA) },
     [tenantB]: { databaseUrl: databaseUrl(dbB) },
     [tenantLate]: { databaseUrl: databaseUrl(dbLate) },
     [tenantGone]: { databaseUrl: databaseUrl(dbGone) },
-  }),
-  VALKEY_URL: services.redisUrl,
-  TEMPORAL_ADDRESS: services.temporalAddress,
-  BULLMQ_PREFIX: `e2e${suffix}`,
-  TEMPORAL_TASK_QUEUE_PREFIX: `e2e-${suffix}`,
-  SCHEDULES_SYNC_ON_START: 'false',
-  BRIDGE_LOCK_DURATION_MS: '4000',
-  BRIDGE_STALLED_INTERVAL_MS: '2000',
-};
+  },
+  extra: { BRIDGE_LOCK_DURATION_MS: '4000', BRIDGE_STALLED_INTERVAL_MS: '2000' },
+});
 
 let queue: Queue;
 let worker: AppProcess;

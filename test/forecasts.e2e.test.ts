@@ -5,6 +5,7 @@ import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics, see
 import { actualForecasts, referenceForecasts, seedForecastData } from './support/forecastData';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { services, uniqueSuffix } from './support/services';
+import { startStack, stackEnv, stopStack } from './support/stack';
 import { jobFinished, testplanitQueue } from './support/testplanit';
 import { workflowIdForJob } from '../src/jobs/ids';
 
@@ -88,22 +89,18 @@ beforeAll(async () => {
   await seedBasics(await createTenantDatabase(dbB));
   await seedForecastData(urlA, CASES_A);
   await seedForecastData(urlB, 2_000);
-  env = {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({ [tenantA]: { databaseUrl: urlA }, [tenantB]: { databaseUrl: urlB } }),
-    VALKEY_URL: services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    BULLMQ_PREFIX: `fc${suffix}`,
-    TEMPORAL_TASK_QUEUE_PREFIX: `fc-${suffix}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-    BRIDGE_STATUS_POLL_MS: '100',
-  };
+  env = stackEnv({
+    name: 'fc',
+    suffix,
+    tenants: { [tenantA]: { databaseUrl: urlA }, [tenantB]: { databaseUrl: urlB } },
+    extra: { BRIDGE_STATUS_POLL_MS: '100' },
+  });
   queue = testplanitQueue('forecast-updates', env.BULLMQ_PREFIX!);
-  [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
+  ({ worker, bridge } = await startStack(env));
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([bridge && stopApp(bridge), worker && stopApp(worker)]);
+  await stopStack(bridge, worker);
   await queue?.obliterate({ force: true });
   await queue?.close();
   await Promise.all([dropDatabase(dbA), dropDatabase(dbB)]);

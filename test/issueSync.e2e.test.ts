@@ -8,6 +8,7 @@ import { FakeTrackers } from './support/fakeTrackers';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { documentIds, es, indicesStartingWith } from './support/search';
 import { services, uniqueSuffix } from './support/services';
+import { startStack, stackEnv } from './support/stack';
 import { jobFinished, testplanitQueue } from './support/testplanit';
 
 const suffix = uniqueSuffix();
@@ -131,21 +132,17 @@ beforeAll(async () => {
     [jiraA],
   );
 
-  env = {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({
+  env = stackEnv({
+    name: 'sy',
+    suffix,
+    tenants: {
       [tenantA]: { databaseUrl: urlA, elasticsearchNode: services.elasticsearchNode },
       [tenantB]: { databaseUrl: urlB, elasticsearchNode: services.elasticsearchNode },
-    }),
-    VALKEY_URL: services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    BULLMQ_PREFIX: `sy${suffix}`,
-    TEMPORAL_TASK_QUEUE_PREFIX: `sy-${suffix}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-    BRIDGE_STATUS_POLL_MS: '100',
-  };
+    },
+    extra: { BRIDGE_STATUS_POLL_MS: '100' },
+  });
   queue = testplanitQueue('issue-sync', env.BULLMQ_PREFIX!);
-  [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
+  ({ worker, bridge } = await startStack(env));
 }, 180_000);
 
 afterAll(async () => {

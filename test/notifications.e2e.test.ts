@@ -12,7 +12,8 @@ import {
   seedUser,
 } from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
-import { services, uniqueSuffix } from './support/services';
+import { uniqueSuffix } from './support/services';
+import { startStack, stackEnv } from './support/stack';
 import { TestSmtpServer } from './support/smtp';
 import { testplanitQueue } from './support/testplanit';
 
@@ -52,25 +53,23 @@ beforeAll(async () => {
   await smtp.start();
   await createTenantDatabase(dbA);
   await createTenantDatabase(dbB);
-  env = {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({
+  env = stackEnv({
+    name: 'notif',
+    suffix,
+    tenants: {
       [tenantA]: { databaseUrl: urlA, baseUrl: 'https://alpha.testplanit.example' },
       [tenantB]: { databaseUrl: urlB },
-    }),
-    NEXTAUTH_URL: 'https://fallback.testplanit.example',
-    VALKEY_URL: services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    BULLMQ_PREFIX: `notif${suffix}`,
-    TEMPORAL_TASK_QUEUE_PREFIX: `notif-${suffix}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-    EMAIL_SERVER_HOST: '127.0.0.1',
-    EMAIL_SERVER_PORT: String(smtp.port),
-    EMAIL_FROM: 'noreply@testplanit.example',
-  };
+    },
+    extra: {
+      NEXTAUTH_URL: 'https://fallback.testplanit.example',
+      EMAIL_SERVER_HOST: '127.0.0.1',
+      EMAIL_SERVER_PORT: String(smtp.port),
+      EMAIL_FROM: 'noreply@testplanit.example',
+    },
+  });
   notifications = testplanitQueue('notifications', env.BULLMQ_PREFIX!);
   emails = testplanitQueue('emails', env.BULLMQ_PREFIX!);
-  [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
+  ({ worker, bridge } = await startStack(env));
 }, 180_000);
 
 afterAll(async () => {

@@ -7,10 +7,11 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Job, Queue } from 'bullmq';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
-import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
+import { startApp, waitFor, type AppProcess } from './support/processes';
 import { documentIds, es, getDocument, indicesBehind, indicesStartingWith } from './support/search';
 import { seedSearchData } from './support/searchData';
 import { services, uniqueSuffix } from './support/services';
+import { startStack, stackEnv, stopStack } from './support/stack';
 import { withTemporal } from './support/temporal';
 import { jobFinished, testplanitQueue } from './support/testplanit';
 import { workflowIdForJob } from '../src/jobs/ids';
@@ -102,26 +103,21 @@ beforeAll(async () => {
   await seedSearchData(urlB, { casesPerProject: 300, issues: 6 });
   // A deleted project of tenant A: its documents stay out of every index.
   await query(urlA, `UPDATE "Projects" SET "isDeleted" = true WHERE id = 3`);
-  env = {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({
+  env = stackEnv({
+    name: 'rx',
+    suffix,
+    tenants: {
       [tenantA]: { databaseUrl: urlA, elasticsearchNode: services.elasticsearchNode },
       [tenantB]: { databaseUrl: urlB, elasticsearchNode: services.elasticsearchNode },
-    }),
-    VALKEY_URL: services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    BULLMQ_PREFIX: `rx${suffix}`,
-    TEMPORAL_TASK_QUEUE_PREFIX: `rx-${suffix}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-    BRIDGE_STATUS_POLL_MS: '100',
-    REINDEX_CHUNK_SIZE: '250',
-  };
+    },
+    extra: { BRIDGE_STATUS_POLL_MS: '100', REINDEX_CHUNK_SIZE: '250' },
+  });
   queue = testplanitQueue('elasticsearch-reindex', env.BULLMQ_PREFIX!);
-  [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
+  ({ worker, bridge } = await startStack(env));
 }, 300_000);
 
 afterAll(async () => {
-  await Promise.all([bridge && stopApp(bridge), worker && stopApp(worker)]);
+  await stopStack(bridge, worker);
   await queue?.obliterate({ force: true });
   await queue?.close();
   for (const tenant of [tenantA, tenantB]) {

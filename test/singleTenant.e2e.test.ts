@@ -2,25 +2,19 @@
 import type { Queue } from 'bullmq';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
-import { services, uniqueSuffix } from './support/services';
+import { uniqueSuffix } from './support/services';
+import { stackEnv } from './support/stack';
 import { enqueueAuditEvent, testplanitQueue } from './support/testplanit';
 
 const suffix = uniqueSuffix();
 const db = `tpw_single_${suffix}`;
-const env = {
-  DATABASE_URL: databaseUrl(db),
-  VALKEY_URL: services.redisUrl,
-  TEMPORAL_ADDRESS: services.temporalAddress,
-  BULLMQ_PREFIX: `single${suffix}`,
-  TEMPORAL_TASK_QUEUE_PREFIX: `single-${suffix}`,
-  SCHEDULES_SYNC_ON_START: 'false',
-};
+const env = stackEnv({ name: 'single', suffix, databaseUrl: databaseUrl(db) });
 let app: AppProcess;
 let queue: Queue;
 
 beforeAll(async () => {
   await seedBasics(await createTenantDatabase(db));
-  queue = testplanitQueue('audit-logs', env.BULLMQ_PREFIX);
+  queue = testplanitQueue('audit-logs', env.BULLMQ_PREFIX!);
   app = await startApp('all', env);
 }, 120_000);
 

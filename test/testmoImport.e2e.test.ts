@@ -11,6 +11,7 @@ import { generateTestmoExport, type GeneratedExport } from '../src/testmo/export
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { services, uniqueSuffix } from './support/services';
+import { stackEnv } from './support/stack';
 import { withTemporal } from './support/temporal';
 import { jobFinished, testplanitQueue } from './support/testplanit';
 import {
@@ -90,25 +91,23 @@ beforeAll(async () => {
   small = await uploadedExport('small-export.json', 3_000, 7);
   large = await uploadedExport('large-export.json', 9_000, 11);
 
-  env = {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({
+  env = stackEnv({
+    name: 'tm',
+    suffix,
+    tenants: {
       [tenantA]: { databaseUrl: urlA, elasticsearchNode: services.elasticsearchNode },
       [tenantB]: { databaseUrl: urlB, elasticsearchNode: services.elasticsearchNode },
-    }),
-    VALKEY_URL: services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    BULLMQ_PREFIX: `tm${suffix}`,
-    TEMPORAL_TASK_QUEUE_PREFIX: `tm-${suffix}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-    BRIDGE_STATUS_POLL_MS: '200',
-    // Only the import queue: the reindex queued after an import is inspected, not run.
-    // Small chunks, so the large import continues as new (every 400 chunks) while it is tested.
-    TESTMO_IMPORT_CHUNK_SIZE: '150',
-    BRIDGE_QUEUES: 'testmo-imports',
-    WORKER_QUEUES: 'testmo-imports',
-    ...s3.env(),
-  };
+    },
+    extra: {
+      BRIDGE_STATUS_POLL_MS: '200',
+      // Only the import queue: the reindex queued after an import is inspected, not run.
+      // Small chunks, so the large import continues as new (every 400 chunks) while it is tested.
+      TESTMO_IMPORT_CHUNK_SIZE: '150',
+      BRIDGE_QUEUES: 'testmo-imports',
+      WORKER_QUEUES: 'testmo-imports',
+      ...s3.env(),
+    },
+  });
   imports = testplanitQueue('testmo-imports', env.BULLMQ_PREFIX!);
   reindexes = testplanitQueue('elasticsearch-reindex', env.BULLMQ_PREFIX!);
   [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
