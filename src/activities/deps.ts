@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
+import { failure } from '../failures/types';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeTenant } from '../jobs/jobInput';
 import type { ReindexSettings, TestmoImportSettings } from '../config';
@@ -53,7 +53,7 @@ export async function withTenantDatabase<T>(
       deps.logger.warn(
         `${origin.queue} job ${origin.jobId} rejected for tenant ${describeTenant(origin.tenantId)}: ${error.message}`,
       );
-      throw ApplicationFailure.nonRetryable(error.message, 'TenancyError');
+      throw failure('TenancyError', error.message);
     }
     throw error;
   }

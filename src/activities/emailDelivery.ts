@@ -3,7 +3,7 @@
  * into Temporal failures: 4xx and connection problems are retried with backoff, 5xx rejections
  * and a missing address fail that email for good, with the reason.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { failure } from '../failures/types';
 import type { OutgoingEmail } from '../email/mailer';
 import { smtpResponseCode } from '../email/mailer';
 import type { RenderedEmail } from '../email/templates';
@@ -26,13 +26,9 @@ export async function deliverOnce(
 ): Promise<DeliveryOutcome> {
   const to = recipient.email?.trim();
   if (!deps.mailer) {
-    throw ApplicationFailure.nonRetryable(
-      'Email is not configured: set EMAIL_SERVER_HOST and EMAIL_FROM',
-      'EmailNotConfigured',
-    );
+    throw failure('EmailNotConfigured', 'Email is not configured: set EMAIL_SERVER_HOST and EMAIL_FROM');
   }
-  if (!to)
-    throw ApplicationFailure.nonRetryable(`User ${recipient.userId} has no email address`, 'MissingEmailAddress');
+  if (!to) throw failure('MissingEmailAddress', `User ${recipient.userId} has no email address`);
   if (await deps.emailLedger.wasSent(tenant.key, idempotencyKey)) return 'already-sent';
 
   const email: OutgoingEmail = { to, ...rendered, messageId: messageIdFor(tenant.key, idempotencyKey) };
@@ -42,9 +38,9 @@ export async function deliverOnce(
     const code = smtpResponseCode(error);
     const reason = (error as { response?: string }).response ?? (error as Error).message;
     if (code !== undefined && code >= 500) {
-      throw ApplicationFailure.nonRetryable(`SMTP server rejected email to ${to}: ${reason}`, 'SmtpPermanentError');
+      throw failure('SmtpPermanentError', `SMTP server rejected email to ${to}: ${reason}`);
     }
-    throw ApplicationFailure.retryable(`SMTP delivery to ${to} failed: ${reason}`, 'SmtpTransientError');
+    throw failure('SmtpTransientError', `SMTP delivery to ${to} failed: ${reason}`);
   }
   await deps.emailLedger.recordSent(tenant.key, idempotencyKey, email.messageId);
   return 'sent';

@@ -6,7 +6,7 @@
  * or a rate limit goes on from there instead of refetching. Rate limits become a retry after
  * exactly the tracker's delay (`nextRetryDelay`); credential failures fail the job without retries.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { failure } from '../failures/types';
 import type { Prisma } from '@prisma/client';
 import { TrackerAuthFailed, TrackerError, TrackerRateLimited } from '../integrations/errors';
 import { trackerFor } from '../integrations/trackers';
@@ -42,17 +42,13 @@ export interface PageResult {
 /** Translates a tracker failure into what Temporal should do with the activity. */
 export function asActivityFailure(error: unknown): unknown {
   if (error instanceof TrackerRateLimited) {
-    return ApplicationFailure.create({
-      message: error.message,
-      type: 'TrackerRateLimited',
-      nextRetryDelay: error.retryAfterMs,
-    });
+    return failure('TrackerRateLimited', error.message, { nextRetryDelay: error.retryAfterMs });
   }
-  if (error instanceof TrackerAuthFailed) return ApplicationFailure.nonRetryable(error.message, 'TrackerAuthFailed');
+  if (error instanceof TrackerAuthFailed) return failure('TrackerAuthFailed', error.message);
   if (error instanceof TrackerError) {
     return error.retryable
-      ? ApplicationFailure.retryable(error.message, 'TrackerUnavailable')
-      : ApplicationFailure.nonRetryable(error.message, 'TrackerRequestFailed');
+      ? failure('TrackerUnavailable', error.message)
+      : failure('TrackerRequestFailed', error.message);
   }
   return error;
 }
@@ -100,8 +96,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
     target: SyncTarget,
   ): Promise<{ tracker: IssueTracker; name: string; projectKey?: string }> {
     const integration = await db.integration.findFirst({ where: { id: target.integrationId, isDeleted: false } });
-    if (!integration)
-      throw ApplicationFailure.nonRetryable(`Integration ${target.integrationId} not found`, 'IntegrationNotFound');
+    if (!integration) throw failure('IntegrationNotFound', `Integration ${target.integrationId} not found`);
     const userAuth =
       integration.authType === 'OAUTH2'
         ? ((await db.userIntegrationAuth.findFirst({
@@ -182,9 +177,9 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
       return withTenantDatabase(deps, input.origin, async (db) => {
         const { tracker, projectKey } = await trackerOf(db, input);
         if (!projectKey) {
-          throw ApplicationFailure.nonRetryable(
-            `Project ${input.projectId} has no tracker project configured for integration ${input.integrationId}`,
+          throw failure(
             'ProjectNotLinked',
+            `Project ${input.projectId} has no tracker project configured for integration ${input.integrationId}`,
           );
         }
         heartbeat();
@@ -214,10 +209,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
           },
         });
         if (!row)
-          throw ApplicationFailure.nonRetryable(
-            `Issue ${input.externalId} of integration ${input.integrationId} not found`,
-            'IssueNotFound',
-          );
+          throw failure('IssueNotFound', `Issue ${input.externalId} of integration ${input.integrationId} not found`);
         try {
           await db.issue.update({
             where: { id: row.id },
@@ -249,10 +241,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
         const { tracker, projectKey } = await trackerOf(db, input);
         const project = input.project ?? projectKey;
         if (!project)
-          throw ApplicationFailure.nonRetryable(
-            'create-issue needs data.project or a project linked to the integration',
-            'ProjectNotLinked',
-          );
+          throw failure('ProjectNotLinked', 'create-issue needs data.project or a project linked to the integration');
         let issue: TrackerIssue;
         try {
           issue = await tracker.createIssue(project, {
@@ -282,10 +271,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
           where: { integrationId: input.integrationId, externalId: input.externalId },
         });
         if (!row)
-          throw ApplicationFailure.nonRetryable(
-            `Issue ${input.externalId} of integration ${input.integrationId} not found`,
-            'IssueNotFound',
-          );
+          throw failure('IssueNotFound', `Issue ${input.externalId} of integration ${input.integrationId} not found`);
         try {
           const issue = await tracker.updateIssue(input.externalId, {
             title: input.title,

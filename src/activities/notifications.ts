@@ -3,7 +3,7 @@
  * (contract section 4), with emails sent once per notification or digest.
  */
 import type { NotificationMode, Prisma } from '@prisma/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { failure } from '../failures/types';
 import { notificationContent } from '../email/content';
 import { notificationsPageUrl, notificationUrl } from '../email/links';
 import { renderDigestEmail, renderNotificationEmail, type DigestItem } from '../email/templates';
@@ -71,7 +71,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
     idempotencyKey: string,
   ): Promise<DeliveryOutcome> {
     const user = await db.user.findUnique({ where: { id: userId }, include: { userPreferences: true } });
-    if (!user) throw ApplicationFailure.nonRetryable(`User ${userId} not found`, 'UserNotFound');
+    if (!user) throw failure('UserNotFound', `User ${userId} not found`);
     const locale = user.userPreferences?.locale ?? DEFAULT_LOCALE;
     const rendered = renderDigestEmail({
       userName: user.name,
@@ -135,7 +135,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
           include: { user: { include: { userPreferences: true } } },
         });
         if (!notification) {
-          throw ApplicationFailure.nonRetryable(`Notification ${notificationId} not found`, 'NotificationNotFound');
+          throw failure('NotificationNotFound', `Notification ${notificationId} not found`);
         }
         const locale = notification.user.userPreferences?.locale ?? DEFAULT_LOCALE;
         const content = notificationContent(notification, locale);

@@ -7,7 +7,7 @@
  * documents; index creation and alias moves check what is already there.
  */
 import type { Client } from '@elastic/elasticsearch';
-import { ApplicationFailure } from '@temporalio/common';
+import { failure } from '../failures/types';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeRejections, writeDocuments } from '../search/bulkWriter';
 import { changedDocumentIds, transactionHorizon } from '../search/changes';
@@ -65,8 +65,6 @@ interface TenantSearch {
   tenant: ResolvedTenant;
 }
 
-const TRANSIENT = 'SearchWriteFailed';
-
 /** TestPlanIt's wording for a tenant without Elasticsearch; retrying cannot fix it. */
 const NOT_CONFIGURED = 'Elasticsearch is not configured or unavailable';
 
@@ -76,7 +74,7 @@ export function createSearchActivities(deps: ActivityDeps) {
   function withTenantSearch<T>(origin: JobOrigin, work: (search: TenantSearch) => Promise<T>): Promise<T> {
     return withTenantDatabase(deps, origin, (db, tenant) => {
       const client = deps.search.forTenant(tenant);
-      if (!client) throw ApplicationFailure.nonRetryable(NOT_CONFIGURED, 'SearchNotConfigured');
+      if (!client) throw failure('SearchNotConfigured', NOT_CONFIGURED);
       return work({ db, client, tenant });
     });
   }
@@ -106,9 +104,7 @@ export function createSearchActivities(deps: ActivityDeps) {
     if (result.rejected.length > 0) {
       const message = describeRejections(index, documents.length + deleteIds.length, result.rejected);
       const final = result.rejected.every((item) => item.status >= 400 && item.status < 500 && item.status !== 408);
-      throw final
-        ? ApplicationFailure.nonRetryable(message, 'DocumentRejected')
-        : ApplicationFailure.retryable(message, TRANSIENT);
+      throw final ? failure('DocumentRejected', message) : failure('SearchWriteFailed', message);
     }
     return result;
   }
@@ -136,7 +132,7 @@ export function createSearchActivities(deps: ActivityDeps) {
       return withTenantSearch(input.origin, async ({ db, client }) => {
         // Cluster health, not ping: a core-only node does not serve its root endpoint.
         await client.cluster.health({ timeout: '5s' }).catch((error: Error) => {
-          throw ApplicationFailure.retryable(`${NOT_CONFIGURED}: ${error.message}`, TRANSIENT);
+          throw failure('SearchWriteFailed', `${NOT_CONFIGURED}: ${error.message}`);
         });
         const projects = await db.projects.findMany({
           where: { isDeleted: false, ...(input.projectId ? { id: input.projectId } : {}) },

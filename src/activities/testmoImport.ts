@@ -3,7 +3,7 @@
  * chunk by chunk, and keep the `TestmoImportJob` row the web app shows in step. Every write goes
  * to the job's own tenant database.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { failure, isFailureType } from '../failures/types';
 import type { JobOrigin } from '../jobs/jobInput';
 import { analyzeExport, type AnalyzeOutcome } from '../testmo/analyzer';
 import { TestmoExportFormatError } from '../testmo/exportReader';
@@ -46,8 +46,9 @@ const NON_RETRYABLE = [
 
 /** Errors no retry can fix fail the job at once, with their message as the reason. */
 function asActivityFailure(error: unknown): unknown {
-  const known = NON_RETRYABLE.find((type) => error instanceof type);
-  return known ? ApplicationFailure.nonRetryable((error as Error).message, (error as Error).name) : error;
+  const known = NON_RETRYABLE.some((type) => error instanceof type);
+  const name = (error as Error).name;
+  return known && isFailureType(name) ? failure(name, (error as Error).message) : error;
 }
 
 async function failingClearly<T>(work: () => Promise<T>): Promise<T> {

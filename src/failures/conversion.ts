@@ -11,6 +11,8 @@
  *   (data exception) and 23 (integrity constraint violation) are data errors;
  * - ApplicationFailures keep their type, retryability, details and retry delay;
  * - cancellation passes through untouched.
+ * Failures raised on purpose come from the table in types.ts (`failure()`); the dynamic types
+ * made here (`Prisma<code>`, `Postgres<SQLSTATE>`, an error's name) are listed there too.
  */
 import { Prisma } from '@prisma/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';

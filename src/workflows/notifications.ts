@@ -1,4 +1,5 @@
-import { ApplicationFailure, continueAsNew, proxyActivities, rootCause, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, rootCause, workflowInfo } from '@temporalio/workflow';
+import { failure } from '../failures/types';
 import type { DigestOutcome, NotificationActivities } from '../activities/notifications';
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
 import type {
@@ -152,10 +153,7 @@ export async function sendDailyDigestWorkflow(
     if (users.length < USERS_PER_PAGE) break;
   }
   if (summary.failures.length > 0 && summary.emailsSent === 0 && summary.usersProcessed === summary.failures.length) {
-    throw ApplicationFailure.nonRetryable(
-      `Every digest failed: ${summary.failures.slice(0, 5).join('; ')}`,
-      'DigestFailed',
-    );
+    throw failure('DigestFailed', `Every digest failed: ${summary.failures.slice(0, 5).join('; ')}`);
   }
   return reporter.complete(summary);
 }

@@ -33,6 +33,7 @@ import { rebuildLockId, tenantKeyOf } from '../jobs/ids';
 import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
 import type { ReindexPayload } from '../jobs/payloads';
 import type { SearchEntity } from '../search/entities';
+import { failure } from '../failures/types';
 import { JobReporter, type JobCompletion } from './jobStatus';
 
 // Planning and index administration: quick calls, retried patiently through an Elasticsearch restart.
@@ -332,7 +333,7 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
     if (isCancellation(error)) throw error;
     throw error instanceof ApplicationFailure
       ? error
-      : ApplicationFailure.create({ message: (error as Error).message, cause: error as Error, nonRetryable: true });
+      : failure('ReindexFailed', (error as Error).message, { cause: error as Error });
   }
   await report();
   return { entity, indexed: state.indexed, deleted: state.deleted, index: state.index };

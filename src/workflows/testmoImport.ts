@@ -8,7 +8,6 @@
  * at once. Either way the job row ends CANCELED, and any failure ends it FAILED with the reason.
  */
 import {
-  ApplicationFailure,
   CancellationScope,
   condition,
   ContinueAsNew,
@@ -21,6 +20,7 @@ import type { ImportJobRef, TestmoImportActivities } from '../activities/testmoI
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
 import type { TestmoImportPayload } from '../jobs/payloads';
 import type { ImportPlan } from '../testmo/importer';
+import { failure } from '../failures/types';
 import { JobReporter, type JobCompletion } from './jobStatus';
 
 // Analysis streams the whole file in one activity; it heartbeats after every staged batch, so a
@@ -149,6 +149,6 @@ export async function testmoImportWorkflow(
     }
     const reason = failureMessage(error);
     await CancellationScope.nonCancellable(() => bookkeeping.failTestmoImport({ ...ref, reason, importing }));
-    throw ApplicationFailure.nonRetryable(reason, 'TestmoImportFailed');
+    throw failure('TestmoImportFailed', reason);
   }
 }
