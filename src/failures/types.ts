@@ -40,6 +40,8 @@ export const FAILURE_TYPES = {
   ImportConfigurationError: { retryable: false, meaning: 'the import configuration is incomplete or wrong' },
   ImportPrerequisiteError: { retryable: false, meaning: 'something the import needs is missing in the tenant' },
   TestmoImportFailed: { retryable: false, meaning: 'the import failed; the job row says why' },
+  // Internal
+  InvalidWorkflowInput: { retryable: false, meaning: 'a workflow was started with an input it cannot run' },
 } as const satisfies Record<string, { retryable: boolean; meaning: string }>;
 
 /**

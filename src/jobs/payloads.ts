@@ -93,7 +93,8 @@ export const sendDigestEmailPayload = z.object({
 });
 
 // ---------------------------------------------------------------- issue-sync
-export const issueSyncPayload = z.object({
+/** TestPlanIt's issue-sync payload, the same for every job name (its `action` does not tell them apart). */
+const issueSyncFields = z.object({
   userId: z.string().min(1),
   integrationId: z.number().int().positive(),
   projectId: z.string().optional(),
@@ -103,23 +104,85 @@ export const issueSyncPayload = z.object({
   tenantId,
 });
 
+/**
+ * What an issue-sync job asks for. The job name decides it, once, here: workflows switch on
+ * `operation.kind` and get each variant's fields typed, instead of branching on the name again.
+ */
+export type IssueOperation =
+  | { kind: 'syncIntegration' }
+  | { kind: 'importProject'; projectId: number }
+  | { kind: 'refresh'; externalId: string }
+  | { kind: 'create'; title: string; description?: string; issueType?: string; project?: string }
+  | { kind: 'update'; externalId: string; title?: string; description?: string; status?: string };
+
+/** The string fields of TestPlanIt's free-form `data`, whatever else it holds. */
+function dataText(data: unknown, field: string): string | undefined {
+  const value = (data as Record<string, unknown> | undefined)?.[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** `sync-issues`: refresh every local issue of the integration. */
+export const issueSyncPayload = issueSyncFields.transform((payload) => ({
+  ...payload,
+  operation: { kind: 'syncIntegration' } as IssueOperation & { kind: 'syncIntegration' },
+}));
+
 /** `sync-project-issues` names the TestPlanIt project to import into. */
-export const projectIssueSyncPayload = issueSyncPayload.refine((payload) => payload.projectId !== undefined, {
-  message: 'projectId is required',
-  path: ['projectId'],
-});
-/** `refresh-issue` and `update-issue` name the tracker's issue. */
-export const singleIssuePayload = issueSyncPayload.refine((payload) => Boolean(payload.issueId), {
-  message: 'issueId is required',
-  path: ['issueId'],
-});
+export const projectIssueSyncPayload = issueSyncFields
+  .refine((payload) => payload.projectId !== undefined && Number.isInteger(Number(payload.projectId)), {
+    message: 'projectId is required, a project number',
+    path: ['projectId'],
+  })
+  .transform((payload) => ({
+    ...payload,
+    operation: { kind: 'importProject', projectId: Number(payload.projectId) } as IssueOperation & {
+      kind: 'importProject';
+    },
+  }));
+
+const namesIssue = (payload: { issueId?: string }) => Boolean(payload.issueId);
+const issueIdRequired = { message: 'issueId is required', path: ['issueId'] };
+
+/** `refresh-issue` names the tracker's issue. */
+export const refreshIssuePayload = issueSyncFields.refine(namesIssue, issueIdRequired).transform((payload) => ({
+  ...payload,
+  operation: { kind: 'refresh', externalId: payload.issueId! } as IssueOperation & { kind: 'refresh' },
+}));
+
+/** `update-issue` names the tracker's issue and what to change. */
+export const updateIssuePayload = issueSyncFields.refine(namesIssue, issueIdRequired).transform((payload) => ({
+  ...payload,
+  operation: {
+    kind: 'update',
+    externalId: payload.issueId!,
+    title: dataText(payload.data, 'title'),
+    description: dataText(payload.data, 'description'),
+    status: dataText(payload.data, 'status'),
+  } as IssueOperation & { kind: 'update' },
+}));
+
 /** `create-issue` carries what to create. */
-export const createIssuePayload = issueSyncPayload.refine(
-  (payload) =>
-    typeof (payload.data as { title?: unknown } | undefined)?.title === 'string' &&
-    Boolean((payload.data as { title: string }).title),
-  { message: 'data.title is required', path: ['data', 'title'] },
-);
+export const createIssuePayload = issueSyncFields
+  .refine((payload) => Boolean(dataText(payload.data, 'title')), {
+    message: 'data.title is required',
+    path: ['data', 'title'],
+  })
+  .transform((payload) => ({
+    ...payload,
+    operation: {
+      kind: 'create',
+      title: dataText(payload.data, 'title')!,
+      description: dataText(payload.data, 'description'),
+      issueType: dataText(payload.data, 'issueType'),
+      project: dataText(payload.data, 'project'),
+    } as IssueOperation & { kind: 'create' },
+  }));
+
+/** What issueSyncWorkflow takes: `sync-issues` or `sync-project-issues`. */
+export type IssueSyncPayload = z.output<typeof issueSyncPayload> | z.output<typeof projectIssueSyncPayload>;
+export type RefreshIssuePayload = z.output<typeof refreshIssuePayload>;
+/** What writeIssueWorkflow takes: `create-issue` or `update-issue`. */
+export type WriteIssuePayload = z.output<typeof createIssuePayload> | z.output<typeof updateIssuePayload>;
 
 // ---------------------------------------------------------------- testmo-imports
 export const testmoImportPayload = z.object({
@@ -173,7 +236,6 @@ export type CreateNotificationPayload = z.infer<typeof createNotificationPayload
 export type ProcessUserNotificationsPayload = z.infer<typeof processUserNotificationsPayload>;
 export type SendNotificationEmailPayload = z.infer<typeof sendNotificationEmailPayload>;
 export type SendDigestEmailPayload = z.infer<typeof sendDigestEmailPayload>;
-export type IssueSyncPayload = z.infer<typeof issueSyncPayload>;
 export type TestmoImportPayload = z.infer<typeof testmoImportPayload>;
 export type ReindexPayload = z.infer<typeof reindexPayload>;
 export type AuditEventPayload = z.infer<typeof auditEventPayload>;

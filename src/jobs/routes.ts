@@ -11,7 +11,8 @@ import {
   issueSyncPayload,
   processUserNotificationsPayload,
   projectIssueSyncPayload,
-  singleIssuePayload,
+  refreshIssuePayload,
+  updateIssuePayload,
   reindexPayload,
   sendDigestEmailPayload,
   sendNotificationEmailPayload,
@@ -154,7 +155,7 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     queue: 'issue-sync',
     jobName: 'refresh-issue',
     workflowType: 'refreshIssueWorkflow',
-    payload: singleIssuePayload,
+    payload: refreshIssuePayload,
   }),
   route({
     queue: 'issue-sync',
@@ -166,7 +167,7 @@ export const JOB_ROUTES: readonly JobRoute[] = [
     queue: 'issue-sync',
     jobName: 'update-issue',
     workflowType: 'writeIssueWorkflow',
-    payload: singleIssuePayload,
+    payload: updateIssuePayload,
   }),
   route({
     queue: 'testmo-imports',

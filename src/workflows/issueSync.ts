@@ -8,7 +8,8 @@ import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { IssueSyncActivities, SyncTarget } from '../activities/issueSync';
 import type { SearchActivities } from '../activities/search';
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
-import type { IssueSyncPayload } from '../jobs/payloads';
+import type { IssueOperation, IssueSyncPayload, RefreshIssuePayload, WriteIssuePayload } from '../jobs/payloads';
+import { failure } from '../failures/types';
 import { JobReporter, type JobCompletion } from './jobStatus';
 
 // A batch heartbeats after every issue: a killed worker's batch is retried within the heartbeat
@@ -42,8 +43,46 @@ export interface SyncProgress {
   status: Pick<JobStatus, 'progress' | 'logOffset'>;
 }
 
-function targetOf(input: JobWorkflowInput<IssueSyncPayload>): SyncTarget {
-  const projectId = input.payload.projectId ? Number(input.payload.projectId) : undefined;
+type IssuePayload = IssueSyncPayload | RefreshIssuePayload | WriteIssuePayload;
+
+/**
+ * The job's operation. Workflows started before the bridge sent `operation` (runs in flight at a
+ * deploy, recorded histories) have only the job name and TestPlanIt's fields: the same decision,
+ * made from them as it was then.
+ */
+function operationOf(input: JobWorkflowInput<IssuePayload>): IssueOperation {
+  const sent: IssueOperation | undefined = input.payload.operation;
+  if (sent) return sent;
+  const { payload } = input;
+  const data = (payload.data ?? {}) as Record<string, string | undefined>;
+  switch (input.origin.jobName) {
+    case 'sync-project-issues':
+      return { kind: 'importProject', projectId: Number(payload.projectId) };
+    case 'refresh-issue':
+      return { kind: 'refresh', externalId: payload.issueId ?? '' };
+    case 'create-issue':
+      return {
+        kind: 'create',
+        title: data.title ?? '',
+        description: data.description,
+        issueType: data.issueType,
+        project: data.project,
+      };
+    case 'update-issue':
+      return {
+        kind: 'update',
+        externalId: payload.issueId ?? '',
+        title: data.title,
+        description: data.description,
+        status: data.status,
+      };
+    default:
+      return { kind: 'syncIntegration' };
+  }
+}
+
+function targetOf(input: JobWorkflowInput<IssuePayload>, operation: IssueOperation): SyncTarget {
+  const projectId = operation.kind === 'importProject' ? operation.projectId : Number(input.payload.projectId ?? NaN);
   return {
     origin: input.origin,
     integrationId: input.payload.integrationId,
@@ -64,8 +103,9 @@ export async function issueSyncWorkflow(
   carried?: SyncProgress,
 ): Promise<JobCompletion<SyncResult>> {
   const reporter = new JobReporter(carried?.status);
-  const target = targetOf(input);
-  const importing = input.origin.jobName === 'sync-project-issues';
+  const operation = operationOf(input);
+  const target = targetOf(input, operation);
+  const importing = operation.kind === 'importProject';
   const state: Omit<SyncProgress, 'status'> = carried ?? {
     cursor: importing ? null : 0,
     synced: 0,
@@ -121,49 +161,45 @@ export async function issueSyncWorkflow(
 
 /** `refresh-issue`: TestPlanIt fails the job when the refresh fails. */
 export async function refreshIssueWorkflow(
-  input: JobWorkflowInput<IssueSyncPayload>,
+  input: JobWorkflowInput<RefreshIssuePayload>,
 ): Promise<JobCompletion<SyncResult>> {
   const reporter = new JobReporter();
-  const target = targetOf(input);
-  const externalId = input.payload.issueId ?? '';
+  const operation = operationOf(input);
+  const target = targetOf(input, operation);
+  const externalId = operation.kind === 'refresh' ? operation.externalId : '';
   const { issueId } = await trackers.refreshIssue({ ...target, externalId });
   await reindexIssues(target, [issueId]);
   return reporter.complete({ synced: 1, errors: [] });
 }
 
-interface IssueData {
-  title?: string;
-  description?: string;
-  issueType?: string;
-  project?: string;
-  status?: string;
-}
-
 /** `create-issue` and `update-issue`: really change the tracker's issue, then the local row. */
 export async function writeIssueWorkflow(
-  input: JobWorkflowInput<IssueSyncPayload>,
+  input: JobWorkflowInput<WriteIssuePayload>,
 ): Promise<JobCompletion<{ success: true; issueId: number; externalId?: string }>> {
   const reporter = new JobReporter();
-  const target = targetOf(input);
-  const data = (input.payload.data ?? {}) as IssueData;
-  if (input.origin.jobName === 'create-issue') {
+  const operation = operationOf(input);
+  const target = targetOf(input, operation);
+  if (operation.kind === 'create') {
     const created = await trackers.createTrackerIssue({
       ...target,
-      title: data.title ?? '',
-      description: data.description,
-      issueType: data.issueType,
-      project: data.project,
+      title: operation.title,
+      description: operation.description,
+      issueType: operation.issueType,
+      project: operation.project,
     });
     await reindexIssues(target, [created.issueId]);
     return reporter.complete({ success: true, ...created });
   }
+  if (operation.kind !== 'update') {
+    throw failure('InvalidWorkflowInput', `writeIssueWorkflow cannot run a ${operation.kind} operation`);
+  }
   const updated = await trackers.updateTrackerIssue({
     ...target,
-    externalId: input.payload.issueId ?? '',
-    title: data.title,
-    description: data.description,
-    status: data.status,
+    externalId: operation.externalId,
+    title: operation.title,
+    description: operation.description,
+    status: operation.status,
   });
   await reindexIssues(target, [updated.issueId]);
-  return reporter.complete({ success: true, issueId: updated.issueId, externalId: input.payload.issueId });
+  return reporter.complete({ success: true, issueId: updated.issueId, externalId: operation.externalId });
 }
