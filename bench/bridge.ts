@@ -116,7 +116,7 @@ async function plainBullmq(concurrency: number): Promise<Row> {
     logger,
   );
   const databases = new TenantPrismaPool({ maxClients: 50, connectionsPerClient: 5, idleTimeoutMs: 60_000 }, logger);
-  const redis = createRedisConnection(services.redisUrl);
+  const redis = createRedisConnection(services.redisUrl, { name: 'bench', logger });
   const { recordAuditEvent } = createAuditActivities({
     tenants: registry,
     databases,

@@ -8,7 +8,7 @@
 import type { NativeConnectionOptions } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
-import type { LogLevel } from './logging';
+import type { LogFormat, LogLevel } from './logging';
 import { redactUrl } from './redaction';
 import { QUEUE_NAMES, QUEUE_SETTINGS, isQueueName, type QueueName } from './jobs/queues';
 import { routedQueues } from './jobs/routes';
@@ -20,6 +20,13 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export interface AppConfig {
   logLevel: LogLevel;
+  operations: {
+    /** /healthz, /readyz and /metrics on this port; unset: no endpoint. */
+    metricsPort?: number;
+    /** The Temporal SDK's own Prometheus exporter (workers), folded into /metrics; unset: off. */
+    temporalMetricsPort?: number;
+    logFormat: LogFormat;
+  };
   temporal: {
     connection: NativeConnectionOptions;
     namespace: string;
@@ -292,6 +299,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
     return {
       logLevel,
+      operations: {
+        metricsPort: env.METRICS_PORT ? int('METRICS_PORT', 9464) : undefined,
+        temporalMetricsPort: env.TEMPORAL_METRICS_PORT ? int('TEMPORAL_METRICS_PORT', 9465) : undefined,
+        logFormat: parseOrThrow(z.enum(['text', 'json']).default('text'), env.LOG_FORMAT || undefined),
+      },
       temporal: {
         connection: {
           ...temporalProfile.connectionOptions,

@@ -6,6 +6,8 @@ import { DefaultLogger, NativeConnection, Runtime, makeTelemetryFilterString } f
 import { startBridge, type RunningBridge } from './bridge/bridge';
 import { loadConfig } from './config';
 import { createLogger } from './logging';
+import { startOpsServer, type OpsServer, type ReadinessChecks } from './operations/httpServer';
+import { BridgeMetrics, WorkerMetrics } from './operations/metrics';
 import { syncRecurringJobs } from './schedules/syncRecurringJobs';
 import { clientOnWorkerConnection, connectClient } from './temporal/connection';
 import { TenantRegistry } from './tenancy/registry';
@@ -14,9 +16,11 @@ import { startWorkers, type RunningWorkers } from './worker/worker';
 
 type Role = 'all' | 'bridge' | 'worker';
 
+const DEPTH_SAMPLE_MS = 15_000;
+
 async function main(role: Role): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(role, config.logLevel);
+  const logger = createLogger(role, config.logLevel, undefined, config.operations.logFormat);
   const tenants = new TenantRegistry(config.tenancy, logger.child('tenancy'));
   logger.info(`Starting ${role} in ${tenants.multiTenant ? 'MULTI-TENANT' : 'SINGLE-TENANT'} mode`, {
     temporal: config.temporal.connection.address,
@@ -27,8 +31,16 @@ async function main(role: Role): Promise<void> {
   Runtime.install({
     shutdownSignals: [],
     logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN'),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      // The SDK's worker metrics (slots, polls, latencies per task queue), folded into /metrics.
+      ...(config.operations.temporalMetricsPort !== undefined && role !== 'bridge'
+        ? { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.operations.temporalMetricsPort}` } } }
+        : {}),
+    },
   });
+  const bridgeMetrics = role !== 'worker' ? new BridgeMetrics() : undefined;
+  const workerMetrics = role !== 'bridge' ? new WorkerMetrics(role === 'worker') : undefined;
 
   let activityDeps: ReturnType<typeof createActivityDeps> | undefined;
   let workers: RunningWorkers | undefined;
@@ -61,6 +73,50 @@ async function main(role: Role): Promise<void> {
       tenants,
       logger: logger.child('bridge'),
       eagerStart: shared !== undefined,
+      metrics: bridgeMetrics!,
+    });
+  }
+
+  let lastDepthSample = 0;
+  const temporalSdkMetrics = async (): Promise<string | undefined> => {
+    if (config.operations.temporalMetricsPort === undefined || role === 'bridge') return undefined;
+    const response = await fetch(`http://127.0.0.1:${config.operations.temporalMetricsPort}/metrics`).catch(
+      () => undefined,
+    );
+    return response?.ok ? response.text() : undefined;
+  };
+  let ops: OpsServer | undefined;
+  if (config.operations.metricsPort !== undefined) {
+    ops = await startOpsServer({
+      port: config.operations.metricsPort,
+      logger,
+      readiness: () => {
+        const checks: ReadinessChecks = { ...bridge?.readiness() };
+        if (workers) checks.workersPolling = async () => workers!.polling();
+        if (activityDeps) checks.redis = activityDeps.ping;
+        return checks;
+      },
+      metrics: async () => {
+        // Depth is sampled on scrape (one count per queue and prefix), at most every 15 s.
+        if (bridge && Date.now() - lastDepthSample >= DEPTH_SAMPLE_MS) {
+          lastDepthSample = Date.now();
+          await bridge
+            .sampleDepth()
+            .catch((error: unknown) => logger.warn(`Sampling queue depth failed: ${(error as Error).message}`));
+        }
+        if (activityDeps && workerMetrics) {
+          const sizes = activityDeps.poolSizes();
+          workerMetrics.tenantClients.set(sizes.databaseClients);
+          workerMetrics.tenantConnections.set(sizes.databaseClients * config.database.connectionsPerClient);
+          workerMetrics.searchClients.set(sizes.searchClients);
+        }
+        const parts = await Promise.all([
+          bridgeMetrics?.registry.metrics(),
+          workerMetrics?.registry.metrics(),
+          temporalSdkMetrics(),
+        ]);
+        return { contentType: 'text/plain; version=0.0.4; charset=utf-8', body: parts.filter(Boolean).join('\n') };
+      },
     });
   }
   process.on('SIGHUP', () => tenants.reload());
@@ -70,6 +126,7 @@ async function main(role: Role): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received; shutting down`);
+    await ops?.close();
     await bridge?.close();
     await temporalClient?.close();
     await workers?.shutdown();

@@ -228,7 +228,7 @@ test('trigger-now, pause and resume through the CLI act on the right tenant', as
 
 test('legacy BullMQ repeatables of TestPlanIt’s scheduler are removed, other repeatables kept', async () => {
   const bullPrefix = `sched${suffix}`;
-  const redis = createRedisConnection(services.redisUrl);
+  const redis = createRedisConnection(services.redisUrl, { name: 'test', logger });
   const forecast = new Queue('forecast-updates', { connection: redis, prefix: bullPrefix });
   const notifications = new Queue('notifications', { connection: redis, prefix: bullPrefix });
   try {
@@ -274,7 +274,7 @@ test('legacy BullMQ repeatables of TestPlanIt’s scheduler are removed, other r
 
 test('a repeat job that still arrives from an old scheduler runs once and schedules no next iteration', async () => {
   const bullPrefix = `sched${suffix}`;
-  const redis = createRedisConnection(services.redisUrl);
+  const redis = createRedisConnection(services.redisUrl, { name: 'test', logger });
   const forecast = new Queue('forecast-updates', { connection: redis, prefix: bullPrefix });
   let app: AppProcess | undefined;
   try {

@@ -21,7 +21,15 @@ import { JOB_ROUTES, type JobRoute } from '../jobs/routes';
 import { JobBatcher } from './batcher';
 import { QueueConsumer } from './consumer';
 import { FairGate } from './fairGate';
-import { JobSource } from './jobSource';
+import { DEPTH_STATES, JobSource } from './jobSource';
+import type { BridgeMetrics } from '../operations/metrics';
+import type { ReadinessChecks } from '../operations/httpServer';
+
+/** BullMQ objects re-emit their shared connection's errors, which that connection logs already. */
+const ignoreReemittedError = () => undefined;
+
+/** The depth gauges' tenant label for the shared prefix, where one count covers every tenant. */
+const SHARED_PREFIX_LABEL = '(shared)';
 import { MarkerWatcher } from './markerWatcher';
 import { createJobProcessor, namedTenantId } from './processor';
 import { createWorkflowStarter } from './starter';
@@ -29,6 +37,10 @@ import { createWorkflowStarter } from './starter';
 export interface RunningBridge {
   /** Stops taking jobs, hands running jobs back to their queues, and closes connections. */
   close(): Promise<void>;
+  /** Readiness: consuming, and Redis answers. */
+  readiness(): ReadinessChecks;
+  /** Sets the BullMQ depth gauges from one count per queue and prefix. */
+  sampleDepth(): Promise<void>;
 }
 
 export async function startBridge(
@@ -39,20 +51,27 @@ export async function startBridge(
     logger: Logger;
     /** The client shares a NativeConnection with workers of this process (see starter.ts). */
     eagerStart: boolean;
+    metrics: BridgeMetrics;
   },
 ): Promise<RunningBridge> {
   const { logger } = deps;
-  const redis = createRedisConnection(config.redis.url, { autoPipelining: true });
+  const redis = createRedisConnection(config.redis.url, { name: 'bridge commands', logger, autoPipelining: true });
   const shutdown = new AbortController();
   // Every job waiting on a workflow listens for shutdown: one listener per concurrency slot.
   setMaxListeners(0, shutdown.signal);
 
-  const markers = createRedisConnection(config.redis.url);
+  const markers = createRedisConnection(config.redis.url, { name: 'bridge markers', logger });
   // BullMQ's wrapper of the connection, with its scripts loaded as commands.
-  const fetches = new RedisConnection(createRedisConnection(config.redis.url, { autoPipelining: true }), {
-    shared: false,
-    blocking: false,
-  });
+  const fetches = new RedisConnection(
+    createRedisConnection(config.redis.url, { name: 'bridge fetches', logger, autoPipelining: true }),
+    {
+      shared: false,
+      blocking: false,
+    },
+  );
+  // Its ioredis connection logs its errors; BullMQ's wrapper re-emits them, heard here so an
+  // outage is not fatal (the same for every source below).
+  fetches.on('error', ignoreReemittedError);
   const fetchClient = await fetches.client;
   const watcher = new MarkerWatcher(markers, logger);
   const weightOf = (tenantKey: string) => config.bridge.tenantWeights[tenantKey] ?? 1;
@@ -100,6 +119,7 @@ export async function startBridge(
       gate,
       startOrAttach,
       batcherFor: (route) => batchers.get(route),
+      metrics: deps.metrics,
     });
     return new QueueConsumer(queue, config.bridge, watcher, processor, logger, async (source, jobId) => {
       if (source.boundTenantId) return { label: source.boundTenantId, tenant: source.boundTenantId };
@@ -126,7 +146,9 @@ export async function startBridge(
       const known = new Set(consumer.prefixes);
       for (const { prefix, boundTenantId } of prefixes) {
         if (known.has(prefix)) continue;
-        consumer.add(new JobSource(consumer.queue, prefix, redis, fetchClient, { ...sourceOptions, boundTenantId }));
+        const source = new JobSource(consumer.queue, prefix, redis, fetchClient, { ...sourceOptions, boundTenantId });
+        source.on('error', ignoreReemittedError);
+        consumer.add(source);
       }
     }
     return prefixes;
@@ -153,6 +175,24 @@ export async function startBridge(
   );
 
   return {
+    readiness: () => ({
+      bridgeConsuming: async () => consumers.every((consumer) => consumer.consuming),
+      redis: async () => (await redis.ping()) === 'PONG',
+      temporal: async () => {
+        await deps.client.workflowService.getSystemInfo({});
+        return true;
+      },
+    }),
+    async sampleDepth() {
+      for (const consumer of consumers) {
+        for (const source of consumer.consumedSources) {
+          const counts = await source.counts();
+          const tenant = source.boundTenantId ?? SHARED_PREFIX_LABEL;
+          for (const state of DEPTH_STATES)
+            deps.metrics.depth.set({ queue: consumer.queue, tenant, state }, counts[state]);
+        }
+      }
+    },
     async close() {
       if (refresh) clearInterval(refresh);
       // Fetching stops first; only then are held jobs handed back, or a consumer would pick a

@@ -105,6 +105,16 @@ export class QueueConsumer {
     return [...this.sources.keys()];
   }
 
+  /** The sources consumed, for depth sampling. */
+  get consumedSources(): JobSource[] {
+    return [...this.sources.values()].map((state) => state.source);
+  }
+
+  /** Still taking jobs (not stopped). */
+  get consuming(): boolean {
+    return !this.stopped;
+  }
+
   /** Stops fetching; jobs already held go on until they settle (see drain). */
   stopFetching(): void {
     this.stopped = true;

@@ -6,7 +6,15 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, rootCause, TerminatedFailure } from '@temporalio/common';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  rootCause,
+  TerminatedFailure,
+  TimeoutFailure,
+} from '@temporalio/common';
+import type { FailureReason } from '../operations/metrics';
 import { cleanFailureMessage } from '../failures/messages';
 
 function failureChain(error: unknown): unknown[] {
@@ -26,4 +34,14 @@ export function jobErrorFromWorkflowFailure(error: unknown): Error {
   if (chain.some((e) => e instanceof CancelledFailure)) return new UnrecoverableError(`Workflow cancelled: ${message}`);
   const unrecoverable = chain.some((e) => e instanceof ApplicationFailure && e.nonRetryable);
   return unrecoverable ? new UnrecoverableError(message) : new Error(message);
+}
+
+/** The reason class of a workflow's failure, for metrics. */
+export function failureReasonOf(error: unknown): FailureReason {
+  const chain = failureChain(error instanceof WorkflowFailedError ? error.cause : error);
+  if (chain.some((e) => e instanceof TerminatedFailure)) return 'terminated';
+  if (chain.some((e) => e instanceof CancelledFailure)) return 'cancelled';
+  if (chain.some((e) => e instanceof TimeoutFailure)) return 'timed_out';
+  if (chain.some((e) => e instanceof ActivityFailure || e instanceof ApplicationFailure)) return 'activity_failure';
+  return 'other';
 }

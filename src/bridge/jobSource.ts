@@ -19,6 +19,9 @@ export interface JobSourceOptions {
 /** What one fetch found: a job, or nothing now and perhaps a delayed job due at `delayedUntil`. */
 export type Fetched = { job: Job; delayedUntil?: undefined } | { job?: undefined; delayedUntil: number };
 
+/** The states whose depth operators watch. */
+export const DEPTH_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
+
 export class JobSource extends QueueBase {
   readonly queue: QueueName;
   readonly prefix: string;
@@ -73,6 +76,15 @@ export class JobSource extends QueueBase {
     return { job };
   }
 
+  /** BullMQ's counts of this queue's jobs by state, in one script call. */
+  async counts(): Promise<Record<(typeof DEPTH_STATES)[number], number>> {
+    const values = await this.scripts.getCounts([...DEPTH_STATES]);
+    return Object.fromEntries(DEPTH_STATES.map((state, i) => [state, Number(values[i] ?? 0)])) as Record<
+      (typeof DEPTH_STATES)[number],
+      number
+    >;
+  }
+
   /** Renews the locks of these active jobs; returns the ids whose lock was lost. */
   extendLocks(jobIds: string[], tokens: string[], durationMs: number): Promise<string[]> {
     return this.scripts.extendLocks(jobIds, tokens, durationMs);
@@ -94,7 +106,7 @@ export class JobSource extends QueueBase {
   private async scheduleNextIteration(job: Job): Promise<void> {
     if (job.repeatJobKey) {
       this.scheduler ??= Promise.resolve(
-        new JobScheduler(this.queue, { connection: this.opts.connection, prefix: this.prefix }),
+        this.quiet(new JobScheduler(this.queue, { connection: this.opts.connection, prefix: this.prefix })),
       );
       const scheduler = await this.scheduler;
       // Legacy md5 repeat keys have five or more segments; a scheduler id may too, so ask.
@@ -109,10 +121,16 @@ export class JobSource extends QueueBase {
     }
     if (job.opts.repeat) {
       this.repeat ??= Promise.resolve(
-        new Repeat(this.queue, { connection: this.opts.connection, prefix: this.prefix }),
+        this.quiet(new Repeat(this.queue, { connection: this.opts.connection, prefix: this.prefix })),
       );
       await (await this.repeat).updateRepeatableJob(job.name, job.data, job.opts, { override: false });
     }
+  }
+
+  /** Helpers share the source's connection, whose errors are logged where it was made. */
+  private quiet<T extends QueueBase>(helper: T): T {
+    helper.on('error', () => undefined);
+    return helper;
   }
 
   override async close(): Promise<void> {

@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { describeTenant, type JobWorkflowInput } from '../jobs/jobInput';
 import { describePayloadIssues } from '../jobs/payloads';
 import type { QueueName } from '../jobs/queues';
-import { jobInstanceKey, workflowIdForJob, type JobInstance } from '../jobs/ids';
+import { jobInstanceKey, SINGLE_TENANT_KEY, workflowIdForJob, type JobInstance } from '../jobs/ids';
 import { findRoute, type JobRoute } from '../jobs/routes';
 import type { Logger } from '../logging';
 import { TenancyError } from '../tenancy/errors';
@@ -19,7 +19,8 @@ import { jobStatusQuery, type JobCompletion } from '../workflows/jobStatus';
 import type { BatchSettlement, JobBatcher } from './batcher';
 import type { FairGate } from './fairGate';
 import type { JobSource } from './jobSource';
-import { jobErrorFromWorkflowFailure } from './failures';
+import { failureReasonOf, jobErrorFromWorkflowFailure } from './failures';
+import { JobMeter, UNKNOWN_TENANT_LABEL, type BridgeMetrics, type FailureReason } from '../operations/metrics';
 import { WorkflowStartRefused, type StartOrAttach } from './starter';
 import { JobStatusMirror } from './statusMirror';
 
@@ -35,6 +36,7 @@ export interface ProcessorDeps {
   gate: FairGate;
   /** The batcher of a route whose jobs run together (JobRoute.batchWorkflowType), if any. */
   batcherFor(route: JobRoute): JobBatcher | undefined;
+  metrics: BridgeMetrics;
 }
 
 /** A job still waiting for its turn after this long says so on the admin page. */
@@ -54,33 +56,71 @@ export function namedTenantId(job: Job | undefined): string | undefined {
 export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
   const { logger, startOrAttach } = deps;
 
+  /** Why each failure this processor throws failed, for metrics (a rejection, a workflow's end). */
+  const reasons = new WeakMap<Error, FailureReason>();
+  const failedFor = <E extends Error>(error: E, reason: FailureReason): E => {
+    reasons.set(error, reason);
+    return error;
+  };
+
   return async function processJob(
     job: Job,
     token: string,
     source: Pick<JobSource, 'prefix' | 'boundTenantId'>,
   ): Promise<unknown> {
+    const named = source.boundTenantId ?? rawTenantId(job);
+    const tenantLabel = deps.tenants.multiTenant
+      ? typeof named === 'string' && deps.tenants.knows(named)
+        ? named
+        : UNKNOWN_TENANT_LABEL
+      : SINGLE_TENANT_KEY;
+    const meter = new JobMeter(deps.metrics, queue, tenantLabel, job.timestamp);
+    try {
+      const value = await processAttempt(job, token, source, meter);
+      meter.completed();
+      return value;
+    } catch (error) {
+      if (error instanceof WaitingError) meter.handedBack();
+      else meter.failed((error instanceof Error && reasons.get(error)) || 'other');
+      throw error;
+    }
+  };
+
+  async function processAttempt(
+    job: Job,
+    token: string,
+    source: Pick<JobSource, 'prefix' | 'boundTenantId'>,
+    meter: JobMeter,
+  ): Promise<unknown> {
     const jobId = job.id!;
     const named = source.boundTenantId ?? namedTenantId(job);
 
     const route = findRoute(queue, job.name);
-    if (!route) throw rejectJob(jobId, `Unknown job type: ${job.name}`, named);
+    if (!route) throw rejectJob(jobId, `Unknown job type: ${job.name}`, named, 'invalid_input');
 
     let tenant: ResolvedTenant;
     try {
       tenant = resolveTenant(job, source);
     } catch (error) {
-      if (error instanceof TenancyError) throw rejectJob(jobId, error.message, named);
+      if (error instanceof TenancyError) throw rejectJob(jobId, error.message, named, 'unknown_tenant');
       throw error;
     }
     const tenantLabel = describeTenant(tenant.tenantId);
     logger.info(`Processing ${queue} job ${jobId} of type ${job.name} for tenant ${tenantLabel}`, {
       tenant: tenant.key,
+      queue,
+      jobId: job.id,
       attempt: job.attemptsMade,
     });
 
     const parsed = route.payload.safeParse(job.data);
     if (!parsed.success) {
-      throw rejectJob(jobId, `Invalid ${job.name} payload: ${describePayloadIssues(parsed.error)}`, tenant.tenantId);
+      throw rejectJob(
+        jobId,
+        `Invalid ${job.name} payload: ${describePayloadIssues(parsed.error)}`,
+        tenant.tenantId,
+        'invalid_input',
+      );
     }
 
     const instance: JobInstance = { tenantKey: tenant.key, queue, jobId, createdAt: job.timestamp };
@@ -98,14 +138,14 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     const batcher = deps.batcherFor(route);
     if (batcher) {
       const bytes = Buffer.byteLength(JSON.stringify(job.data));
-      const notice = waitingNotice(job);
+      const notice = waitingNotice(job, meter);
       const settlement = await batcher
         .submit(tenant, { input, workflowId, bytes, onStart: notice.started })
         .finally(notice.clear);
       if (settlement.kind !== 'alone') return settleBatched(job, token, settlement, tenant, tenantLabel);
     }
 
-    const notice = waitingNotice(job);
+    const notice = waitingNotice(job, meter);
     // Undefined when the bridge stops first. Once the turn comes no "waiting" line is written;
     // "Started" follows if one was.
     const release = await deps.gate.acquire(tenant.key, deps.shutdown).catch(() => undefined);
@@ -116,7 +156,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     } finally {
       release();
     }
-  };
+  }
 
   /** Settles a job from its batch's outcome: its own result or failure, or a hand-back on shutdown. */
   async function settleBatched(
@@ -128,12 +168,20 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
   ): Promise<unknown> {
     if (settlement.kind === 'handBack') return handBack(job, token, tenantLabel);
     if (settlement.kind === 'failed')
-      return failJob(job, jobErrorFromWorkflowFailure(settlement.error), tenant, settlement.batchWorkflowId);
+      return failJob(
+        job,
+        failedFor(jobErrorFromWorkflowFailure(settlement.error), failureReasonOf(settlement.error)),
+        tenant,
+        settlement.batchWorkflowId,
+      );
     const { outcome, batchWorkflowId, batchSize } = settlement;
     if (!outcome.ok) {
       return failJob(
         job,
-        outcome.nonRetryable ? new UnrecoverableError(outcome.message) : new Error(outcome.message),
+        failedFor(
+          outcome.nonRetryable ? new UnrecoverableError(outcome.message) : new Error(outcome.message),
+          'activity_failure',
+        ),
         tenant,
         batchWorkflowId,
       );
@@ -143,6 +191,8 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       await job.log(`Ran in workflow ${batchWorkflowId} with ${batchSize - 1} other jobs of the tenant`);
     logger.info(`${queue} job ${job.id} of type ${job.name} completed for tenant ${tenantLabel}`, {
       tenant: tenant.key,
+      queue,
+      jobId: job.id,
     });
     return outcome.returnValue;
   }
@@ -153,6 +203,8 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       `${queue} job ${job.id} of type ${job.name} failed for tenant ${describeTenant(tenant.tenantId)}: ${error.message}`,
       {
         tenant: tenant.key,
+        queue,
+        jobId: job.id,
         workflowId,
         retryable: !(error instanceof UnrecoverableError),
       },
@@ -165,7 +217,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
    * page shows why an active job has not started, and then when it starts. The same for jobs run
    * alone and in batches.
    */
-  function waitingNotice(job: Job): { started(workflowId: string): void; clear(): void } {
+  function waitingNotice(job: Job, meter: JobMeter): { started(workflowId: string): void; clear(): void } {
     let waited = false;
     let started = false;
     const timer = setTimeout(() => {
@@ -177,6 +229,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     return {
       started(workflowId) {
         started = true;
+        meter.started();
         clearTimeout(timer);
         if (waited) job.log(`Started workflow ${workflowId}`).catch(() => undefined);
       },
@@ -205,7 +258,8 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       tenantLabel,
     }).catch((error: unknown) => {
       // Temporal will never take this input (too large, say): that job fails, nothing else.
-      if (error instanceof WorkflowStartRefused) throw rejectJob(jobId, error.message, tenant.tenantId);
+      if (error instanceof WorkflowStartRefused)
+        throw rejectJob(jobId, error.message, tenant.tenantId, 'invalid_input');
       throw error;
     });
     if (!handle) return handBack(job, token, tenantLabel);
@@ -233,10 +287,15 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
         sleep(waitForPoll, undefined, { signal: deps.shutdown }).catch(() => undefined),
       ]);
       if (settled) {
-        if (!settled.ok) return failJob(job, jobErrorFromWorkflowFailure(settled.error), tenant, workflowId);
+        if (!settled.ok) {
+          const error = failedFor(jobErrorFromWorkflowFailure(settled.error), failureReasonOf(settled.error));
+          return failJob(job, error, tenant, workflowId);
+        }
         await mirror.apply(settled.completion.status);
         logger.info(`${queue} job ${jobId} of type ${job.name} completed for tenant ${tenantLabel}`, {
           tenant: tenant.key,
+          queue,
+          jobId: job.id,
         });
         return settled.completion.returnValue;
       }
@@ -278,16 +337,25 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
     return tenant;
   }
 
-  function rejectJob(jobId: string, message: string, tenantId: string | undefined): UnrecoverableError {
+  function rejectJob(
+    jobId: string,
+    message: string,
+    tenantId: string | undefined,
+    reason: FailureReason,
+  ): UnrecoverableError {
     const label = tenantId ?? (deps.tenants.multiTenant ? '(none)' : describeTenant(undefined));
-    logger.warn(`Rejected ${queue} job ${jobId} for tenant ${label}: ${message}`, { tenant: tenantId });
-    return new UnrecoverableError(message);
+    logger.warn(`Rejected ${queue} job ${jobId} for tenant ${label}: ${message}`, { tenant: tenantId, queue, jobId });
+    return failedFor(new UnrecoverableError(message), reason);
   }
 
   /** Puts the job back to waiting without counting an attempt; whoever picks it up attaches to the workflow. */
   async function handBack(job: Job, token: string | undefined, tenantLabel: string): Promise<never> {
     await job.moveToWait(token);
-    logger.info(`Handed ${queue} job ${job.id} for tenant ${tenantLabel} back to the queue on shutdown`);
+    logger.info(`Handed ${queue} job ${job.id} for tenant ${tenantLabel} back to the queue on shutdown`, {
+      tenant: tenantLabel,
+      queue,
+      jobId: job.id,
+    });
     throw new WaitingError();
   }
 }

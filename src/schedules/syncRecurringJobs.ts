@@ -17,7 +17,7 @@ export async function syncRecurringJobs(
   logger: Logger,
 ): Promise<{ schedules: SyncReport; removedRepeatables: string[] }> {
   const schedules = await syncSchedules(client, tenants, scheduleSettings(config), logger);
-  const redis = createRedisConnection(config.redis.url);
+  const redis = createRedisConnection(config.redis.url, { name: 'schedule sync', logger });
   try {
     // Under the shared prefix and under each tenant's own: a tenant's web app may have created them there.
     const prefixes = [config.redis.prefix, ...tenants.boundPrefixes().map((entry) => entry.prefix)];

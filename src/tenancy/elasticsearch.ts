@@ -24,6 +24,11 @@ export function entityIndexName(base: EntityIndexBase, tenantId?: string): strin
 export class ElasticsearchClients {
   private readonly clients = new Map<string, Client>();
 
+  /** Clients open, one per distinct node. */
+  get size(): number {
+    return this.clients.size;
+  }
+
   constructor(private readonly defaultNode?: string) {}
 
   /** The tenant's client, or undefined when neither the tenant nor the deployment names a node. */

@@ -91,6 +91,11 @@ export class TenantRegistry {
     };
   }
 
+  /** Whether `tenantId` is a configured tenant (no reload: for labels, not for routing). */
+  knows(tenantId: string): boolean {
+    return this.tenants.has(tenantId);
+  }
+
   /** The configurations as loaded, credentials included: for `npm run acl`, never for jobs. */
   configurations(): TenantConfig[] {
     return [...this.tenants.values()];

@@ -16,8 +16,14 @@ export function createActivityDeps(
   config: AppConfig,
   tenants: TenantRegistry,
   logger: Logger,
-): { deps: ActivityDeps; close: () => Promise<void> } {
-  const redis = createRedisConnection(config.redis.url);
+): {
+  deps: ActivityDeps;
+  close: () => Promise<void>;
+  /** Whether Redis answers (readiness). */
+  ping: () => Promise<boolean>;
+  poolSizes: () => { databaseClients: number; searchClients: number };
+} {
+  const redis = createRedisConnection(config.redis.url, { name: 'worker', logger });
   const mailer = config.email ? createSmtpMailer(config.email) : undefined;
   const databases = new TenantPrismaPool(config.database, logger.child('db'));
   const search = new ElasticsearchClients(config.elasticsearchNode);
@@ -27,6 +33,8 @@ export function createActivityDeps(
     let queue = queues.get(`${prefix}:${name}`);
     if (!queue) {
       queue = new Queue(name, { connection: redis, prefix, defaultJobOptions: QUEUE_SETTINGS[name].defaultJobOptions });
+      // Re-emits the shared connection's errors, which that connection logs already.
+      queue.on('error', () => undefined);
       queues.set(`${prefix}:${name}`, queue);
     }
     return queue;
@@ -53,6 +61,8 @@ export function createActivityDeps(
         await queueFor(queue, prefix).add(name, data, { jobId });
       },
     },
+    ping: async () => (await redis.ping()) === 'PONG',
+    poolSizes: () => ({ databaseClients: databases.size, searchClients: search.size }),
     async close() {
       mailer?.close();
       testmoExports.close();

@@ -16,6 +16,8 @@ export interface RunningWorkers {
   finished: Promise<void>;
   /** Stops polling; in-flight activities get the shutdown grace time to finish, then are handed back. */
   shutdown(): Promise<void>;
+  /** Every family's worker is running (polling its task queue). */
+  polling(): boolean;
 }
 
 const SHUTDOWN_FORCE_MARGIN_MS = 15_000;
@@ -81,6 +83,7 @@ export async function startWorkers(
 
   return {
     finished,
+    polling: () => workers.every((worker) => worker.getState() === 'RUNNING'),
     async shutdown() {
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await finished;

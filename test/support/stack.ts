@@ -35,9 +35,15 @@ export function stackEnv(options: StackEnvOptions): Record<string, string> {
   };
 }
 
-/** A worker and a bridge as separate processes, started together. */
-export async function startStack(env: Record<string, string>): Promise<{ worker: AppProcess; bridge: AppProcess }> {
-  const [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
+/** A worker and a bridge as separate processes, started together; `only` adds variables to one of them. */
+export async function startStack(
+  env: Record<string, string>,
+  only: { worker?: Record<string, string>; bridge?: Record<string, string> } = {},
+): Promise<{ worker: AppProcess; bridge: AppProcess }> {
+  const [worker, bridge] = await Promise.all([
+    startApp('worker', { ...env, ...only.worker }),
+    startApp('bridge', { ...env, ...only.bridge }),
+  ]);
   return { worker, bridge };
 }
 

@@ -7,8 +7,8 @@ import { QUEUE_SETTINGS, type QueueName } from '../../src/jobs/queues';
 import { waitFor } from './processes';
 import { services } from './services';
 
-export function testplanitQueue(name: QueueName, prefix: string): Queue {
-  const url = new URL(services.redisUrl);
+export function testplanitQueue(name: QueueName, prefix: string, redisUrl = services.redisUrl): Queue {
+  const url = new URL(redisUrl);
   return new Queue(name, {
     connection: { host: url.hostname, port: Number(url.port || 6379), maxRetriesPerRequest: null },
     prefix,
