@@ -8,6 +8,8 @@ import { loadConfig } from './config';
 import { createLogger } from './logging';
 import { startOpsServer, type OpsServer, type ReadinessChecks } from './operations/httpServer';
 import { BridgeMetrics, WorkerMetrics } from './operations/metrics';
+import { announceProcess } from './operations/processRegistry';
+import { createRedisConnection } from './redis';
 import { syncRecurringJobs } from './schedules/syncRecurringJobs';
 import { clientOnWorkerConnection, connectClient } from './temporal/connection';
 import { TenantRegistry } from './tenancy/registry';
@@ -121,12 +123,22 @@ async function main(role: Role): Promise<void> {
   }
   process.on('SIGHUP', () => tenants.reload());
 
+  const registryConnection = createRedisConnection(config.redis.url, { name: 'process registry', logger });
+  const announcement = announceProcess(
+    registryConnection,
+    role,
+    [...new Set([...(role !== 'worker' ? config.bridge.queues : []), ...(role !== 'bridge' ? config.worker.queues : [])])],
+    logger,
+  );
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received; shutting down`);
     await ops?.close();
+    await announcement.stop();
+    registryConnection.disconnect();
     await bridge?.close();
     await temporalClient?.close();
     await workers?.shutdown();

@@ -4,7 +4,11 @@
  * metrics on /metrics; /healthz; /readyz turning false while Redis is down and true once it is
  * back; JSON log lines that carry the tenant, queue and job id.
  */
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import type { Queue } from 'bullmq';
+import type { Status } from '../src/operations/statusCli';
 import { createTenantDatabase, databaseUrl, dropDatabase, seedBasics } from './support/databases';
 import { waitFor, type AppProcess } from './support/processes';
 import { PrivateRedis } from './support/redisServer';
@@ -24,6 +28,7 @@ const ports = { bridge: port(), worker: port(), temporal: port() };
 let worker: AppProcess;
 let bridge: AppProcess;
 let queue: Queue;
+let env: Record<string, string>;
 
 async function get(target: 'bridge' | 'worker', path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${ports[target]}${path}`);
@@ -46,7 +51,7 @@ beforeAll(async () => {
   await seedBasics(await createTenantDatabase(dbA));
   await seedBasics(await createTenantDatabase(dbB));
   await redis.start();
-  const env = stackEnv({
+  env = stackEnv({
     name: 'ops',
     suffix,
     redisUrl: redis.url,
@@ -150,3 +155,56 @@ test('LOG_FORMAT=json: the app’s lines are JSON objects; job lines carry tenan
   }
   expect(processing.map((entry) => entry.tenant)).toEqual(expect.arrayContaining([tenantA, tenantB]));
 });
+
+async function status(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'src/operations/statusCli.ts', ...args],
+    {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...process.env, ...env },
+    },
+  );
+  return stdout;
+}
+
+test('npm run status: live processes, per-tenant counts that match the queue, running workflows, text and --json', async () => {
+  const jobs = [
+    await queue.add('audit-event', auditEventData({ tenantId: tenantA, entityId: 'status-a' })),
+    await queue.add('audit-event', { tenantId: tenantA, event: 'not an object' }),
+  ];
+  for (const job of jobs) await jobFinished(queue, job, 60_000, () => bridge.output().slice(-2000));
+  // Both processes announce themselves every 10 s (Redis was restarted by the previous test).
+  const report = await waitFor(
+    async () => {
+      const parsed = JSON.parse(await status('--json')) as Status;
+      return parsed.processes.length === 2 ? parsed : undefined;
+    },
+    30_000,
+    () => 'the bridge and the worker were not both listed',
+  );
+  expect(report.processes.map((p) => p.role).sort()).toEqual(['bridge', 'worker']);
+  expect(report.queues).toEqual([{ queue: 'audit-logs', concurrency: 10 }]);
+  // An independent count: every job of the queue, grouped by its tenantId and state.
+  const expected = new Map<string, Record<string, number>>();
+  for (const state of ['waiting', 'active', 'delayed', 'failed', 'completed'] as const) {
+    for (const job of await queue.getJobs([state], 0, -1)) {
+      const tenant = (job.data as { tenantId: string }).tenantId;
+      const row = expected.get(tenant) ?? { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 };
+      row[state]! += 1;
+      expected.set(tenant, row);
+    }
+  }
+  for (const tenant of [tenantA, tenantB]) {
+    const row = report.tenants.find((t) => t.tenant === tenant)!;
+    expect([tenant, row.counts['audit-logs']]).toEqual([tenant, expected.get(tenant)]);
+    expect(row.runningWorkflows).toBe(0);
+  }
+  expect(expected.get(tenantA)).toEqual(expect.objectContaining({ completed: 1, failed: 1 }));
+
+  const onlyA = JSON.parse(await status('--json', '--tenant', tenantA)) as Status;
+  expect(onlyA.tenants.map((t) => t.tenant)).toEqual([tenantA]);
+  const text = await status();
+  expect(text).toContain('Processes (2 alive)');
+  expect(text).toMatch(new RegExp(`${tenantA}\\s+audit-logs\\s+0\\s+0\\s+0\\s+1\\s+1`));
+}, 90_000);

@@ -109,3 +109,11 @@ export function emailSentKey(tenantKey: string, idempotencyKey: string): string 
  * the workflow takes its run's workflow id instead (workflows/origin.ts withRunKey).
  */
 export const RUN_KEY_FROM_WORKFLOW = '';
+
+/** A running bridge or worker process announces itself here (TTL-bound; `npm run status`). */
+export function processKey(host: string, pid: number): string {
+  return `${OWN_KEY_NAMESPACE}:process:${host}:${pid}`;
+}
+
+/** Sorted set of processKeys, scored by when each record expires: read without SCAN. */
+export const PROCESS_INDEX_KEY = `${OWN_KEY_NAMESPACE}:processes`;
