@@ -127,7 +127,12 @@ async function main(role: Role): Promise<void> {
   const announcement = announceProcess(
     registryConnection,
     role,
-    [...new Set([...(role !== 'worker' ? config.bridge.queues : []), ...(role !== 'bridge' ? config.worker.queues : [])])],
+    [
+      ...new Set([
+        ...(role !== 'worker' ? config.bridge.queues : []),
+        ...(role !== 'bridge' ? config.worker.queues : []),
+      ]),
+    ],
     logger,
   );
 

@@ -5,6 +5,7 @@
  * back; JSON log lines that carry the tenant, queue and job id.
  */
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Queue } from 'bullmq';
@@ -101,6 +102,17 @@ test('per-tenant counters, failure reasons, depth, pool gauges and the SDK metri
   expect(workerMetrics.status).toBe(200);
   expect(Number(/^tpw_tenant_db_clients (\d+)$/m.exec(workerMetrics.body)?.[1])).toBe(2);
   expect(workerMetrics.body).toMatch(/^temporal_\w+/m);
+
+  // Every series the Grafana dashboard plots exists on one of the endpoints.
+  const dashboard = fs.readFileSync(
+    path.resolve(__dirname, '../ops/grafana/dashboards/testplanit-workers.json'),
+    'utf8',
+  );
+  const plotted = new Set(dashboard.match(/\b(?:tpw|temporal)_[a-z_]+/g));
+  expect(plotted.size).toBeGreaterThan(8);
+  const served = `${body}\n${workerMetrics.body}`;
+  const missing = [...plotted].filter((name) => !new RegExp(`^${name}[{ ]`, 'm').test(served));
+  expect(missing).toEqual([]);
 }, 90_000);
 
 test('/healthz answers; /readyz is false while Redis is down and true again once it is back, and jobs flow', async () => {
