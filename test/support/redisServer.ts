@@ -21,8 +21,15 @@ export class PrivateRedis {
   readonly port = 20_000 + Math.floor(Math.random() * 20_000);
   private server?: ChildProcess;
 
-  /** With `tls`, the server speaks only TLS on `port` (clients are not asked for certificates). */
-  constructor(private readonly tls?: RedisTls) {}
+  /**
+   * With `tls`, the server speaks only TLS on `port` (clients are not asked for certificates).
+   * With `dataDir`, it keeps an append-only file there, fsynced on every write, as a production
+   * Valkey does, so a restart keeps the queues.
+   */
+  constructor(
+    private readonly tls?: RedisTls,
+    private readonly dataDir?: string,
+  ) {}
 
   get url(): string {
     return `${this.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
@@ -45,7 +52,10 @@ export class PrivateRedis {
           'no',
         ]
       : ['--port', String(this.port)];
-    this.server = spawn('redis-server', [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const persistence = this.dataDir
+      ? ['--dir', this.dataDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--save', '', '--appendonly', 'no'];
+    this.server = spawn('redis-server', [...listen, '--bind', '127.0.0.1', ...persistence], {
       stdio: 'ignore',
     });
     const tls = this.tls ? { ca: fs.readFileSync(this.tls.caFile) } : undefined;
@@ -75,12 +85,12 @@ export class PrivateRedis {
     );
   }
 
-  /** Kills it at once, as a crash would. */
-  async stop(): Promise<void> {
+  /** Kills it at once, as a crash would (SIGTERM: a clean shutdown). */
+  async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const server = this.server;
     if (!server || server.exitCode !== null) return;
     const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGKILL');
+    server.kill(signal);
     await exited;
   }
 }
