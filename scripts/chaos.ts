@@ -3,10 +3,10 @@
  * 14): three tenants send audit events all along and each runs an all-cases forecast, through two
  * bridges and two workers; at seeded random moments a bridge or a worker is killed (SIGKILL or
  * SIGTERM) and started again, and Valkey (a private one, with an append-only file, as production
- * runs it) and PostgreSQL are restarted while work is in flight. At the end every BullMQ job must
+ * runs it), the Temporal server (killed) and PostgreSQL are restarted while work is in flight. At the end every BullMQ job must
  * have finished, audit rows must equal the jobs one to one, and every forecast must equal an
  * independent computation. Not yet: notifications and digests, reindex, Testmo import, issue
- * sync, restarts of Temporal and Elasticsearch, bad input mid-run.
+ * sync, a restart of Elasticsearch, bad input mid-run.
  *
  * CHAOS_SEED (default 1), CHAOS_EVENTS (kills and restarts, default 12), CHAOS_MINUTES (upper
  * bound, default 10). Last line: `chaos: <kills> kills, <restarts> restarts, <jobs> jobs, lost
@@ -116,6 +116,13 @@ async function main(): Promise<void> {
         await redis.stop('SIGTERM');
         await sleep(1_000 + rand() * 2_000);
         await redis.start();
+        restarts++;
+      } else if (event === Math.floor(EVENTS / 2)) {
+        log('crashing the Temporal server (SIGKILL) and starting it again');
+        execFileSync('bash', ['scripts/infra.sh', 'crash-restart-temporal'], {
+          stdio: 'ignore',
+          env: { ...process.env, TPW_TEMPORAL_HEADLESS: 'true' },
+        });
         restarts++;
       } else if (event === Math.floor((2 * EVENTS) / 3)) {
         const { version, cluster } = postgresCluster();

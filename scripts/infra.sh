@@ -208,9 +208,22 @@ status() {
   done
 }
 
+# The chaos run (scripts/chaos.ts) crashes the Temporal dev server and brings it back: its SQLite
+# state (WAL) must survive a killed process.
+crash_restart_temporal() {
+  if [ -s "$STATE_DIR/temporal.pid" ]; then
+    local pid; pid=$(cat "$STATE_DIR/temporal.pid")
+    log "killing Temporal ($pid)"; kill -9 "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do port_open "$TEMPORAL_PORT" || break; sleep 1; done
+    rm -f "$STATE_DIR/temporal.pid"
+  fi
+  start_temporal
+}
+
 case "${1:-up}" in
   up) up ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  crash-restart-temporal) crash_restart_temporal ;;
+  *) echo "usage: $0 up|down|status|crash-restart-temporal" >&2; exit 2 ;;
 esac

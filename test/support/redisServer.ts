@@ -67,6 +67,7 @@ export class PrivateRedis {
           retryStrategy: () => null,
           tls,
         });
+        probe.on('error', () => undefined);
         try {
           await probe.connect();
           const answer = await probe
