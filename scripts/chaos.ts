@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Job, Queue } from 'bullmq';
+import { seededRandom } from '../src/seededRandom';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from '../test/support/databases';
 import { actualForecasts, referenceForecasts, seedForecastData } from '../test/support/forecastData';
 import { startApp, stopApp, waitFor, type AppProcess } from '../test/support/processes';
@@ -32,18 +33,6 @@ const suffix = uniqueSuffix();
 const tenants = ['c1', 'c2', 'c3'].map((name) => `${name}_${suffix}`);
 const dbOf = (tenant: string) => `tpw_chaos_${tenant}`;
 
-/** mulberry32: the same seed, the same run of events. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
@@ -54,7 +43,7 @@ function postgresCluster(): { version: string; cluster: string } {
 }
 
 async function main(): Promise<void> {
-  const rand = random(SEED);
+  const rand = seededRandom(SEED);
   const deadline = Date.now() + MINUTES * 60_000;
   const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpw-chaos-redis-'));
   const redis = new PrivateRedis(undefined, redisDir);

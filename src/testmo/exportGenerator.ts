@@ -8,6 +8,7 @@
  * snapshot repository per project (not imported), multi-select values, steps with test data,
  * and issues linked from cases, runs, results and sessions.
  */
+import { seededRandom } from '../seededRandom';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -45,17 +46,6 @@ export interface GeneratedExport {
     users: number;
     statuses: number;
     tags: number;
-  };
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -151,7 +141,7 @@ class JsonWriter {
 }
 
 export async function generateTestmoExport(file: string, options: GeneratorOptions): Promise<GeneratedExport> {
-  const rand = random(options.seed ?? 42);
+  const rand = seededRandom(options.seed ?? 42);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const int = (min: number, max: number) => min + Math.floor(rand() * (max - min + 1));
   const date = (day: number) =>
