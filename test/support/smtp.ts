@@ -58,6 +58,8 @@ export class TestSmtpServer {
           .catch((error: Error) => callback(error));
       },
     });
+    // A client killed mid-session resets its connection; the server goes on, as a real one does.
+    this.server.on('error', () => undefined);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.server.address() as { port: number }).port;
   }
