@@ -9,7 +9,7 @@
  * and Message-ID). Not yet: digests, reindex, Testmo import, issue
  * sync, a restart of Elasticsearch, bad input mid-run.
  *
- * CHAOS_SEED (default 1), CHAOS_EVENTS (kills and restarts, default 12), CHAOS_MINUTES (upper
+ * CHAOS_SEED (default 1), CHAOS_EVENTS (kills and restarts, default 24), CHAOS_MINUTES (upper
  * bound, default 10). Last line: `chaos: <kills> kills, <restarts> restarts, <jobs> jobs, lost
  * <n>, duplicated <n>`; exit 1 unless both are 0.
  */
@@ -36,7 +36,7 @@ import { stackEnv } from '../test/support/stack';
 import { auditEventData, testplanitQueue } from '../test/support/testplanit';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 1);
-const EVENTS = Number(process.env.CHAOS_EVENTS ?? 12);
+const EVENTS = Number(process.env.CHAOS_EVENTS ?? 24);
 const MINUTES = Number(process.env.CHAOS_MINUTES ?? 10);
 const suffix = uniqueSuffix();
 const tenants = ['c1', 'c2', 'c3'].map((name) => `${name}_${suffix}`);
