@@ -19,7 +19,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { workflowBundle as bundleOfWorkflows } from '../src/worker/worker';
 import type { Activities } from '../src/activities';
 import { rebuildLockId, workflowIdForJob } from '../src/jobs/ids';
 import type { JobWorkflowInput } from '../src/jobs/jobInput';
@@ -189,15 +190,6 @@ const RECORDINGS: Recording[] = [
   },
 ];
 
-const quietBundler = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};
-
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const outDir = path.join(__dirname, '..', 'test', 'histories');
@@ -209,10 +201,7 @@ async function main(): Promise<void> {
   const nativeConnection = await NativeConnection.connect({ address: services.temporalAddress });
   const connection = await Connection.connect({ address: services.temporalAddress });
   const client = new Client({ connection });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    logger: quietBundler,
-  });
+  const workflowBundle = await bundleOfWorkflows();
   const stubs = createStubActivities();
   const workers = await Promise.all(
     QUEUE_NAMES.map((queue) =>

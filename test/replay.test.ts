@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { workflowBundle as bundleOfWorkflows } from '../src/worker/worker';
 import * as workflows from '../src/workflows';
 import { historyFromJSON, type History } from './support/histories';
 
@@ -30,15 +31,6 @@ function started(history: History) {
   return history.events![0]!.workflowExecutionStartedEventAttributes!;
 }
 
-const quietBundler = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};
-
 let workflowBundle: WorkflowBundle;
 const outcomes = new Map<string, Error | undefined>();
 
@@ -48,10 +40,7 @@ beforeAll(async () => {
     logger: new DefaultLogger('ERROR'),
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
-  workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    logger: quietBundler,
-  });
+  workflowBundle = await bundleOfWorkflows();
   const histories = files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: load(file) }));
   for await (const result of Worker.runReplayHistories(
     { workflowBundle, replayName: 'recorded-histories' },

@@ -8,7 +8,8 @@
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { workflowBundle as bundleOfWorkflows } from '../src/worker/worker';
 import type { JobOrigin, JobStatus } from '../src/jobs/jobInput';
 import type { AuditEventPayload } from '../src/jobs/payloads';
 import {
@@ -40,15 +41,6 @@ let stubs: StubActivities;
 let workers: Worker[] = [];
 let running: Promise<unknown>;
 
-const quietBundler = {
-  log() {},
-  trace() {},
-  debug() {},
-  info() {},
-  warn() {},
-  error: (message: string) => process.stderr.write(`${message}\n`),
-};
-
 beforeAll(async () => {
   // Scripted failures (rejected digests) and an activity completing after its workflow was
   // cancelled make the SDK log warnings; the tests assert on outcomes, so keep the output to errors.
@@ -57,10 +49,7 @@ beforeAll(async () => {
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
   env = await TestWorkflowEnvironment.createFromExistingServer({ address: services.temporalAddress });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../src/workflows'),
-    logger: quietBundler,
-  });
+  const workflowBundle = await bundleOfWorkflows();
   stubs = createStubActivities();
   workers = await Promise.all(
     [mainQueue, emailQueue].map((taskQueue) =>
