@@ -20,7 +20,7 @@ export default tseslint.config(
   {
     // Workflow code is replayed and must be deterministic: it imports only @temporalio/workflow (and
     // @temporalio/common, its deterministic base, for failure classes the former does not
-    // re-export), sibling workflow files, the dependency-free ids module and failure-type table,
+    // re-export), sibling workflow files, the dependency-free ids, issue-operation and failure-type modules,
     // and types from anywhere.
     files: ['src/workflows/**/*.ts'],
     rules: {
@@ -29,10 +29,11 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!@temporalio/(workflow|common)$|\\./[^/]+$|\\.\\./jobs/ids$|\\.\\./failures/types$)',
+              regex:
+                '^(?!@temporalio/(workflow|common)$|\\./[^/]+$|\\.\\./jobs/(ids|issueOperation)$|\\.\\./failures/types$)',
               allowTypeImports: true,
               message:
-                'Workflow code may import only @temporalio/workflow, @temporalio/common, sibling workflow files, ../jobs/ids and ../failures/types at run time; use `import type` for anything else.',
+                'Workflow code may import only @temporalio/workflow, @temporalio/common, sibling workflow files, ../jobs/ids, ../jobs/issueOperation and ../failures/types at run time; use `import type` for anything else.',
             },
           ],
         },

@@ -7,6 +7,7 @@
  * fail a job. They are stripped, so workflows only ever see the fields named here.
  */
 import { z } from 'zod';
+import { issueOperationFor } from './issueOperation';
 
 const tenantId = z.string().min(1).optional();
 
@@ -104,27 +105,10 @@ const issueSyncFields = z.object({
   tenantId,
 });
 
-/**
- * What an issue-sync job asks for. The job name decides it, once, here: workflows switch on
- * `operation.kind` and get each variant's fields typed, instead of branching on the name again.
- */
-export type IssueOperation =
-  | { kind: 'syncIntegration' }
-  | { kind: 'importProject'; projectId: number }
-  | { kind: 'refresh'; externalId: string }
-  | { kind: 'create'; title: string; description?: string; issueType?: string; project?: string }
-  | { kind: 'update'; externalId: string; title?: string; description?: string; status?: string };
-
-/** The string fields of TestPlanIt's free-form `data`, whatever else it holds. */
-function dataText(data: unknown, field: string): string | undefined {
-  const value = (data as Record<string, unknown> | undefined)?.[field];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /** `sync-issues`: refresh every local issue of the integration. */
 export const issueSyncPayload = issueSyncFields.transform((payload) => ({
   ...payload,
-  operation: { kind: 'syncIntegration' } as IssueOperation & { kind: 'syncIntegration' },
+  operation: issueOperationFor('sync-issues', payload),
 }));
 
 /** `sync-project-issues` names the TestPlanIt project to import into. */
@@ -133,50 +117,28 @@ export const projectIssueSyncPayload = issueSyncFields
     message: 'projectId is required, a project number',
     path: ['projectId'],
   })
-  .transform((payload) => ({
-    ...payload,
-    operation: { kind: 'importProject', projectId: Number(payload.projectId) } as IssueOperation & {
-      kind: 'importProject';
-    },
-  }));
+  .transform((payload) => ({ ...payload, operation: issueOperationFor('sync-project-issues', payload) }));
 
 const namesIssue = (payload: { issueId?: string }) => Boolean(payload.issueId);
 const issueIdRequired = { message: 'issueId is required', path: ['issueId'] };
 
 /** `refresh-issue` names the tracker's issue. */
-export const refreshIssuePayload = issueSyncFields.refine(namesIssue, issueIdRequired).transform((payload) => ({
-  ...payload,
-  operation: { kind: 'refresh', externalId: payload.issueId! } as IssueOperation & { kind: 'refresh' },
-}));
+export const refreshIssuePayload = issueSyncFields
+  .refine(namesIssue, issueIdRequired)
+  .transform((payload) => ({ ...payload, operation: issueOperationFor('refresh-issue', payload) }));
 
 /** `update-issue` names the tracker's issue and what to change. */
-export const updateIssuePayload = issueSyncFields.refine(namesIssue, issueIdRequired).transform((payload) => ({
-  ...payload,
-  operation: {
-    kind: 'update',
-    externalId: payload.issueId!,
-    title: dataText(payload.data, 'title'),
-    description: dataText(payload.data, 'description'),
-    status: dataText(payload.data, 'status'),
-  } as IssueOperation & { kind: 'update' },
-}));
+export const updateIssuePayload = issueSyncFields
+  .refine(namesIssue, issueIdRequired)
+  .transform((payload) => ({ ...payload, operation: issueOperationFor('update-issue', payload) }));
 
 /** `create-issue` carries what to create. */
 export const createIssuePayload = issueSyncFields
-  .refine((payload) => Boolean(dataText(payload.data, 'title')), {
+  .refine((payload) => Boolean(issueOperationFor('create-issue', payload).title), {
     message: 'data.title is required',
     path: ['data', 'title'],
   })
-  .transform((payload) => ({
-    ...payload,
-    operation: {
-      kind: 'create',
-      title: dataText(payload.data, 'title')!,
-      description: dataText(payload.data, 'description'),
-      issueType: dataText(payload.data, 'issueType'),
-      project: dataText(payload.data, 'project'),
-    } as IssueOperation & { kind: 'create' },
-  }));
+  .transform((payload) => ({ ...payload, operation: issueOperationFor('create-issue', payload) }));
 
 /** What issueSyncWorkflow takes: `sync-issues` or `sync-project-issues`. */
 export type IssueSyncPayload = z.output<typeof issueSyncPayload> | z.output<typeof projectIssueSyncPayload>;

@@ -8,7 +8,8 @@ import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { IssueSyncActivities, SyncTarget } from '../activities/issueSync';
 import type { SearchActivities } from '../activities/search';
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
-import type { IssueOperation, IssueSyncPayload, RefreshIssuePayload, WriteIssuePayload } from '../jobs/payloads';
+import { issueOperationFor, type IssueOperation } from '../jobs/issueOperation';
+import type { IssueSyncPayload, RefreshIssuePayload, WriteIssuePayload } from '../jobs/payloads';
 import { failure } from '../failures/types';
 import { JobReporter, type JobCompletion } from './jobStatus';
 
@@ -52,33 +53,7 @@ type IssuePayload = IssueSyncPayload | RefreshIssuePayload | WriteIssuePayload;
  */
 function operationOf(input: JobWorkflowInput<IssuePayload>): IssueOperation {
   const sent: IssueOperation | undefined = input.payload.operation;
-  if (sent) return sent;
-  const { payload } = input;
-  const data = (payload.data ?? {}) as Record<string, string | undefined>;
-  switch (input.origin.jobName) {
-    case 'sync-project-issues':
-      return { kind: 'importProject', projectId: Number(payload.projectId) };
-    case 'refresh-issue':
-      return { kind: 'refresh', externalId: payload.issueId ?? '' };
-    case 'create-issue':
-      return {
-        kind: 'create',
-        title: data.title ?? '',
-        description: data.description,
-        issueType: data.issueType,
-        project: data.project,
-      };
-    case 'update-issue':
-      return {
-        kind: 'update',
-        externalId: payload.issueId ?? '',
-        title: data.title,
-        description: data.description,
-        status: data.status,
-      };
-    default:
-      return { kind: 'syncIntegration' };
-  }
+  return sent ?? issueOperationFor(input.origin.jobName, input.payload);
 }
 
 function targetOf(input: JobWorkflowInput<IssuePayload>, operation: IssueOperation): SyncTarget {
