@@ -14,8 +14,9 @@
  */
 import type { Job, Queue } from 'bullmq';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from '../test/support/databases';
-import { startApp, stopApp, waitFor } from '../test/support/processes';
-import { services, uniqueSuffix } from '../test/support/services';
+import { waitFor } from '../test/support/processes';
+import { uniqueSuffix } from '../test/support/services';
+import { startStack, stackEnv, stopStack } from '../test/support/stack';
 import { auditEventData, testplanitQueue } from '../test/support/testplanit';
 
 const FLOOD = Number(process.env.BENCH_FLOOD ?? 1800);
@@ -59,24 +60,19 @@ async function scenario(
   extraEnv: Record<string, string>,
   ownPrefixes = false,
 ): Promise<Scenario> {
-  const prefix = `fair${suffix}${label.replace(/\W/g, '').slice(0, 12)}`;
-  const own = (tenant: string) => (ownPrefixes ? { bullmqPrefix: `${prefix}-${tenant}` } : {});
-  const env = {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({
+  const name = `fair${label.replace(/\W/g, '').slice(0, 12)}`;
+  const prefix = `${name}${suffix}`; // stackEnv's BULLMQ_PREFIX
+  const own = (tenant: string): Record<string, string> => (ownPrefixes ? { bullmqPrefix: `${prefix}-${tenant}` } : {});
+  const env = stackEnv({
+    name,
+    suffix,
+    tenants: {
       [noisy]: { databaseUrl: databaseUrl(dbs[0]!), ...own(noisy) },
       [quiet]: { databaseUrl: databaseUrl(dbs[1]!), ...own(quiet) },
-    }),
-    VALKEY_URL: services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    BULLMQ_PREFIX: prefix,
-    TEMPORAL_TASK_QUEUE_PREFIX: `fair-${suffix}-${label.replace(/\W/g, '').slice(0, 12)}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-    BRIDGE_QUEUES: 'audit-logs',
-    WORKER_QUEUES: 'audit-logs',
-    ...extraEnv,
-  };
-  const [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
+    },
+    extra: { BRIDGE_QUEUES: 'audit-logs', WORKER_QUEUES: 'audit-logs', ...extraEnv },
+  });
+  const { worker, bridge } = await startStack(env);
   const noisyQueue: Queue = testplanitQueue('audit-logs', ownPrefixes ? `${prefix}-${noisy}` : prefix);
   const queue: Queue = testplanitQueue('audit-logs', ownPrefixes ? `${prefix}-${quiet}` : prefix);
   const queuesOf = ownPrefixes ? [noisyQueue, queue] : [queue];
@@ -130,8 +126,7 @@ async function scenario(
       rows,
     };
   } finally {
-    await stopApp(bridge);
-    await stopApp(worker);
+    await stopStack(bridge, worker);
     for (const q of new Set([noisyQueue, queue])) {
       await q.obliterate({ force: true });
       await q.close();

@@ -20,6 +20,7 @@ import { routedQueues } from '../src/jobs/routes';
 import { createTenantDatabase, databaseUrl, dropDatabase, seedBasics } from '../test/support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from '../test/support/processes';
 import { services, uniqueSuffix } from '../test/support/services';
+import { stackEnv } from '../test/support/stack';
 import { auditEventData, testplanitQueue } from '../test/support/testplanit';
 
 const COUNTS = (process.env.BENCH_TENANTS ?? '1,10,50,200').split(',').map(Number);
@@ -66,24 +67,14 @@ const tenantsOf = (count: number) => Array.from({ length: count }, (_, i) => `${
 const prefixOf = (tenant: string) => `tb-${tenant}`;
 /** Every tenant of every run on its own prefix, all in one database. */
 const tenantConfigs = (tenants: string[]) =>
-  JSON.stringify(
-    Object.fromEntries(
-      tenants.map((tenant) => [tenant, { databaseUrl: databaseUrl(db), bullmqPrefix: prefixOf(tenant) }]),
-    ),
+  Object.fromEntries(
+    tenants.map((tenant) => [tenant, { databaseUrl: databaseUrl(db), bullmqPrefix: prefixOf(tenant) }]),
   );
 
 async function measure(count: number, worker: AppProcess): Promise<Figures> {
   const label = labelOf(count);
   const tenants = tenantsOf(count);
-  const env = {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: tenantConfigs(tenants),
-    VALKEY_URL: services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    BULLMQ_PREFIX: `tbshared${suffix}`,
-    TEMPORAL_TASK_QUEUE_PREFIX: `tenants-${suffix}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-  };
+  const env = stackEnv({ name: 'tenants', suffix, tenants: tenantConfigs(tenants) });
   const bridge = await startApp('bridge', env, 180_000);
   const pid = bridge.child.pid!;
   const queues = new Map<string, Queue>();
@@ -140,15 +131,15 @@ async function measure(count: number, worker: AppProcess): Promise<Figures> {
 async function main(): Promise<void> {
   await seedBasics(await createTenantDatabase(db));
   // One worker for the tenants of every run.
-  const worker = await startApp('worker', {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: tenantConfigs(COUNTS.flatMap(tenantsOf)),
-    VALKEY_URL: services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    TEMPORAL_TASK_QUEUE_PREFIX: `tenants-${suffix}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-    WORKER_QUEUES: 'audit-logs',
-  });
+  const worker = await startApp(
+    'worker',
+    stackEnv({
+      name: 'tenants',
+      suffix,
+      tenants: tenantConfigs(COUNTS.flatMap(tenantsOf)),
+      extra: { WORKER_QUEUES: 'audit-logs' },
+    }),
+  );
   const results: Figures[] = [];
   try {
     for (const count of COUNTS) results.push(await measure(count, worker));

@@ -10,9 +10,10 @@ import { Redis } from 'ioredis';
 import { QUEUE_SETTINGS, type QueueName } from '../src/jobs/queues';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { seedForecastData } from './support/forecastData';
-import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
+import { waitFor, type AppProcess } from './support/processes';
 import { PrivateRedis } from './support/redisServer';
-import { services, uniqueSuffix } from './support/services';
+import { uniqueSuffix } from './support/services';
+import { startStack, stackEnv, stopStack } from './support/stack';
 import { auditEventData, jobFinished } from './support/testplanit';
 
 const suffix = uniqueSuffix();
@@ -22,7 +23,7 @@ const url = databaseUrl(db);
 const privateRedis = new PrivateRedis();
 const redisPort = privateRedis.port;
 const redisUrl = privateRedis.url;
-const prefix = `inst${suffix}`;
+const prefix = `inst${suffix}`; // stackEnv's BULLMQ_PREFIX for the name 'inst'
 
 let worker: AppProcess;
 let bridge: AppProcess;
@@ -73,20 +74,12 @@ beforeAll(async () => {
   await seedBasics(url);
   await seedForecastData(url, 400);
   await privateRedis.start();
-  const env = {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({ [tenant]: { databaseUrl: url } }),
-    VALKEY_URL: redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    BULLMQ_PREFIX: prefix,
-    TEMPORAL_TASK_QUEUE_PREFIX: `inst-${suffix}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-  };
-  [worker, bridge] = await Promise.all([startApp('worker', env), startApp('bridge', env)]);
+  const env = stackEnv({ name: 'inst', suffix, redisUrl, tenants: { [tenant]: { databaseUrl: url } } });
+  ({ worker, bridge } = await startStack(env));
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([bridge && stopApp(bridge), worker && stopApp(worker)]);
+  await stopStack(bridge, worker);
   for (const queue of queues.values()) await queue.close();
   await privateRedis.stop();
   await dropDatabase(db);

@@ -16,7 +16,8 @@ import { Redis } from 'ioredis';
 import { workflowIdForJob } from '../src/jobs/ids';
 import { QUEUE_SETTINGS } from '../src/jobs/queues';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics, withAdmin } from './support/databases';
-import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
+import { waitFor, type AppProcess } from './support/processes';
+import { startStack, stackEnv, stopStack } from './support/stack';
 import { PrivateRedis } from './support/redisServer';
 import { services, uniqueSuffix } from './support/services';
 import { auditEventData, jobFinished } from './support/testplanit';
@@ -28,7 +29,7 @@ const tenantB = `tb_${suffix}`;
 const tenantGone = `tg_${suffix}`; // its database does not exist: its jobs fail with a connection error
 const prefixA = `pa${suffix}`;
 const prefixB = `pb${suffix}`;
-const sharedPrefix = `shared${suffix}`;
+const sharedPrefix = `shared${suffix}`; // stackEnv's BULLMQ_PREFIX for the name 'shared'
 const dbA = `tpw_bound_a_${suffix}`;
 const dbB = `tpw_bound_b_${suffix}`;
 const role = `tpw_bound_${suffix}`;
@@ -54,25 +55,24 @@ function tenantDatabaseUrl(db: string): string {
   return url.toString();
 }
 
-const appEnv: Record<string, string> = {
-  MULTI_TENANT_MODE: 'true',
-  TENANT_CONFIGS: JSON.stringify({
+const appEnv = stackEnv({
+  name: 'shared',
+  suffix,
+  redisUrl: `redis://bridge-${suffix}:${secrets.bridgePassword}@127.0.0.1:${redis.port}`,
+  tenants: {
     [tenantA]: { databaseUrl: tenantDatabaseUrl(dbA), bullmqPrefix: prefixA, valkeyPassword: secrets.tenantAPassword },
     [tenantB]: { databaseUrl: tenantDatabaseUrl(dbB), bullmqPrefix: prefixB, valkeyPassword: secrets.tenantBPassword },
     [tenantGone]: { databaseUrl: tenantDatabaseUrl(`tpw_bound_gone_${suffix}`) },
-  }),
-  VALKEY_URL: `redis://bridge-${suffix}:${secrets.bridgePassword}@127.0.0.1:${redis.port}`,
-  TEMPORAL_ADDRESS: services.temporalAddress,
-  BULLMQ_PREFIX: sharedPrefix,
-  TEMPORAL_TASK_QUEUE_PREFIX: `bound-${suffix}`,
-  SCHEDULES_SYNC_ON_START: 'false',
-  ENCRYPTION_KEY: secrets.encryptionKey,
-  EMAIL_SERVER_HOST: '127.0.0.1',
-  EMAIL_SERVER_PORT: '2525',
-  EMAIL_SERVER_USER: 'mailer',
-  EMAIL_SERVER_PASSWORD: secrets.smtpPassword,
-  EMAIL_FROM: 'noreply@example.test',
-};
+  },
+  extra: {
+    ENCRYPTION_KEY: secrets.encryptionKey,
+    EMAIL_SERVER_HOST: '127.0.0.1',
+    EMAIL_SERVER_PORT: '2525',
+    EMAIL_SERVER_USER: 'mailer',
+    EMAIL_SERVER_PASSWORD: secrets.smtpPassword,
+    EMAIL_FROM: 'noreply@example.test',
+  },
+});
 
 let worker: AppProcess;
 let bridge: AppProcess;
@@ -170,14 +170,14 @@ beforeAll(async () => {
   aclOutput = stdout;
   connection = await Connection.connect({ address: services.temporalAddress });
   temporal = new Client({ connection });
-  [worker, bridge] = await Promise.all([
-    startApp('worker', { ...appEnv, WORKER_QUEUES: 'audit-logs' }),
-    startApp('bridge', { ...appEnv, BRIDGE_QUEUES: 'audit-logs' }),
-  ]);
+  ({ worker, bridge } = await startStack(appEnv, {
+    worker: { WORKER_QUEUES: 'audit-logs' },
+    bridge: { BRIDGE_QUEUES: 'audit-logs' },
+  }));
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([bridge && stopApp(bridge), worker && stopApp(worker)]);
+  await stopStack(bridge, worker);
   for (const queue of queues) await queue.close();
   await connection?.close();
   await redis.stop();

@@ -11,7 +11,8 @@ import { QUEUE_SETTINGS } from '../src/jobs/queues';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { startApp, stopApp, type AppProcess } from './support/processes';
 import { makeTestCertificates, PrivateRedis, type RedisTls } from './support/redisServer';
-import { services, uniqueSuffix } from './support/services';
+import { uniqueSuffix } from './support/services';
+import { stackEnv } from './support/stack';
 import { auditEventData, jobFinished } from './support/testplanit';
 
 const suffix = uniqueSuffix();
@@ -33,18 +34,16 @@ beforeAll(async () => {
   await setup.call('ACL', 'SETUSER', user.username, 'on', `>${user.password}`, '~*', '&*', '+@all');
   await setup.call('ACL', 'SETUSER', 'default', 'off');
   setup.disconnect();
-  app = await startApp('all', {
-    MULTI_TENANT_MODE: 'true',
-    TENANT_CONFIGS: JSON.stringify({ [tenant]: { databaseUrl: databaseUrl(db) } }),
-    VALKEY_URL: `rediss://${user.username}:${user.password}@127.0.0.1:${redis.port}`,
-    NODE_EXTRA_CA_CERTS: certificates.caFile,
-    TEMPORAL_ADDRESS: services.temporalAddress,
-    BULLMQ_PREFIX: `tls${suffix}`,
-    TEMPORAL_TASK_QUEUE_PREFIX: `tls-${suffix}`,
-    SCHEDULES_SYNC_ON_START: 'false',
-    BRIDGE_QUEUES: 'audit-logs',
-    WORKER_QUEUES: 'audit-logs',
-  });
+  app = await startApp(
+    'all',
+    stackEnv({
+      name: 'tls',
+      suffix,
+      redisUrl: `rediss://${user.username}:${user.password}@127.0.0.1:${redis.port}`,
+      tenants: { [tenant]: { databaseUrl: databaseUrl(db) } },
+      extra: { NODE_EXTRA_CA_CERTS: certificates.caFile, BRIDGE_QUEUES: 'audit-logs', WORKER_QUEUES: 'audit-logs' },
+    }),
+  );
   queue = new Queue('audit-logs', {
     connection: { host: '127.0.0.1', port: redis.port, tls: { ca }, ...user, maxRetriesPerRequest: null },
     prefix: `tls${suffix}`,
