@@ -9,7 +9,7 @@ import type { NativeConnectionOptions } from '@temporalio/worker';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { z } from 'zod';
 import type { LogFormat, LogLevel } from './logging';
-import { redactUrl } from './redaction';
+import { redactCredentials } from './redaction';
 import { QUEUE_NAMES, QUEUE_SETTINGS, isQueueName, type QueueName } from './jobs/queues';
 import { routedQueues } from './jobs/routes';
 import { MINUTES_PER_DAY } from './schedules/stagger';
@@ -170,12 +170,13 @@ function queueList(name: string, value: string | undefined, fallback: QueueName[
   return names as QueueName[];
 }
 
-function redisUrl(raw: string | undefined): string {
+/** A Valkey URL from variable `name` (local Valkey when unset), as ioredis takes it. */
+export function valkeyUrl(name: string, raw: string | undefined): string {
   const url = raw && raw !== '' ? raw : 'redis://127.0.0.1:6379';
   // TestPlanIt accepts valkey:// URLs and hands ioredis the redis:// equivalent.
   const normalised = url.replace(/^valkey(s?):\/\//, 'redis$1://');
   if (!/^rediss?:\/\/.+/.test(normalised)) {
-    throw new ConfigError(`VALKEY_URL must be a redis:// or valkey:// URL, got "${redactUrl(url)}"`);
+    throw new ConfigError(`${name} must be a redis:// or valkey:// URL, got "${redactCredentials(url)}"`);
   }
   return normalised;
 }
@@ -312,7 +313,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         namespace: temporalProfile.namespace ?? 'default',
         taskQueuePrefix: env.TEMPORAL_TASK_QUEUE_PREFIX || 'testplanit',
       },
-      redis: { url: redisUrl(env.VALKEY_URL), prefix },
+      redis: { url: valkeyUrl('VALKEY_URL', env.VALKEY_URL), prefix },
       tenancy: tenancySettings(env),
       database: {
         maxClients: int('TENANT_DB_MAX_CLIENTS', 50),

@@ -10,8 +10,3 @@ const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/:@]*):([^\s/@]+)@/gi;
 export function redactCredentials(text: string): string {
   return text.replace(URL_CREDENTIALS, '$1$2:***@');
 }
-
-/** A URL as it may be shown: without its password. */
-export function redactUrl(url: string): string {
-  return redactCredentials(url);
-}

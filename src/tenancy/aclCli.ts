@@ -11,10 +11,10 @@
  */
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../config';
+import { loadConfig, valkeyUrl } from '../config';
 import { OWN_KEY_NAMESPACE } from '../jobs/ids';
 import { createLogger } from '../logging';
-import { redactUrl } from '../redaction';
+import { redactCredentials } from '../redaction';
 import { TenantRegistry } from './registry';
 import { aclSetUserCommands, describeAclCommands, type AclPlan } from './valkeyAcl';
 
@@ -36,7 +36,7 @@ function plan(): AclPlan {
   const password = decodeURIComponent(bridgeUrl.password);
   if (!username || !password) {
     throw new Error(
-      `VALKEY_URL (${redactUrl(config.redis.url)}) must name the bridge's user and password, e.g. redis://bridge:<password>@host:6379`,
+      `VALKEY_URL (${redactCredentials(config.redis.url)}) must name the bridge's user and password, e.g. redis://bridge:<password>@host:6379`,
     );
   }
   return {
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   if (!values.apply) return;
   const adminUrl = process.env.VALKEY_ADMIN_URL;
   if (!adminUrl) throw new Error('--apply needs VALKEY_ADMIN_URL: a user allowed to run ACL SETUSER');
-  const admin = new Redis(adminUrl.replace(/^valkey(s?):\/\//, 'redis$1://'), {
+  const admin = new Redis(valkeyUrl('VALKEY_ADMIN_URL', adminUrl), {
     lazyConnect: true,
     maxRetriesPerRequest: 1,
     retryStrategy: () => null,
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   try {
     await admin.connect();
     for (const args of commands) await admin.call('ACL', 'SETUSER', ...args);
-    console.log(`Applied ${commands.length} ACL users on ${redactUrl(adminUrl)}`);
+    console.log(`Applied ${commands.length} ACL users on ${redactCredentials(adminUrl)}`);
     // Users set at run time last until the server restarts, unless it keeps them in an aclfile.
     const saved = await admin.call('ACL', 'SAVE').then(
       () => true,
