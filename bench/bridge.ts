@@ -83,6 +83,18 @@ async function measure(mode: string, concurrency: number, queue: Queue, run: str
     const jobs = await Promise.all(ids.slice(i, i + 500).map((id) => queue.getJob(id)));
     for (const job of jobs) latencies.push(job!.finishedOn! - job!.timestamp);
   }
+  return checkedRow(mode, mode, concurrency, run, seconds, latencies);
+}
+
+/** Checks that every tenant got exactly its share of audit rows for `run`, then the figures of the run. */
+async function checkedRow(
+  mode: string,
+  label: string,
+  concurrency: number,
+  run: string,
+  seconds: number,
+  latencies: number[],
+): Promise<Row> {
   latencies.sort((a, b) => a - b);
   for (const [i, db] of dbs.entries()) {
     const [row] = await query<{ n: string }>(
@@ -91,7 +103,7 @@ async function measure(mode: string, concurrency: number, queue: Queue, run: str
       [`${run}-%`],
     );
     if (Number(row!.n) !== JOBS / tenants.length)
-      throw new Error(`${mode}: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
+      throw new Error(`${label}: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
   }
   return {
     mode,
@@ -250,25 +262,7 @@ async function sdkDirect(client: Client, concurrency: number): Promise<Row> {
     await stopApp(worker);
   }
   const seconds = (Date.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  for (const [i, db] of dbs.entries()) {
-    const [row] = await query<{ n: string }>(
-      databaseUrl(db),
-      `SELECT count(*) AS n FROM "AuditLog" WHERE "entityId" LIKE $1`,
-      [`${run}-%`],
-    );
-    if (Number(row!.n) !== JOBS / tenants.length)
-      throw new Error(`SDK: tenant ${tenants[i]} has ${row!.n} rows, expected ${JOBS / tenants.length}`);
-  }
-  return {
-    mode: 'one per job via SDK',
-    concurrency,
-    jobs: JOBS,
-    seconds,
-    perSecond: JOBS / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-  };
+  return checkedRow('one per job via SDK', 'SDK', concurrency, run, seconds, latencies);
 }
 
 function printTable(rows: Row[]): void {
