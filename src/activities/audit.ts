@@ -1,4 +1,3 @@
-import type { Prisma } from '@prisma/client';
 import type { JobWorkflowInput } from '../jobs/jobInput';
 import type { AuditEventPayload } from '../jobs/payloads';
 import type { DatabaseClient } from '../tenancy/prismaPool';
@@ -16,11 +15,22 @@ export function auditLogIdFor(idempotencyKey: string): string {
 /** One event of a batch: recorded now, recorded before (a redelivery), or refused with a reason. */
 export type AuditEventOutcome = { recorded: boolean } | { error: string; nonRetryable: boolean };
 
-/** The row TestPlanIt's audit worker writes for one event; `liveProjects` are the referenced projects that exist. */
-function auditRow(
-  { origin, payload }: JobWorkflowInput<AuditEventPayload>,
-  liveProjects: Set<number>,
-): Prisma.AuditLogCreateManyInput {
+/** One AuditLog row as TestPlanIt's audit worker writes it, before the project check (done in SQL). */
+interface AuditRow {
+  id: string;
+  userId: string | null;
+  userEmail: string | null;
+  userName: string | null;
+  action: string;
+  entityType: string;
+  entityId: string;
+  entityName: string | null;
+  changes: unknown;
+  metadata: Record<string, unknown> | null;
+  projectId: number | null;
+}
+
+function auditRow({ origin, payload }: JobWorkflowInput<AuditEventPayload>): AuditRow {
   const { event, context, queuedAt } = payload;
   const metadata: Record<string, unknown> = {
     ...(event.metadata ?? {}),
@@ -31,12 +41,6 @@ function auditRow(
     processedAt: new Date().toISOString(),
   };
   for (const key of Object.keys(metadata)) if (metadata[key] === undefined) delete metadata[key];
-  // The project may have been deleted since the event was queued; keep its id in metadata.
-  let projectId: number | null = null;
-  if (event.projectId !== undefined) {
-    if (liveProjects.has(event.projectId)) projectId = event.projectId;
-    else metadata.originalProjectId = event.projectId;
-  }
   return {
     id: auditLogIdFor(origin.idempotencyKey),
     userId: event.userId || context?.userId || null,
@@ -46,17 +50,42 @@ function auditRow(
     entityType: event.entityType,
     entityId: event.entityId,
     entityName: event.entityName || null,
-    changes: event.changes as Prisma.InputJsonValue | undefined,
-    metadata: Object.keys(metadata).length > 0 ? (metadata as Prisma.InputJsonValue) : undefined,
-    projectId,
+    changes: event.changes ?? null,
+    metadata: Object.keys(metadata).length > 0 ? metadata : null,
+    projectId: event.projectId ?? null,
   };
 }
 
-async function liveProjectsOf(db: DatabaseClient, events: JobWorkflowInput<AuditEventPayload>[]): Promise<Set<number>> {
-  const ids = [...new Set(events.map((e) => e.payload.event.projectId).filter((id): id is number => id !== undefined))];
-  if (ids.length === 0) return new Set();
-  const rows = await db.projects.findMany({ where: { id: { in: ids } }, select: { id: true } });
-  return new Set(rows.map((row) => row.id));
+/**
+ * Writes rows in one statement and returns the ids it inserted (not those already there).
+ *
+ * Plain SQL rather than Prisma's createManyAndReturn: for a batch of 100 events Prisma's query
+ * compiler spends 40-90 ms of the worker's event loop building the statement (measured; this
+ * statement costs ~5 ms), time in which no other tenant's workflow task or activity on that worker
+ * can run. The rows travel as one JSON parameter, so the statement's text never depends on the data.
+ *
+ * A project deleted since the event was queued leaves the row without projectId and its id in
+ * metadata.originalProjectId, as TestPlanIt's worker does.
+ */
+async function insertAuditRows(db: DatabaseClient, rows: AuditRow[]): Promise<Set<string>> {
+  const inserted = await db.$queryRawUnsafe<Array<{ id: string }>>(
+    `INSERT INTO "AuditLog" ("id", "userId", "userEmail", "userName", "action", "entityType", "entityId",
+                             "entityName", "changes", "metadata", "projectId")
+     SELECT r."id", r."userId", r."userEmail", r."userName", r."action"::"AuditAction", r."entityType", r."entityId",
+            r."entityName", r."changes",
+            CASE WHEN r."projectId" IS NOT NULL AND p."id" IS NULL
+                 THEN coalesce(r."metadata", '{}'::jsonb) || jsonb_build_object('originalProjectId', r."projectId")
+                 ELSE r."metadata" END,
+            p."id"
+       FROM jsonb_to_recordset($1::jsonb) AS r("id" text, "userId" text, "userEmail" text, "userName" text,
+                                               "action" text, "entityType" text, "entityId" text, "entityName" text,
+                                               "changes" jsonb, "metadata" jsonb, "projectId" int)
+       LEFT JOIN "Projects" p ON p."id" = r."projectId"
+     ON CONFLICT ("id") DO NOTHING
+     RETURNING "id"`,
+    JSON.stringify(rows),
+  );
+  return new Set(inserted.map((row) => row.id));
 }
 
 export function createAuditActivities(deps: ActivityDeps) {
@@ -65,17 +94,14 @@ export function createAuditActivities(deps: ActivityDeps) {
     async recordAuditEvent(input: JobWorkflowInput<AuditEventPayload>): Promise<boolean> {
       const { origin, payload } = input;
       return withTenantDatabase(deps, origin, async (db) => {
-        const { count } = await db.auditLog.createMany({
-          data: [auditRow(input, await liveProjectsOf(db, [input]))],
-          skipDuplicates: true,
-        });
+        const recorded = (await insertAuditRows(db, [auditRow(input)])).size === 1;
         const { event } = payload;
         logForJob(
           deps,
           origin,
-          `${count === 1 ? 'Recorded' : 'Already recorded'} audit event ${event.action} ${event.entityType}:${event.entityId}`,
+          `${recorded ? 'Recorded' : 'Already recorded'} audit event ${event.action} ${event.entityType}:${event.entityId}`,
         );
-        return count === 1;
+        return recorded;
       });
     },
 
@@ -88,16 +114,10 @@ export function createAuditActivities(deps: ActivityDeps) {
     async recordAuditEvents(events: JobWorkflowInput<AuditEventPayload>[]): Promise<AuditEventOutcome[]> {
       const origin = events[0]!.origin;
       return withTenantDatabase(deps, origin, async (db) => {
-        const live = await liveProjectsOf(db, events);
-        const rows = events.map((event) => auditRow(event, live));
+        const rows = events.map(auditRow);
         let created: Set<string>;
         try {
-          const inserted = await db.auditLog.createManyAndReturn({
-            data: rows,
-            skipDuplicates: true,
-            select: { id: true },
-          });
-          created = new Set(inserted.map((row) => row.id));
+          created = await insertAuditRows(db, rows);
         } catch (error) {
           const failure = toActivityFailure(error) as { nonRetryable?: boolean };
           if (!failure.nonRetryable) throw error;
@@ -108,16 +128,15 @@ export function createAuditActivities(deps: ActivityDeps) {
           origin,
           `Recorded ${created.size} audit events (${rows.length - created.size} already recorded) in one batch`,
         );
-        return rows.map((row) => ({ recorded: created.has(row.id!) }));
+        return rows.map((row) => ({ recorded: created.has(row.id) }));
       });
     },
   };
 }
 
-async function recordOne(db: DatabaseClient, row: Prisma.AuditLogCreateManyInput): Promise<AuditEventOutcome> {
+async function recordOne(db: DatabaseClient, row: AuditRow): Promise<AuditEventOutcome> {
   try {
-    const { count } = await db.auditLog.createMany({ data: [row], skipDuplicates: true });
-    return { recorded: count === 1 };
+    return { recorded: (await insertAuditRows(db, [row])).size === 1 };
   } catch (error) {
     const failure = toActivityFailure(error) as Error & { nonRetryable?: boolean };
     return { error: failure.message, nonRetryable: failure.nonRetryable === true };
