@@ -240,6 +240,51 @@ test('refresh-issue, create-issue and update-issue act on the right tenant’s t
   ]);
 });
 
+test('update-issue moves a Jira issue through the transition to the requested status; when none leads there it fails at once, the issue untouched', async () => {
+  const transitionCalls = () =>
+    fake.seen(/^\w+ \/jira\/rest\/api\/3\/issue\/AUTH-2\/transitions$/).map((request) => request.method);
+  const moved = await finished(
+    await syncJob('update-issue', tenantA, jiraA, {
+      issueId: 'AUTH-2',
+      data: { title: 'Ready to ship', status: 'done' },
+    }),
+  );
+  expect(await moved.getState()).toBe('completed');
+  // Found by the target status's name ("Done", in any case), not the transition's ("Resolve").
+  expect(fake.jira.get('AUTH')![1]).toMatchObject({ title: 'Ready to ship', state: 'Done' });
+  expect(transitionCalls()).toEqual(['GET', 'POST']);
+  expect(
+    await query(urlA, `SELECT title, status, "externalStatus" FROM "Issue" WHERE "externalId" = 'AUTH-2'`),
+  ).toEqual([{ title: 'Ready to ship', status: 'Done', externalStatus: 'Done' }]);
+
+  // Asked again, as a retry after the transition went through would: already there, nothing posted.
+  const again = await finished(
+    await syncJob('update-issue', tenantA, jiraA, { issueId: 'AUTH-2', data: { status: 'Done' } }),
+  );
+  expect(await again.getState()).toBe('completed');
+  expect(transitionCalls()).toEqual(['GET', 'POST', 'GET']);
+
+  const writesToAuth4 = () => fake.seen(/^(PUT|POST) \/jira\/rest\/api\/3\/issue\/AUTH-4/).length;
+  const writesBefore = writesToAuth4();
+  const refused = await finished(
+    await syncJob('update-issue', tenantA, jiraA, {
+      issueId: 'AUTH-4',
+      data: { title: 'Should not be written', status: 'Archived' },
+    }),
+  );
+  expect(await refused.getState()).toBe('failed');
+  expect(refused.attemptsMade).toBe(1);
+  expect(refused.failedReason).toBe(
+    'Jira issue AUTH-4 has no transition to status "Archived"; its transitions lead to "In Review", "Done", "To Do"',
+  );
+  // The lookup comes first: neither the title nor the status was written.
+  expect(writesToAuth4()).toBe(writesBefore);
+  expect(fake.jira.get('AUTH')![3]).toMatchObject({ title: 'Jira title 4', state: 'In Progress' });
+  expect(await query(urlA, `SELECT title, status FROM "Issue" WHERE "externalId" = 'AUTH-4'`)).toEqual([
+    { title: 'Jira title 4', status: 'In Progress' },
+  ]);
+});
+
 test('a worker killed during a 3,001-issue project import resumes without refetching done pages; every issue exists once', async () => {
   // The project holds the 3,000 issues plus the one create-issue added (already a local row).
   const total = IMPORTED + 1;

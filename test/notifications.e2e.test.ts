@@ -154,16 +154,20 @@ test('create-notification follows each user’s delivery mode, emails in immedia
   expect(smtp.to('inapp@a.example')).toHaveLength(0);
   const [toNora] = smtp.to('now@a.example');
   expect(smtp.to('now@a.example')).toHaveLength(1);
-  expect(toNora!.subject).toBe('TestPlanIt: New test case assignment');
+  // Nora reads French: subject, body and link texts in her locale, the link under /fr-FR/.
+  expect(toNora!.subject).toBe('TestPlanIt : Nouveau cas de test assigné');
   expect(toNora!.from).toBe('"TestPlanIt" <noreply@testplanit.example>');
   expect(toNora!.html).toContain('https://alpha.testplanit.example/fr-FR/projects/runs/3/12?selectedCase=77');
-  expect(toNora!.html).toContain('Hello Nora,');
-  expect(toNora!.text).toContain('Ada assigned you the test case "Login works" in project "Apollo"');
+  expect(toNora!.html).toContain('Bonjour Nora,');
+  expect(toNora!.html).toContain("<html lang='fr-FR'>");
+  expect(toNora!.text).toContain('Ada vous a assigné le cas de test « Login works » du projet « Apollo »');
   expect(toNora!.text).toContain(
-    'View details: https://alpha.testplanit.example/fr-FR/projects/runs/3/12?selectedCase=77',
+    'Voir les détails: https://alpha.testplanit.example/fr-FR/projects/runs/3/12?selectedCase=77',
   );
   // Tenant B has no baseUrl: NEXTAUTH_URL.
   const [toGlobal] = smtp.to('global@b.example');
+  expect(toGlobal!.subject).toBe('TestPlanIt: New test case assignment');
+  expect(toGlobal!.text).toContain('Ada assigned you the test case "Login works" in project "Apollo"');
   expect(toGlobal!.html).toContain('https://fallback.testplanit.example/en-US/projects/runs/3/12?selectedCase=77');
   expect(toGlobal!.html).not.toContain('alpha.testplanit.example');
 });
@@ -204,6 +208,96 @@ test('send-notification-email jobs from older web apps send once per notificatio
   expect(rich!.state).toBe('completed');
   const richMail = smtp.to('legacy@a.example').find((m) => m.subject === 'TestPlanIt: Rich')!;
   expect(richMail.html).toContain('<p><strong>Downtime tonight</strong></p>');
+});
+
+test('each user gets emails in their own language, dates formatted for it and times in their zone (UTC for one Intl does not know)', async () => {
+  // One user per locale, each in a time zone of their own, so the digest's times show the zone too.
+  const users = [
+    { id: 'lang-en', locale: 'en_US', timezone: 'America/New_York' },
+    { id: 'lang-es', locale: 'es_ES', timezone: 'Europe/Madrid' },
+    // A zone TestPlanIt let through but Intl does not know: times in UTC rather than no email.
+    { id: 'lang-fr', locale: 'fr_FR', timezone: 'Mars/Olympus_Mons' },
+  ];
+  for (const user of users) {
+    await seedUser(urlA, { ...user, email: `${user.id}@a.example`, name: `Name ${user.id}`, mode: 'IN_APP' });
+    await insertNotification(urlA, {
+      id: `${user.id}-due`,
+      userId: user.id,
+      title: 'Stored title',
+      type: 'MILESTONE_DUE_REMINDER',
+      data: {
+        milestoneName: 'Beta',
+        projectName: 'Apollo',
+        projectId: 3,
+        milestoneId: 5,
+        dueDate: '2025-03-14T00:00:00.000Z',
+        isOverdue: true,
+      },
+    });
+  }
+  const jobs = users.flatMap((user) => [
+    emails.add('send-notification-email', {
+      notificationId: `${user.id}-due`,
+      userId: user.id,
+      immediate: true,
+      tenantId: tenantA,
+    }),
+    // As older web apps send digests: the notifications in the payload, createdAt as ISO text.
+    emails.add('send-digest-email', {
+      userId: user.id,
+      notifications: [
+        { id: `${user.id}-digest`, title: 'Plan', message: 'Plan message', createdAt: '2025-03-14T09:30:00.000Z' },
+      ],
+      tenantId: tenantA,
+    }),
+  ]);
+  const settledJobs = await settle((await Promise.all(jobs)).map((job) => ref(emails, job)));
+  expect(settledJobs.map((j) => j.state)).toEqual(users.map(() => ['completed', 'completed']).flat());
+
+  // Intl puts narrow or no-break spaces into some dates and times; compare them as plain spaces.
+  const plain = (text: string) => text.replace(/\s/g, ' ');
+  const mails = (id: string) => {
+    const received = smtp.to(`${id}@a.example`);
+    expect(received).toHaveLength(2);
+    const reminder = received.find((m) => m.text.includes('Beta'))!;
+    const digest = received.find((m) => m !== reminder)!;
+    return { reminder: { ...reminder, text: plain(reminder.text) }, digest: { ...digest, text: plain(digest.text) } };
+  };
+
+  const en = mails('lang-en');
+  expect(en.reminder.subject).toBe('TestPlanIt: Milestone overdue');
+  expect(en.reminder.html).toContain("<html lang='en-US'>");
+  expect(en.reminder.text).toContain('Hello Name lang-en,');
+  expect(en.reminder.text).toContain('Milestone "Beta" in project "Apollo" was due on March 14, 2025');
+  expect(en.reminder.text).toContain('View details: https://alpha.testplanit.example/en-US/projects/milestones/3/5');
+  expect(en.digest.subject).toBe('TestPlanIt Daily Digest - 1 notification');
+  expect(en.digest.text).toContain('You have 1 unread notification from the last 24 hours.');
+  // 09:30 UTC is 05:30 in New York (daylight saving time began on March 9).
+  expect(en.digest.text).toContain('March 14, 2025 at 5:30 AM');
+
+  const es = mails('lang-es');
+  expect(es.reminder.subject).toBe('TestPlanIt: Hito vencido');
+  expect(es.reminder.html).toContain("<html lang='es-ES'>");
+  expect(es.reminder.html).toContain('Ver detalles');
+  expect(es.reminder.text).toContain('Hola Name lang-es:');
+  expect(es.reminder.text).toContain('El hito "Beta" del proyecto "Apollo" vencía el 14 de marzo de 2025');
+  expect(es.digest.subject).toBe('Resumen diario de TestPlanIt - 1 notificación');
+  expect(es.digest.text).toContain('Tiene 1 notificación sin leer de las últimas 24 horas.');
+  expect(es.digest.text).toContain('14 de marzo de 2025 a las 10:30');
+  expect(es.digest.html).toContain('Todas las notificaciones');
+
+  const fr = mails('lang-fr');
+  expect(fr.reminder.subject).toBe('TestPlanIt : Jalon en retard');
+  expect(fr.reminder.html).toContain("<html lang='fr-FR'>");
+  expect(fr.reminder.html).toContain('Les modifier');
+  expect(fr.reminder.text).toContain('Bonjour Name lang-fr,');
+  expect(fr.reminder.text).toContain('Le jalon « Beta » du projet « Apollo » était dû le 14 mars 2025');
+  expect(fr.reminder.text).toContain(
+    'Paramètres de notification: https://alpha.testplanit.example/fr-FR/users/profile',
+  );
+  expect(fr.digest.subject).toBe('Résumé quotidien TestPlanIt - 1 notification');
+  expect(fr.digest.text).toContain('Vous avez 1 notification non lue des dernières 24 heures.');
+  expect(fr.digest.text).toContain('14 mars 2025 à 09:30');
 });
 
 test('bad addresses fail that email alone: 5xx at once, 4xx retried until delivered', async () => {
@@ -259,7 +353,7 @@ test('bad addresses fail that email alone: 5xx at once, 4xx retried until delive
 test('daily digest: one email per daily user with unread notifications of the last 24 h, marked read after sending', async () => {
   const old = new Date(Date.now() - 30 * 60 * 60 * 1000);
   await seedUser(urlA, { id: 'daily1', email: 'daily1@a.example', mode: 'IN_APP_EMAIL_DAILY' });
-  await seedUser(urlA, { id: 'daily2', email: 'daily2@a.example', mode: 'IN_APP_EMAIL_DAILY' });
+  await seedUser(urlA, { id: 'daily2', email: 'daily2@a.example', mode: 'IN_APP_EMAIL_DAILY', locale: 'es_ES' });
   await seedUser(urlA, { id: 'dailyquiet', email: 'quiet@a.example', mode: 'IN_APP_EMAIL_DAILY' });
   await insertNotification(urlA, {
     id: 'd1-a',
@@ -271,7 +365,13 @@ test('daily digest: one email per daily user with unread notifications of the la
   await insertNotification(urlA, { id: 'd1-b', userId: 'daily1', title: 'Second' });
   await insertNotification(urlA, { id: 'd1-old', userId: 'daily1', title: 'Too old', createdAt: old });
   await insertNotification(urlA, { id: 'd1-read', userId: 'daily1', title: 'Already read', isRead: true });
-  await insertNotification(urlA, { id: 'd2-a', userId: 'daily2', title: 'Only one' });
+  await insertNotification(urlA, {
+    id: 'd2-a',
+    userId: 'daily2',
+    title: 'Only one',
+    type: 'SESSION_ASSIGNED',
+    data: { assignedByName: 'Ada', sessionName: 'Smoke', projectName: 'Apollo', projectId: 4, sessionId: 9 },
+  });
   // Tenant B's daily user must not be touched by tenant A's digest.
   await seedUser(urlB, { id: 'dailyb', email: 'dailyb@b.example', mode: 'IN_APP_EMAIL_DAILY' });
   await insertNotification(urlB, { id: 'db-a', userId: 'dailyb', title: 'Tenant B news' });
@@ -287,7 +387,13 @@ test('daily digest: one email per daily user with unread notifications of the la
   expect(digest1!.text).toContain('First');
   expect(digest1!.text).not.toContain('Too old');
   expect(digest1!.text).not.toContain('Already read');
-  expect(smtp.to('daily2@a.example').map((m) => m.subject)).toEqual(['TestPlanIt Daily Digest - 1 notifications']);
+  // daily2 reads Spanish: the digest, and the notification in it, are in Spanish.
+  const [digest2] = smtp.to('daily2@a.example');
+  expect(smtp.to('daily2@a.example').map((m) => m.subject)).toEqual(['Resumen diario de TestPlanIt - 1 notificación']);
+  expect(digest2!.text).toContain('Tiene 1 notificación sin leer de las últimas 24 horas.');
+  expect(digest2!.text).toContain('Nueva asignación de sesión');
+  expect(digest2!.text).toContain('Ada le asignó la sesión "Smoke" en el proyecto "Apollo"');
+  expect(digest2!.html).toContain('https://alpha.testplanit.example/es-ES/projects/sessions/4/9');
   expect(smtp.to('quiet@a.example')).toHaveLength(0);
   expect(smtp.to('dailyb@b.example')).toHaveLength(0);
 

@@ -8,7 +8,7 @@
  */
 import { failure } from '../failures/types';
 import type { Prisma } from '@prisma/client';
-import { TrackerAuthFailed, TrackerError, TrackerRateLimited } from '../integrations/errors';
+import { TrackerAuthFailed, TrackerError, TrackerRateLimited, TrackerStatusUnavailable } from '../integrations/errors';
 import { trackerFor } from '../integrations/trackers';
 import type { IssueTracker, TrackerIssue } from '../integrations/types';
 import type { JobOrigin } from '../jobs/jobInput';
@@ -45,6 +45,7 @@ export function asActivityFailure(error: unknown): unknown {
     return failure('TrackerRateLimited', error.message, { nextRetryDelay: error.retryAfterMs });
   }
   if (error instanceof TrackerAuthFailed) return failure('TrackerAuthFailed', error.message);
+  if (error instanceof TrackerStatusUnavailable) return failure('TrackerStatusUnavailable', error.message);
   if (error instanceof TrackerError) {
     return error.retryable
       ? failure('TrackerUnavailable', error.message)

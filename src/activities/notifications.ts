@@ -6,6 +6,7 @@ import type { NotificationMode, Prisma } from '@prisma/client';
 import { failure } from '../failures/types';
 import { notificationContent } from '../email/content';
 import { notificationsPageUrl, notificationUrl } from '../email/links';
+import { emailLocale } from '../email/messages';
 import { renderDigestEmail, renderNotificationEmail, type DigestItem } from '../email/templates';
 import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
 import type {
@@ -45,6 +46,11 @@ function pageLinks(deps: ActivityDeps, tenant: ResolvedTenant, locale: string) {
   };
 }
 
+/** A digest lists text only: an announcement's HTML stays for its own email. */
+function pick({ title, message }: { title: string; message: string }) {
+  return { title, message };
+}
+
 export interface CreatedNotification {
   mode: NotificationMode;
   notificationId?: string;
@@ -75,7 +81,8 @@ export function createNotificationActivities(deps: ActivityDeps) {
     const locale = user.userPreferences?.locale ?? DEFAULT_LOCALE;
     const rendered = renderDigestEmail({
       userName: user.name,
-      locale,
+      locale: emailLocale(locale),
+      timeZone: user.userPreferences?.timezone,
       notifications: items,
       ...pageLinks(deps, tenant, locale),
     });
@@ -138,7 +145,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
           throw failure('NotificationNotFound', `Notification ${notificationId} not found`);
         }
         const locale = notification.user.userPreferences?.locale ?? DEFAULT_LOCALE;
-        const content = notificationContent(notification, locale);
+        const content = notificationContent(notification, emailLocale(locale));
         const url = notificationUrl({
           type: notification.type,
           data: (notification.data ?? {}) as Record<string, unknown>,
@@ -147,7 +154,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
         });
         const rendered = renderNotificationEmail({
           userName: notification.user.name,
-          locale,
+          locale: emailLocale(locale),
           url,
           ...content,
           ...pageLinks(deps, tenant, locale),
@@ -211,10 +218,11 @@ export function createNotificationActivities(deps: ActivityDeps) {
         if (notifications.length === 0) return { userId, outcome: 'nothing-to-send', notifications: 0 };
         const user = await db.user.findUnique({ where: { id: userId }, include: { userPreferences: true } });
         const locale = user?.userPreferences?.locale ?? DEFAULT_LOCALE;
+        // Each item in the user's language, as its own email would have been (the stored title and
+        // message are the web app's, in whichever language it wrote them).
         const items = notifications.map((n) => ({
           id: n.id,
-          title: n.title,
-          message: n.message,
+          ...pick(notificationContent(n, emailLocale(locale))),
           createdAt: n.createdAt.toISOString(),
           url: notificationUrl({
             type: n.type,

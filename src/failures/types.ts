@@ -29,6 +29,10 @@ export const FAILURE_TYPES = {
   TrackerRateLimited: { retryable: true, meaning: 'the tracker asked to wait (429); retried after its Retry-After' },
   TrackerUnavailable: { retryable: true, meaning: 'the tracker failed or timed out (5xx, network)' },
   TrackerRequestFailed: { retryable: false, meaning: 'the tracker refused the request (other 4xx)' },
+  TrackerStatusUnavailable: {
+    retryable: false,
+    meaning: 'no transition of the issue’s Jira workflow leads to the requested status',
+  },
   // Elasticsearch
   SearchWriteFailed: { retryable: true, meaning: 'a bulk request or the cluster failed' },
   DocumentRejected: { retryable: false, meaning: 'Elasticsearch refused a document (mapping conflict)' },

@@ -32,3 +32,24 @@ export class TrackerAuthFailed extends TrackerError {
     super(message, status, false);
   }
 }
+
+/**
+ * The issue's workflow offers no transition to the requested status (Jira moves issues between
+ * statuses only through transitions). Retrying cannot help, and which statuses are reachable is
+ * the answer the user needs, so both are named.
+ */
+export class TrackerStatusUnavailable extends TrackerError {
+  constructor(
+    readonly issue: string,
+    readonly requested: string,
+    readonly available: string[],
+  ) {
+    super(
+      `Jira issue ${issue} has no transition to status "${requested}"; its transitions lead to ${
+        available.length > 0 ? available.map((name) => `"${name}"`).join(', ') : 'no status'
+      }`,
+      undefined,
+      false,
+    );
+  }
+}

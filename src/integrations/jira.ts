@@ -1,5 +1,10 @@
-/** Jira Cloud REST v3: issues by key, a project's issues by JQL (token-paged), create, update. */
+/**
+ * Jira Cloud REST v3: issues by key, a project's issues by JQL (token-paged), create, update.
+ * Jira has no writable status field: an update that carries a status moves the issue through the
+ * transition of its workflow that leads there (`to.name`, compared case-insensitively).
+ */
 import { plainText } from '../search/text';
+import { TrackerStatusUnavailable } from './errors';
 import { trackerRequest } from './http';
 import {
   authorization,
@@ -22,6 +27,14 @@ interface JiraIssue {
   };
 }
 
+interface JiraTransition {
+  id: string;
+  name?: string;
+  to?: { name?: string };
+}
+
+const sameStatus = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
 const FIELDS = 'summary,description,status,issuetype,priority';
 
 /** Jira v3 wants descriptions as Atlassian Document Format. */
@@ -43,16 +56,32 @@ export function createJiraTracker(baseUrl: string, auth: TrackerAuth): IssueTrac
     priority: issue.fields.priority?.name,
     data: { jiraId: issue.id },
   });
+  const issueUrl = (key: string) => `${base}/rest/api/3/issue/${encodeURIComponent(key)}`;
   const get = async (key: string) =>
     toIssue(
-      (
-        await trackerRequest<JiraIssue>(
-          { url: `${base}/rest/api/3/issue/${encodeURIComponent(key)}?fields=${FIELDS}`, headers },
-          `Jira issue ${key}`,
-        )
-      ).body,
+      (await trackerRequest<JiraIssue>({ url: `${issueUrl(key)}?fields=${FIELDS}`, headers }, `Jira issue ${key}`))
+        .body,
     );
 
+  /**
+   * The transition leading to `status`, or undefined when the issue is in that status already:
+   * workflows rarely offer a transition to the current status, and a retry after the transition
+   * went through (the read back failed, say) must succeed rather than find no way there.
+   */
+  const transitionTo = async (key: string, status: string): Promise<JiraTransition | undefined> => {
+    const { body } = await trackerRequest<{ transitions?: JiraTransition[] }>(
+      { url: `${issueUrl(key)}/transitions`, headers },
+      `Jira transitions of ${key}`,
+    );
+    const transitions = body.transitions ?? [];
+    const found = transitions.find((candidate) => sameStatus(candidate.to?.name ?? '', status));
+    if (found) return found;
+    if (sameStatus((await get(key)).status, status)) return undefined;
+    const available = [
+      ...new Set(transitions.map((candidate) => candidate.to?.name).filter((name): name is string => !!name)),
+    ];
+    throw new TrackerStatusUnavailable(key, status, available);
+  };
   return {
     getIssue: get,
     async listIssues(project, cursor, pageSize): Promise<IssuePage> {
@@ -93,14 +122,30 @@ export function createJiraTracker(baseUrl: string, auth: TrackerAuth): IssueTrac
       return get(body.key);
     },
     async updateIssue(key, input) {
+      // The transition is looked up before any field is written, so a status the workflow cannot
+      // reach fails the job with the issue untouched rather than half updated.
+      // An empty status (a form's blank field) asks for no status change.
+      const status = input.status?.trim();
+      const transition = status ? await transitionTo(key, status) : undefined;
       const fields: Record<string, unknown> = {};
       if (input.title !== undefined) fields.summary = input.title;
       if (input.description !== undefined) fields.description = adf(input.description);
       if (input.priority !== undefined) fields.priority = { name: input.priority };
-      await trackerRequest(
-        { method: 'PUT', url: `${base}/rest/api/3/issue/${encodeURIComponent(key)}`, headers, body: { fields } },
-        `Jira update of ${key}`,
-      );
+      // A status-only update has no fields to write; an empty PUT would be a request for nothing.
+      if (Object.keys(fields).length > 0) {
+        await trackerRequest({ method: 'PUT', url: issueUrl(key), headers, body: { fields } }, `Jira update of ${key}`);
+      }
+      if (transition) {
+        await trackerRequest(
+          {
+            method: 'POST',
+            url: `${issueUrl(key)}/transitions`,
+            headers,
+            body: { transition: { id: transition.id } },
+          },
+          `Jira transition of ${key} to ${status}`,
+        );
+      }
       return get(key);
     },
   };

@@ -153,9 +153,11 @@ export interface SeedUser {
   name?: string;
   mode?: string;
   locale?: string;
+  /** An IANA zone, as TestPlanIt stores it (its default is Etc/UTC). */
+  timezone?: string;
 }
 
-/** A user with preferences (notificationMode, locale), as TestPlanIt stores them. */
+/** A user with preferences (notificationMode, locale, timezone), as TestPlanIt stores them. */
 export async function seedUser(url: string, user: SeedUser): Promise<void> {
   await query(url, `INSERT INTO "Roles" (id, name) VALUES (1, 'user') ON CONFLICT DO NOTHING`);
   await query(url, `INSERT INTO "User" (id, name, email, password, "updatedAt") VALUES ($1, $2, $3, 'x', now())`, [
@@ -165,8 +167,8 @@ export async function seedUser(url: string, user: SeedUser): Promise<void> {
   ]);
   await query(
     url,
-    `INSERT INTO "UserPreferences" (id, "userId", "notificationMode", locale) VALUES ($1, $2, $3::"NotificationMode", $4::"Locale")`,
-    [`pref-${user.id}`, user.id, user.mode ?? 'USE_GLOBAL', user.locale ?? 'en_US'],
+    `INSERT INTO "UserPreferences" (id, "userId", "notificationMode", locale, timezone) VALUES ($1, $2, $3::"NotificationMode", $4::"Locale", $5)`,
+    [`pref-${user.id}`, user.id, user.mode ?? 'USE_GLOBAL', user.locale ?? 'en_US', user.timezone ?? 'Etc/UTC'],
   );
 }
 

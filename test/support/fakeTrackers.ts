@@ -1,7 +1,8 @@
 /**
  * One HTTP server on loopback speaking the calls this project makes to Jira Cloud REST v3
  * (under /jira), GitHub REST (under /github) and Azure DevOps work items (under /ado/<org>),
- * over in-memory issues, with token, page and id-keyset pagination. Tests script failures
+ * over in-memory issues, with token, page and id-keyset pagination, and a Jira workflow whose
+ * statuses change only through transitions (`JIRA_WORKFLOW`). Tests script failures
  * (429 with Retry-After, GitHub's exhausted rate limit, 401, 5xx) and read the requests it saw.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -21,6 +22,25 @@ export interface SeenRequest {
   at: number;
   authorization?: string;
 }
+
+/**
+ * Jira transitions by current status: a transition's name is not its target status's name, as in
+ * real workflows, so a client has to match `to.name`.
+ */
+export const JIRA_WORKFLOW: Record<string, Array<{ id: string; name: string; to: string }>> = {
+  'To Do': [{ id: '11', name: 'Start work', to: 'In Progress' }],
+  Open: [{ id: '11', name: 'Start work', to: 'In Progress' }],
+  'In Progress': [
+    { id: '21', name: 'Send to review', to: 'In Review' },
+    { id: '31', name: 'Resolve', to: 'Done' },
+    { id: '41', name: 'Stop work', to: 'To Do' },
+  ],
+  'In Review': [
+    { id: '31', name: 'Resolve', to: 'Done' },
+    { id: '51', name: 'Rework', to: 'In Progress' },
+  ],
+  Done: [{ id: '61', name: 'Reopen', to: 'To Do' }],
+};
 
 interface Fault {
   match: RegExp;
@@ -86,6 +106,28 @@ export class FakeTrackers {
     let match: RegExpExecArray | null;
 
     // ---- Jira Cloud v3
+    if ((match = /^\/jira\/rest\/api\/3\/issue\/([A-Z]+)-(\d+)\/transitions$/.exec(path))) {
+      const issue = this.jira.get(match[1]!)?.find((candidate) => candidate.number === Number(match![2]));
+      if (!issue) return this.send(res, 404, { errorMessages: ['Issue does not exist'] });
+      const available = JIRA_WORKFLOW[issue.state] ?? [];
+      if (req.method === 'POST') {
+        const chosen = available.find((transition) => transition.id === body.transition?.id);
+        if (!chosen) {
+          return this.send(res, 400, {
+            errorMessages: [`Transition id '${body.transition?.id}' is not valid for this issue.`],
+          });
+        }
+        issue.state = chosen.to;
+        return this.send(res, 204);
+      }
+      return this.send(res, 200, {
+        transitions: available.map((transition) => ({
+          id: transition.id,
+          name: transition.name,
+          to: { id: `s${transition.id}`, name: transition.to },
+        })),
+      });
+    }
     if ((match = /^\/jira\/rest\/api\/3\/issue\/([A-Z]+)-(\d+)$/.exec(path))) {
       const issue = this.jira.get(match[1]!)?.find((candidate) => candidate.number === Number(match![2]));
       if (!issue) return this.send(res, 404, { errorMessages: ['Issue does not exist'] });
