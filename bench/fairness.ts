@@ -9,7 +9,10 @@
  * The same again with each tenant on its own BullMQ prefix (tenant-bound mode, issue 13): the flood
  * then waits in its own list, and the bridge reads the tenants' lists in turn.
  *
- * Also printed: the quiet jobs' time in Redis before the bridge took them (processedOn - timestamp).
+ * Also printed: the quiet jobs' time in Redis before the bridge took them (processedOn - timestamp),
+ * and where the rest went, split at their workflow's start and close as Temporal recorded them.
+ * `BENCH_ONLY=<scenario>` runs one scenario; with `TPW_CPU_PROFILE=bridge` (or worker) that process
+ * writes a V8 CPU profile to /tmp/tpw-prof.
  * Last line, read by machines: `quiet tenant p95 under flood / alone: x<ratio>` (goal <= 2).
  */
 import type { Job, Queue } from 'bullmq';
@@ -18,11 +21,15 @@ import { waitFor } from '../test/support/processes';
 import { uniqueSuffix } from '../test/support/services';
 import { startStack, stackEnv, stopStack } from '../test/support/stack';
 import { auditEventData, testplanitQueue } from '../test/support/testplanit';
+import { withTemporal } from '../test/support/temporal';
+import { tenantKeyOf, workflowIdForJob } from '../src/jobs/ids';
 
 const FLOOD = Number(process.env.BENCH_FLOOD ?? 1800);
 const QUIET = Number(process.env.BENCH_QUIET ?? 200);
 /** The quiet tenant's pace: one job every this many ms. */
 const QUIET_EVERY_MS = Number(process.env.BENCH_QUIET_EVERY_MS ?? 25);
+/** Run only this scenario: alone, flood, ownalone or ownflood (the flood one unless its name ends in "alone"). */
+const ONLY = process.env.BENCH_ONLY;
 const suffix = uniqueSuffix();
 const noisy = `noisy_${suffix}`;
 const quiet = `quiet_${suffix}`;
@@ -34,6 +41,8 @@ interface Scenario {
   /** The quiet jobs' time in Redis before the bridge took them (processedOn - timestamp). */
   quietInRedis: number[];
   noisy: number[];
+  /** Where the quiet jobs spent their time (p95 of each leg, ms). */
+  legs: QuietLegs;
   seconds: number;
   rows: number;
 }
@@ -41,6 +50,54 @@ interface Scenario {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+interface QuietLegs {
+  /** Taken from Redis -> workflow started (validation, fair gate, start request). */
+  toStart: number;
+  /** Workflow started -> closed (Temporal and the worker). */
+  running: number;
+  /** Workflow closed -> job finished in Redis (result poll, moveToFinished). */
+  settling: number;
+  /** Quiet jobs that ran in their own workflow (the rest ran in a batch of the tenant's jobs). */
+  alone: number;
+}
+
+/** Splits each quiet job's time at its workflow's start and close, from Temporal's own record of it. */
+async function quietLegs(queue: Queue, jobs: Job[], tenantId: string): Promise<QuietLegs> {
+  const toStart: number[] = [];
+  const running: number[] = [];
+  const settling: number[] = [];
+  let alone = 0;
+  await withTemporal(async (client) => {
+    for (let i = 0; i < jobs.length; i += 50) {
+      await Promise.all(
+        jobs.slice(i, i + 50).map(async (added) => {
+          const job = (await queue.getJob(added.id!))!;
+          // A job that ran with others names their batch workflow in its log; else its own (attempt made - 1).
+          const { logs } = await queue.getJobLogs(job.id!);
+          const batch = logs.map((line) => /^Ran in workflow (\S+)/.exec(line)?.[1]).find(Boolean);
+          const workflowId =
+            batch ??
+            workflowIdForJob(
+              { tenantKey: tenantKeyOf(tenantId), queue: 'audit-logs', jobId: job.id!, createdAt: job.timestamp },
+              job.attemptsMade - 1,
+            );
+          const described = await client.workflow.getHandle(workflowId).describe();
+          if (!batch) alone += 1;
+          toStart.push(described.startTime.getTime() - job.processedOn!);
+          running.push(described.closeTime!.getTime() - described.startTime.getTime());
+          settling.push(job.finishedOn! - described.closeTime!.getTime());
+        }),
+      );
+    }
+  });
+  const p95 = (values: number[]) =>
+    percentile(
+      values.sort((a, b) => a - b),
+      95,
+    );
+  return { toStart: p95(toStart), running: p95(running), settling: p95(settling), alone };
 }
 
 /** finishedOn - timestamp of each job, or with `until: 'taken'` processedOn - timestamp (its wait in Redis). */
@@ -122,6 +179,7 @@ async function scenario(
       quiet: await latencies(queue, quietJobs),
       quietInRedis: await latencies(queue, quietJobs, 'taken'),
       noisy: await latencies(noisyQueue, floodJobs),
+      legs: await quietLegs(queue, quietJobs, quiet),
       seconds,
       rows,
     };
@@ -142,6 +200,14 @@ async function completedOf(queues: Queue[]): Promise<number> {
 async function main(): Promise<void> {
   for (const db of dbs) await seedBasics(await createTenantDatabase(db));
   try {
+    if (ONLY) {
+      // One scenario, for profiling (TPW_CPU_PROFILE=bridge|worker) or a quick look.
+      const r = await scenario(ONLY, ONLY.endsWith('alone') ? 0 : FLOOD, {}, ONLY.startsWith('own'));
+      console.log(
+        `${ONLY}: quiet p50/p95 ${percentile(r.quiet, 50)}/${percentile(r.quiet, 95)} ms, in Redis p95 ${percentile(r.quietInRedis, 95)} ms; legs p95 ${r.legs.toStart}/${r.legs.running}/${r.legs.settling} ms; ${(r.rows / r.seconds).toFixed(1)} jobs/s`,
+      );
+      return;
+    }
     // Alternating, so neither mode always runs on a server busier with earlier scenarios' histories.
     const alone = await scenario('alone', 0, {});
     const ownAlone = await scenario('ownalone', 0, {}, true);
@@ -163,6 +229,16 @@ async function main(): Promise<void> {
     line('under flood, admission = concurrency (FIFO)', fifo);
     line('own prefixes: quiet tenant alone', ownAlone);
     line('own prefixes: under flood', ownFlooded);
+    console.log('\nquiet jobs, p95 of each leg (ms): taken from Redis -> workflow started -> closed -> job finished');
+    for (const [name, r] of [
+      ['alone', alone],
+      ['under flood', flooded],
+      ['own prefixes: alone', ownAlone],
+      ['own prefixes: under flood', ownFlooded],
+    ] as const)
+      console.log(
+        `${name.padEnd(46)} ${String(r.legs.toStart).padStart(10)} ${String(r.legs.running).padStart(10)} ${String(r.legs.settling).padStart(10)}   (${r.legs.alone} of ${r.quiet.length} in a workflow of their own)`,
+      );
     console.log(
       `FIFO admission for reference: quiet p95 x${(percentile(fifo.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)} alone`,
     );

@@ -33,7 +33,9 @@ export async function startApp(
   const out = fs.openSync(logFile, 'a');
   // node with tsx as a loader, not the tsx CLI: the CLI runs the app in a child process,
   // which a SIGKILL of the CLI would leave running.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', role], {
+  // A V8 CPU profile of one role, for benches (node refuses --cpu-prof in NODE_OPTIONS).
+  const prof = process.env.TPW_CPU_PROFILE === role ? ['--cpu-prof', '--cpu-prof-dir=/tmp/tpw-prof'] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'src/main.ts', role], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out],
