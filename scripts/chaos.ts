@@ -1,48 +1,78 @@
 /**
- * `npm run chaos`: kill anything at any time, restart services, lose nothing. First stage (issue
- * 14): three tenants send audit events and notifications (emailed at once to a real SMTP server on
- * loopback) all along and each runs an all-cases forecast, through two bridges and two workers; at seeded random moments a bridge or a worker is killed (SIGKILL or
- * SIGTERM) and started again, and Valkey (a private one, with an append-only file, as production
- * runs it), the Temporal server (killed) and PostgreSQL are restarted while work is in flight. At the end every BullMQ job must
- * have finished, audit rows must equal the jobs one to one, every forecast must equal an
- * independent computation, and each notification job must give one row and one email (by notice
- * and Message-ID). Not yet: digests, reindex, Testmo import, issue
- * sync, a restart of Elasticsearch, bad input mid-run.
+ * `npm run chaos`: kill anything at any time, restart every service, lose nothing (issue 14).
+ *
+ * Three tenants run a mixed workload through two bridges and two workers (scripts/chaos/workloads.ts):
+ * audit events, notifications emailed at once and a daily digest (a real SMTP server on
+ * loopback), an all-cases forecast, a full reindex, issue sync and create-issue against a Jira API
+ * on loopback, and bad input (malformed, unknown tenant, several MB); a fourth tenant receives a
+ * Testmo import (analysis, then import). At seeded random moments a bridge or a worker is killed
+ * (SIGKILL or SIGTERM) and started again, and Valkey (a private one with an append-only file, as
+ * production runs it), the Temporal server (SIGKILL), PostgreSQL and Elasticsearch are restarted
+ * while work is in flight. At the end every BullMQ job must have finished as it must (bad input
+ * failed at once, everything else completed) and each workload checks its effects exactly once;
+ * the checks print as a table.
  *
  * CHAOS_SEED (default 1), CHAOS_EVENTS (kills and restarts, default 24), CHAOS_MINUTES (upper
- * bound, default 10). Last line: `chaos: <kills> kills, <restarts> restarts, <jobs> jobs, lost
+ * bound, default 15), CHAOS_RESTARTS (services to restart, default
+ * valkey,temporal,postgres,elasticsearch), CHAOS_SMALL=true for the short variant `npm test`
+ * runs (smaller data). Last line: `chaos: <kills> kills, <restarts> restarts, <jobs> jobs, lost
  * <n>, duplicated <n>`; exit 1 unless both are 0.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Job, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import type { QueueName } from '../src/jobs/queues';
 import { seededRandom } from '../src/seededRandom';
-import {
-  createTenantDatabase,
-  databaseUrl,
-  dropDatabase,
-  query,
-  seedBasics,
-  seedUser,
-} from '../test/support/databases';
-import { TestSmtpServer } from '../test/support/smtp';
-import { actualForecasts, referenceForecasts, seedForecastData } from '../test/support/forecastData';
+import { createTenantDatabase, databaseUrl, dropDatabase, seedBasics } from '../test/support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from '../test/support/processes';
 import { PrivateRedis } from '../test/support/redisServer';
-import { uniqueSuffix } from '../test/support/services';
+import { services, uniqueSuffix } from '../test/support/services';
 import { stackEnv } from '../test/support/stack';
-import { auditEventData, testplanitQueue } from '../test/support/testplanit';
+import { testplanitQueue } from '../test/support/testplanit';
+import {
+  auditEvents,
+  badInput,
+  countSent,
+  forecasts,
+  issueSync,
+  notifications,
+  reindexes,
+  testmoImport,
+  type ChaosContext,
+  type CheckRow,
+  type SentJob,
+  type Workload,
+} from './chaos/workloads';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 1);
 const EVENTS = Number(process.env.CHAOS_EVENTS ?? 24);
-const MINUTES = Number(process.env.CHAOS_MINUTES ?? 10);
+const MINUTES = Number(process.env.CHAOS_MINUTES ?? 15);
+const SMALL = process.env.CHAOS_SMALL === 'true';
+const SERVICES = ['valkey', 'temporal', 'postgres', 'elasticsearch'] as const;
+type Service = (typeof SERVICES)[number];
+const RESTARTS = (process.env.CHAOS_RESTARTS ?? SERVICES.join(','))
+  .split(',')
+  .map((name) => name.trim())
+  .filter(Boolean) as Service[];
+for (const name of RESTARTS)
+  if (!SERVICES.includes(name))
+    throw new Error(`CHAOS_RESTARTS: unknown service ${name} (known: ${SERVICES.join(', ')})`);
+
 const suffix = uniqueSuffix();
 const tenants = ['c1', 'c2', 'c3'].map((name) => `${name}_${suffix}`);
+const importTenant = `c4_${suffix}`;
 const dbOf = (tenant: string) => `tpw_chaos_${tenant}`;
-/** Each tenant's reader (a domain may not hold "_"). */
-const readerOf = (tenant: string) => `reader@${tenant.replace(/_/g, '-')}.example`;
+const QUEUES: QueueName[] = [
+  'audit-logs',
+  'forecast-updates',
+  'notifications',
+  'emails',
+  'issue-sync',
+  'testmo-imports',
+  'elasticsearch-reindex',
+];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
@@ -53,203 +83,205 @@ function postgresCluster(): { version: string; cluster: string } {
   return { version: version!, cluster: cluster! };
 }
 
+async function restart(service: Service, redis: PrivateRedis, rand: () => number): Promise<void> {
+  const infra = (command: string): void => {
+    execFileSync('bash', ['scripts/infra.sh', command], {
+      stdio: 'ignore',
+      env: { ...process.env, TPW_TEMPORAL_HEADLESS: 'true' },
+    });
+  };
+  switch (service) {
+    case 'valkey':
+      log('restarting Valkey (append-only file kept)');
+      await redis.stop('SIGTERM');
+      await sleep(1_000 + rand() * 2_000);
+      await redis.start();
+      return;
+    case 'temporal':
+      log('crashing the Temporal server (SIGKILL) and starting it again');
+      return infra('crash-restart-temporal');
+    case 'postgres': {
+      const { version, cluster } = postgresCluster();
+      log(`restarting PostgreSQL ${version}/${cluster}`);
+      execFileSync('pg_ctlcluster', [version, cluster, 'restart', '-m', 'fast'], { stdio: 'ignore' });
+      return;
+    }
+    case 'elasticsearch':
+      log('restarting Elasticsearch');
+      return infra('restart-elasticsearch');
+  }
+}
+
 async function main(): Promise<void> {
   const rand = seededRandom(SEED);
   const deadline = Date.now() + MINUTES * 60_000;
-  const redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tpw-chaos-redis-'));
-  const redis = new PrivateRedis(undefined, redisDir);
+  const redis = new PrivateRedis(undefined, fs.mkdtempSync(path.join(os.tmpdir(), 'tpw-chaos-redis-')));
   await redis.start();
-  for (const tenant of tenants) {
-    const url = await createTenantDatabase(dbOf(tenant));
-    await seedBasics(url);
-    await seedForecastData(url, 3_000);
-    await seedUser(url, { id: 'chaos-reader', email: readerOf(tenant), mode: 'IN_APP_EMAIL_IMMEDIATE' });
-  }
-  const smtp = new TestSmtpServer();
-  await smtp.start();
-  const env = stackEnv({
-    name: 'chaos',
-    suffix,
-    redisUrl: redis.url,
-    tenants: Object.fromEntries(tenants.map((tenant) => [tenant, { databaseUrl: databaseUrl(dbOf(tenant)) }])),
-    extra: {
-      BRIDGE_QUEUES: 'audit-logs,forecast-updates,notifications,emails',
-      WORKER_QUEUES: 'audit-logs,forecast-updates,notifications,emails',
-      EMAIL_SERVER_HOST: '127.0.0.1',
-      EMAIL_SERVER_PORT: String(smtp.port),
-      EMAIL_FROM: 'noreply@chaos.example',
-      BRIDGE_LOCK_DURATION_MS: '4000',
-      BRIDGE_STALLED_INTERVAL_MS: '2000',
-      BRIDGE_STATUS_POLL_MS: '200',
+  const prefix = `chaos${suffix}`; // stackEnv's BULLMQ_PREFIX for name 'chaos'
+  const queues = new Map<QueueName, Queue>(QUEUES.map((name) => [name, testplanitQueue(name, prefix, redis.url)]));
+  const sent: SentJob[] = [];
+  const ctx: ChaosContext = {
+    tenants,
+    importTenant,
+    dbOf,
+    queue: (name) => queues.get(name)!,
+    sent(entry) {
+      sent.push(entry);
+      countSent(entry);
     },
-  });
-  const roles = ['bridge', 'bridge', 'worker', 'worker'] as const;
-  const apps: AppProcess[] = await Promise.all(roles.map((role) => startApp(role, env)));
-  const audit = testplanitQueue('audit-logs', env.BULLMQ_PREFIX!, redis.url);
-  const forecasts = testplanitQueue('forecast-updates', env.BULLMQ_PREFIX!, redis.url);
-  const notifications = testplanitQueue('notifications', env.BULLMQ_PREFIX!, redis.url);
-  const sent: Array<{ queue: Queue; job: Job; tenant: string; kind: 'audit' | 'forecast' | 'notification' }> = [];
-  let kills = 0;
-  let restarts = 0;
-  let producing = true;
-
-  const producer = (async () => {
-    for (const tenant of tenants) {
-      sent.push({
-        queue: forecasts,
-        job: await forecasts.add('update-all-cases-forecast', { tenantId: tenant }),
-        tenant,
-        kind: 'forecast',
-      });
-    }
-    for (let i = 0; producing; i++) {
-      const tenant = tenants[i % tenants.length]!;
-      try {
-        const job = await audit.add('audit-event', auditEventData({ tenantId: tenant, entityId: `chaos-${i}` }));
-        sent.push({ queue: audit, job, tenant, kind: 'audit' });
-        if (i % 8 === 0) {
-          // NotificationService.createNotification's job; the reader wants an email at once.
-          const notification = await notifications.add(
-            'create-notification',
-            {
-              userId: 'chaos-reader',
-              type: 'SYSTEM_ANNOUNCEMENT',
-              title: `Chaos notice ${i}`,
-              message: `Notice ${i} for ${tenant}`,
-              tenantId: tenant,
-            },
-            { removeOnComplete: false, removeOnFail: false },
-          );
-          sent.push({ queue: notifications, job: notification, tenant, kind: 'notification' });
-        }
-      } catch {
-        // Valkey is restarting: the web app's add would fail the same way; this event is not sent.
-      }
-      await sleep(40);
-    }
-  })();
-
+    small: SMALL,
+    log,
+  };
+  const workloads: Workload[] = [
+    auditEvents(ctx),
+    notifications(ctx),
+    forecasts(ctx),
+    reindexes(ctx),
+    issueSync(ctx),
+    testmoImport(ctx),
+    badInput(ctx),
+  ];
+  for (const tenant of tenants) await seedBasics(await createTenantDatabase(dbOf(tenant)));
+  await createTenantDatabase(dbOf(importTenant));
+  const apps: AppProcess[] = [];
   try {
+    const extra: Record<string, string> = {};
+    for (const workload of workloads) Object.assign(extra, await workload.setup?.());
+    const env = stackEnv({
+      name: 'chaos',
+      suffix,
+      redisUrl: redis.url,
+      tenants: Object.fromEntries(
+        [...tenants, importTenant].map((tenant) => [
+          tenant,
+          { databaseUrl: databaseUrl(dbOf(tenant)), elasticsearchNode: services.elasticsearchNode },
+        ]),
+      ),
+      extra: {
+        ...extra,
+        BRIDGE_QUEUES: QUEUES.join(','),
+        WORKER_QUEUES: QUEUES.join(','),
+        BRIDGE_LOCK_DURATION_MS: '4000',
+        BRIDGE_STALLED_INTERVAL_MS: '2000',
+        BRIDGE_STATUS_POLL_MS: '200',
+        TESTMO_IMPORT_CHUNK_SIZE: '150',
+      },
+    });
+    const roles = ['bridge', 'bridge', 'worker', 'worker'] as const;
+    apps.push(...(await Promise.all(roles.map((role) => startApp(role, env)))));
+    log(
+      `${tenants.length + 1} tenants, ${workloads.length} workloads, 2 bridges, 2 workers; ${EVENTS} events, restarts: ${RESTARTS.join(', ') || 'none'}`,
+    );
+
+    let kills = 0;
+    let restarts = 0;
+    let producing = true;
+    const producer = (async () => {
+      for (let i = 0; producing; i++) {
+        for (const workload of workloads) {
+          try {
+            await workload.tick?.(i);
+          } catch {
+            // Valkey is restarting: the web app's add would fail the same way; this job is not sent.
+          }
+        }
+        await sleep(40);
+      }
+    })();
+
+    // Service restarts spread over the run; the one-off jobs (digest, reindex, sync, import) go
+    // in a quarter of the way through, so kills and restarts find them running.
+    const restartAt = new Map(
+      RESTARTS.map((service, k) => [Math.floor(((k + 1) * EVENTS) / (RESTARTS.length + 1)), service]),
+    );
+    const midRunAt = Math.floor(EVENTS / 4);
     for (let event = 0; event < EVENTS && Date.now() < deadline; event++) {
       await sleep(1_500 + rand() * 3_000);
-      const pick = rand();
-      if (event === Math.floor(EVENTS / 3)) {
-        log('restarting Valkey (append-only file kept)');
-        await redis.stop('SIGTERM');
-        await sleep(1_000 + rand() * 2_000);
-        await redis.start();
-        restarts++;
-      } else if (event === Math.floor(EVENTS / 2)) {
-        log('crashing the Temporal server (SIGKILL) and starting it again');
-        execFileSync('bash', ['scripts/infra.sh', 'crash-restart-temporal'], {
-          stdio: 'ignore',
-          env: { ...process.env, TPW_TEMPORAL_HEADLESS: 'true' },
-        });
-        restarts++;
-      } else if (event === Math.floor((2 * EVENTS) / 3)) {
-        const { version, cluster } = postgresCluster();
-        log(`restarting PostgreSQL ${version}/${cluster}`);
-        execFileSync('pg_ctlcluster', [version, cluster, 'restart', '-m', 'fast'], { stdio: 'ignore' });
-        restarts++;
-      } else {
-        const index = Math.floor(pick * apps.length);
-        const signal = rand() < 0.5 ? 'SIGKILL' : 'SIGTERM';
-        const app = apps[index]!;
-        log(`${signal} ${app.role} #${index}`);
-        await stopApp(app, signal);
-        kills++;
-        if (rand() < 0.5) await sleep(rand() * 2_000);
-        apps[index] = await startApp(app.role as 'bridge' | 'worker', env);
+      if (event === midRunAt) {
+        log('sending the digests, reindexes, issue syncs and the Testmo import');
+        for (const workload of workloads) await workload.midRun?.();
       }
+      const service = restartAt.get(event);
+      if (service) {
+        await restart(service, redis, rand);
+        restarts++;
+        continue;
+      }
+      const index = Math.floor(rand() * apps.length);
+      const signal = rand() < 0.5 ? 'SIGKILL' : 'SIGTERM';
+      const app = apps[index]!;
+      log(`${signal} ${app.role} #${index}`);
+      await stopApp(app, signal);
+      kills++;
+      if (rand() < 0.5) await sleep(rand() * 2_000);
+      apps[index] = await startApp(app.role as 'bridge' | 'worker', env);
     }
     producing = false;
     await producer;
     log(`${sent.length} jobs sent; waiting for all of them to finish`);
+    const open = async () => {
+      const counts = await Promise.all(
+        [...queues.values()].map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')),
+      );
+      return counts.reduce((sum, c) => sum + Object.values(c).reduce((a, n) => a + n, 0), 0);
+    };
+    const remaining = Math.max(180_000, deadline - Date.now());
+    for (const workload of workloads) await workload.settled?.();
     await waitFor(
-      async () => {
-        const counts = await Promise.all(
-          [audit, forecasts, notifications].map((q) => q.getJobCounts('waiting', 'active', 'delayed', 'prioritized')),
-        );
-        return counts.every((c) => Object.values(c).every((n) => n === 0)) ? true : undefined;
-      },
-      Math.max(120_000, deadline - Date.now()),
-      async () =>
-        `jobs still open: ${JSON.stringify(await audit.getJobCounts())} ${JSON.stringify(await forecasts.getJobCounts())}`,
+      async () => ((await open()) === 0 ? true : undefined),
+      remaining,
+      async () => `jobs still open: ${await open()}`,
       500,
     );
 
-    // Checks, each as a row: what was expected and what was found.
-    const rows: Array<[string, number, number]> = [];
-    let lost = 0;
-    let duplicated = 0;
-    let resends = 0;
+    // Every job finished as it must: completed, or (bad input) failed after one attempt.
+    const rows: CheckRow[] = [];
     const finals = await Promise.all(sent.map(({ queue, job }) => queue.getJob(job.id!)));
-    const unfinishedJobs = finals.filter((job) => job?.finishedOn === undefined || job.failedReason);
-    const unfinished = unfinishedJobs.length;
-    const reasons = [
-      ...new Set(unfinishedJobs.map((job) => `${job?.name ?? '(gone)'}: ${job?.failedReason ?? 'not finished'}`)),
-    ];
-    for (const reason of reasons.slice(0, 5)) log(`unfinished: ${reason}`);
-    rows.push(['jobs completed', sent.length, sent.length - unfinished]);
-    lost += unfinished;
-    for (const tenant of tenants) {
-      const expected = sent.filter((entry) => entry.tenant === tenant && entry.kind === 'audit').length;
-      const [row] = await query<{ total: string; distinct: string }>(
-        databaseUrl(dbOf(tenant)),
-        `SELECT count(*) AS total, count(DISTINCT "entityId") AS distinct FROM "AuditLog" WHERE "entityId" LIKE 'chaos-%'`,
+    const wrong = sent.filter((entry, k) => {
+      const job = finals[k];
+      if (!job?.finishedOn) return true;
+      return entry.mustFail ? !job.failedReason || job.attemptsMade !== 1 : Boolean(job.failedReason);
+    });
+    for (const entry of wrong.slice(0, 8)) {
+      const job = finals[sent.indexOf(entry)];
+      log(
+        `wrong end: ${entry.kind} job ${entry.job.id} for ${entry.tenant}: ${job?.failedReason ?? 'not failed'} (${job?.attemptsMade} attempts)`,
       );
-      const total = Number(row!.total);
-      const distinct = Number(row!.distinct);
-      rows.push([`audit rows ${tenant}`, expected, total]);
-      lost += Math.max(0, expected - distinct);
-      duplicated += total - distinct;
-      const reference = await referenceForecasts(databaseUrl(dbOf(tenant)));
-      const actual = await actualForecasts(databaseUrl(dbOf(tenant)));
-      const wrong = [...reference.cases].filter(
-        ([id, value]) => JSON.stringify(actual.cases.get(id)) !== JSON.stringify(value),
-      ).length;
-      rows.push([`forecasts right ${tenant}`, reference.cases.size, reference.cases.size - wrong]);
-      lost += wrong;
-
-      // One notification row and one email (by Message-ID) per create-notification job.
-      const notices = sent.filter((entry) => entry.tenant === tenant && entry.kind === 'notification').length;
-      const [stored] = await query<{ total: string; distinct: string }>(
-        databaseUrl(dbOf(tenant)),
-        `SELECT count(*) AS total, count(DISTINCT title) AS distinct FROM "Notification" WHERE "userId" = 'chaos-reader'`,
-      );
-      rows.push([`notifications ${tenant}`, notices, Number(stored!.total)]);
-      lost += Math.max(0, notices - Number(stored!.distinct));
-      duplicated += Number(stored!.total) - Number(stored!.distinct);
-      // Each email names its notice; the same notice under two Message-IDs is a duplicate, the
-      // same Message-ID twice a resend that mail clients collapse (counted apart).
-      const mails = smtp.to(readerOf(tenant));
-      const byNotice = new Map<string, Set<string>>();
-      for (const mail of mails) {
-        const notice = /Notice (\d+) for/.exec(mail.text)?.[1] ?? mail.subject;
-        (byNotice.get(notice) ?? byNotice.set(notice, new Set()).get(notice)!).add(mail.messageId ?? '');
-      }
-      rows.push([`emails delivered ${tenant}`, notices, byNotice.size]);
-      lost += Math.max(0, notices - byNotice.size);
-      duplicated += [...byNotice.values()].reduce((sum, ids) => sum + ids.size - 1, 0);
-      resends += mails.length - [...byNotice.values()].reduce((sum, ids) => sum + ids.size, 0);
     }
-    rows.push(['SMTP resends of one Message-ID', 0, resends]);
-    console.log('\ncheck                                   expected     found');
-    for (const [name, expected, found] of rows)
-      console.log(`${name.padEnd(38)} ${String(expected).padStart(9)} ${String(found).padStart(9)}`);
+    const good = sent.filter((entry) => !entry.mustFail);
+    const bad = sent.filter((entry) => entry.mustFail);
+    rows.push({
+      name: 'jobs completed',
+      expected: good.length,
+      found: good.length - wrong.filter((entry) => !entry.mustFail).length,
+      lost: wrong.filter((entry) => !entry.mustFail).length,
+      duplicated: 0,
+    });
+    rows.push({
+      name: 'bad input failed at once, alone',
+      expected: bad.length,
+      found: bad.length - wrong.filter((entry) => entry.mustFail).length,
+      lost: wrong.filter((entry) => entry.mustFail).length,
+      duplicated: 0,
+    });
+    for (const workload of workloads) rows.push(...(await workload.check()));
+    const lost = rows.reduce((sum, r) => sum + r.lost, 0);
+    const duplicated = rows.reduce((sum, r) => sum + r.duplicated, 0);
+    console.log('\ncheck                                          expected     found  lost  dup');
+    for (const r of rows)
+      console.log(
+        `${r.name.padEnd(45)} ${String(r.expected).padStart(9)} ${String(r.found).padStart(9)} ${String(r.lost).padStart(5)} ${String(r.duplicated).padStart(4)}`,
+      );
     console.log(
       `chaos: ${kills} kills, ${restarts} restarts, ${sent.length} jobs, lost ${lost}, duplicated ${duplicated}`,
     );
     if (lost !== 0 || duplicated !== 0) process.exitCode = 1;
   } finally {
-    producing = false;
     await Promise.all(apps.map((app) => stopApp(app)));
-    await audit.close();
-    await forecasts.close();
-    await notifications.close();
-    await smtp.stop();
+    for (const queue of queues.values()) await queue.close();
+    for (const workload of workloads) await workload.stop?.().catch(() => undefined);
     await redis.stop();
-    for (const tenant of tenants) await dropDatabase(dbOf(tenant));
+    for (const tenant of [...tenants, importTenant]) await dropDatabase(dbOf(tenant));
   }
 }
 

@@ -220,10 +220,18 @@ crash_restart_temporal() {
   start_temporal
 }
 
+# The chaos run restarts Elasticsearch while reindexes and issue syncs write to it.
+restart_elasticsearch() {
+  stop_pidfile Elasticsearch "$STATE_DIR/es.pid"
+  for _ in $(seq 1 30); do port_open "$ES_PORT" || break; sleep 1; done
+  start_elasticsearch
+}
+
 case "${1:-up}" in
   up) up ;;
   down) down ;;
   status) status ;;
   crash-restart-temporal) crash_restart_temporal ;;
-  *) echo "usage: $0 up|down|status|crash-restart-temporal" >&2; exit 2 ;;
+  restart-elasticsearch) restart_elasticsearch ;;
+  *) echo "usage: $0 up|down|status|crash-restart-temporal|restart-elasticsearch" >&2; exit 2 ;;
 esac

@@ -20,14 +20,12 @@ test('progress and new log lines reach the job; a second bridge continues the lo
   const job = (await queue.getJob(added.id!))!;
 
   const first = new JobStatusMirror(job, redis, key, 'wf-1');
-  await first.load();
   await first.apply({ progress: 5, logs: ['Initializing'], logOffset: 0 });
   await first.apply({ progress: 10, logs: ['Initializing', 'Syncing 3 projects'], logOffset: 0 });
   expect((await queue.getJob(added.id!))!.progress).toBe(10);
 
   // The bridge restarts: a new mirror for the same workflow picks up where the last one stopped.
   const second = new JobStatusMirror((await queue.getJob(added.id!))!, redis, key, 'wf-1');
-  await second.load();
   await second.apply({
     progress: 50,
     logs: ['Initializing', 'Syncing 3 projects', 'Syncing 120 cases for project P'],
@@ -46,7 +44,6 @@ test('progress and new log lines reach the job; a second bridge continues the lo
 
   // A retry is a new workflow: its log is mirrored in full after the earlier attempt's.
   const retry = new JobStatusMirror((await queue.getJob(added.id!))!, redis, key, 'wf-2');
-  await retry.load();
   await retry.apply({ progress: { current: 1, total: 2 }, logs: ['Initializing'], logOffset: 0 });
   expect((await queue.getJobLogs(added.id!)).count).toBe(5);
   expect((await queue.getJob(added.id!))!.progress).toEqual({ current: 1, total: 2 });

@@ -55,7 +55,14 @@ export function asActivityFailure(error: unknown): unknown {
 }
 
 /** The columns TestPlanIt's sync writes from a tracker issue. */
-function issueColumns(issue: TrackerIssue): Prisma.IssueUpdateInput {
+/**
+ * The columns a tracker issue sets on its local row. `previous` is the row's externalData: its
+ * `createdByJob` marker is kept, since a sync or refresh that rewrites the tracker's data must not
+ * erase the proof that a create-issue job already created this issue, or that job's retry creates a
+ * second one (found by the chaos run: a sync ran between a create-issue and its retry).
+ */
+function issueColumns(issue: TrackerIssue, previous: unknown): Prisma.IssueUpdateInput {
+  const createdByJob = (previous as { createdByJob?: unknown } | null | undefined)?.createdByJob;
   return {
     title: issue.title,
     description: issue.description,
@@ -63,7 +70,9 @@ function issueColumns(issue: TrackerIssue): Prisma.IssueUpdateInput {
     externalStatus: issue.status,
     externalKey: issue.externalKey,
     externalUrl: issue.url,
-    externalData: issue.data as Prisma.InputJsonValue,
+    externalData: (typeof createdByJob === 'string'
+      ? { ...issue.data, createdByJob }
+      : issue.data) as Prisma.InputJsonValue,
     issueTypeName: issue.issueTypeName ?? null,
     ...(issue.priority ? { priority: issue.priority } : {}),
     data: { url: issue.url } as Prisma.InputJsonValue,
@@ -73,9 +82,11 @@ function issueColumns(issue: TrackerIssue): Prisma.IssueUpdateInput {
 
 /** Inserts or updates the local row of a tracker issue, keyed as TestPlanIt keys it. */
 async function saveTrackerIssue(db: DatabaseClient, target: SyncTarget, issue: TrackerIssue): Promise<number> {
-  const columns = issueColumns(issue);
+  const where = { externalId_integrationId: { externalId: issue.externalId, integrationId: target.integrationId } };
+  const existing = await db.issue.findUnique({ where, select: { externalData: true } });
+  const columns = issueColumns(issue, existing?.externalData);
   const row = await db.issue.upsert({
-    where: { externalId_integrationId: { externalId: issue.externalId, integrationId: target.integrationId } },
+    where,
     update: columns,
     create: {
       ...(columns as Prisma.IssueCreateInput),
@@ -147,7 +158,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
         const after = resumed?.lastId ?? input.afterId;
         const rows = await db.issue.findMany({
           where: { ...localIssues(input), id: { gt: after } },
-          select: { id: true, externalId: true, externalKey: true, name: true },
+          select: { id: true, externalId: true, externalKey: true, name: true, externalData: true },
           orderBy: { id: 'asc' },
           take: input.limit - (resumed ? resumed.synced + resumed.errors.length : 0),
         });
@@ -156,7 +167,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
           const externalId = row.externalId ?? row.externalKey ?? row.name;
           try {
             const issue = await tracker.getIssue(externalId);
-            await db.issue.update({ where: { id: row.id }, data: issueColumns(issue) });
+            await db.issue.update({ where: { id: row.id }, data: issueColumns(issue, row.externalData) });
             result.synced += 1;
             result.issueIds.push(row.id);
           } catch (error) {
@@ -214,7 +225,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
         try {
           await db.issue.update({
             where: { id: row.id },
-            data: issueColumns(await tracker.getIssue(input.externalId)),
+            data: issueColumns(await tracker.getIssue(input.externalId), row.externalData),
           });
         } catch (error) {
           throw asActivityFailure(error);
@@ -279,7 +290,7 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
             description: input.description,
             status: input.status,
           });
-          await db.issue.update({ where: { id: row.id }, data: issueColumns(issue) });
+          await db.issue.update({ where: { id: row.id }, data: issueColumns(issue, row.externalData) });
         } catch (error) {
           throw asActivityFailure(error);
         }

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { describeTenant, type JobWorkflowInput } from '../jobs/jobInput';
+import { describeTenant, type JobStatus, type JobWorkflowInput } from '../jobs/jobInput';
 import { describePayloadIssues } from '../jobs/payloads';
 import type { QueueName } from '../jobs/queues';
 import { jobInstanceKey, SINGLE_TENANT_KEY, workflowIdForJob, type JobInstance } from '../jobs/ids';
@@ -38,6 +38,9 @@ export interface ProcessorDeps {
   batcherFor(route: JobRoute): JobBatcher | undefined;
   metrics: BridgeMetrics;
 }
+
+/** Tries of the last status copy once a workflow has finished (~20 s with the back-off). */
+const MIRROR_FINAL_ATTEMPTS = 8;
 
 /** A job still waiting for its turn after this long says so on the admin page. */
 const WAITING_NOTICE_MS = 1_000;
@@ -186,15 +189,52 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
         batchWorkflowId,
       );
     }
-    // Operators find a batched job's execution from its log on the admin page.
+    // Operators find a batched job's execution from its log on the admin page. Like the status
+    // mirror, a line Redis refuses (Valkey restarting) is not the job's failure.
     if (batchSize > 1)
-      await job.log(`Ran in workflow ${batchWorkflowId} with ${batchSize - 1} other jobs of the tenant`);
+      await job
+        .log(`Ran in workflow ${batchWorkflowId} with ${batchSize - 1} other jobs of the tenant`)
+        .catch((error: unknown) =>
+          logger.warn(`Could not log ${queue} job ${job.id}'s batch workflow: ${(error as Error).message}`, {
+            tenant: tenant.key,
+          }),
+        );
     logger.info(`${queue} job ${job.id} of type ${job.name} completed for tenant ${tenantLabel}`, {
       tenant: tenant.key,
       queue,
       jobId: job.id,
     });
     return outcome.returnValue;
+  }
+
+  /**
+   * Copies status onto the job. The mirror is the admin page's view of the job, not its outcome: a
+   * Redis error there (Valkey restarting and still loading its data, say) is retried up to
+   * `attempts` times and then logged, never turned into the job's failure, which would spend a
+   * BullMQ attempt and start the job's work again under a new workflow.
+   */
+  async function mirrorStatus(
+    mirror: JobStatusMirror,
+    status: JobStatus,
+    job: Job,
+    tenant: ResolvedTenant,
+    attempts: number,
+  ): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await mirror.apply(status);
+      } catch (error) {
+        if (attempt >= attempts || deps.shutdown.aborted) {
+          logger.warn(`Could not copy the status of ${queue} job ${job.id} to Redis: ${(error as Error).message}`, {
+            tenant: tenant.key,
+            queue,
+            jobId: job.id,
+          });
+          return false;
+        }
+        await sleep(attempt * 500);
+      }
+    }
   }
 
   /** Fails the job with `error` (UnrecoverableError: no retries), saying so in the log. */
@@ -271,7 +311,6 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       JobStatusMirror.stateKeyFor(job.prefix, queue, jobId),
       workflowId,
     );
-    await mirror.load();
 
     const outcome = handle.result().then(
       (completion: JobCompletion<unknown>) => ({ ok: true as const, completion }),
@@ -291,7 +330,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
           const error = failedFor(jobErrorFromWorkflowFailure(settled.error), failureReasonOf(settled.error));
           return failJob(job, error, tenant, workflowId);
         }
-        await mirror.apply(settled.completion.status);
+        await mirrorStatus(mirror, settled.completion.status, job, tenant, MIRROR_FINAL_ATTEMPTS);
         logger.info(`${queue} job ${jobId} of type ${job.name} completed for tenant ${tenantLabel}`, {
           tenant: tenant.key,
           queue,
@@ -306,7 +345,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
         logger.debug(`Status query of ${workflowId} failed: ${(error as Error).message}`, { tenant: tenant.key });
         return undefined;
       });
-      const changed = status ? await mirror.apply(status) : false;
+      const changed = status ? await mirrorStatus(mirror, status, job, tenant, 1) : false;
       pollDelay = changed ? deps.statusPollMs : Math.min(pollDelay * 2, deps.statusPollMs * 16);
     }
   }

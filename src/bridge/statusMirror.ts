@@ -12,7 +12,8 @@ import type { JobStatus } from '../jobs/jobInput';
 const MIRROR_STATE_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 export class JobStatusMirror {
-  private mirroredLogLines = 0;
+  /** Undefined until read from Redis (lazily, so a Redis error there is one `apply` that fails). */
+  private mirroredLogLines: number | undefined;
   private lastProgress: string;
 
   constructor(
@@ -28,13 +29,20 @@ export class JobStatusMirror {
     return `${prefix}:${queue}:${jobId}:bridge-mirror`;
   }
 
-  async load(): Promise<void> {
-    const stored = await this.redis.hget(this.stateKey, this.workflowId);
-    this.mirroredLogLines = stored ? Number(stored) : 0;
+  private async mirroredSoFar(): Promise<number> {
+    if (this.mirroredLogLines === undefined) {
+      const stored = await this.redis.hget(this.stateKey, this.workflowId);
+      this.mirroredLogLines = stored ? Number(stored) : 0;
+    }
+    return this.mirroredLogLines;
   }
 
-  /** Copies what is new; returns whether anything was. */
+  /**
+   * Copies what is new; returns whether anything was. Throws Redis's errors; a later call goes on
+   * from what was copied (each log line is counted once written).
+   */
   async apply(status: JobStatus): Promise<boolean> {
+    let mirrored = await this.mirroredSoFar();
     let changed = false;
     const progress = JSON.stringify(status.progress);
     if (progress !== this.lastProgress) {
@@ -43,11 +51,11 @@ export class JobStatusMirror {
       changed = true;
     }
     const end = status.logOffset + status.logs.length;
-    if (end <= this.mirroredLogLines) return changed;
-    for (let index = Math.max(this.mirroredLogLines, status.logOffset); index < end; index += 1) {
+    if (end <= mirrored) return changed;
+    for (let index = Math.max(mirrored, status.logOffset); index < end; index += 1) {
       await this.job.log(status.logs[index - status.logOffset]!);
+      this.mirroredLogLines = mirrored = index + 1;
     }
-    this.mirroredLogLines = end;
     await this.redis
       .multi()
       .hset(this.stateKey, this.workflowId, String(end))
