@@ -72,6 +72,8 @@ export interface AppConfig {
     shutdownGraceMs: number;
     /** The prebuilt workflow bundle (`npm run build`); undefined: dist/workflow-bundle.js. */
     bundlePath?: string;
+    /** Workflow threads shared by all the process's task queues (worker/sharedWorkflowThreads.ts). */
+    workflowThreads: number;
     /** NODE_ENV=production: a missing or stale bundle stops the worker instead of bundling at start. */
     requirePrebuiltBundle: boolean;
   };
@@ -355,6 +357,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       worker: {
         queues: queueList('WORKER_QUEUES', env.WORKER_QUEUES, routedQueues()),
         shutdownGraceMs: int('WORKER_SHUTDOWN_GRACE_MS', 30_000),
+        workflowThreads: int('WORKER_WORKFLOW_THREADS', 1),
         bundlePath: env.WORKFLOW_BUNDLE_PATH || undefined,
         requirePrebuiltBundle: env.NODE_ENV === 'production',
       },

@@ -3,13 +3,14 @@
  * workflow bundle and one set of activities. A family's activity slots equal its TestPlanIt
  * concurrency, so FORECAST_CONCURRENCY and friends mean what they meant for TestPlanIt's workers.
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
 import { QUEUE_SETTINGS, type QueueName } from '../jobs/queues';
 import { taskQueueFor } from '../jobs/ids';
 import type { Logger } from '../logging';
 import { activityFailureInterceptors } from '../failures/conversion';
+import { workerClassSharingWorkflowThreads } from './sharedWorkflowThreads';
 import { DEFAULT_WORKFLOW_BUNDLE_PATH, workflowBundleForWorker } from './workflowBundle';
 
 export interface RunningWorkers {
@@ -42,13 +43,16 @@ export async function startWorkers(
     logger,
   );
 
+  // One pool of workflow threads for every task queue: a pool each held ~60 MB per queue.
+  const SharingWorker = workerClassSharingWorkflowThreads();
   const workers = await Promise.all(
     config.worker.queues.map((queue) =>
-      Worker.create({
+      SharingWorker.create({
         connection,
         namespace: config.temporal.namespace,
         taskQueue: taskQueueFor(config.temporal.taskQueuePrefix, queue),
         workflowBundle: workflows.bundle,
+        workflowThreadPoolSize: config.worker.workflowThreads,
         activities,
         interceptors: { activity: [activityFailureInterceptors] },
         // A family's concurrency bounds its running jobs here, in the worker, whatever the bridge admitted.
