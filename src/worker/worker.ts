@@ -35,13 +35,14 @@ export async function startWorkers(
   logger: Logger,
   sharedConnection?: NativeConnection,
 ): Promise<RunningWorkers> {
-  const connection = sharedConnection ?? (await NativeConnection.connect(config.temporal.connection));
-  const activities = createActivities(deps);
+  // First: a stale bundle in production is the operator's to fix, whatever else fails.
   const workflows = await workflowBundleForWorker(
     config.worker.bundlePath ?? DEFAULT_WORKFLOW_BUNDLE_PATH,
     config.worker.requirePrebuiltBundle,
     logger,
   );
+  const connection = sharedConnection ?? (await NativeConnection.connect(config.temporal.connection));
+  const activities = createActivities(deps);
 
   // One pool of workflow threads for every task queue: a pool each held ~60 MB per queue.
   const SharingWorker = workerClassSharingWorkflowThreads();
