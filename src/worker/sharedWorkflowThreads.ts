@@ -11,6 +11,7 @@
  *
  * The pool's threads stop when the last Worker using them has stopped.
  */
+import * as v8 from 'node:v8';
 import { Worker } from '@temporalio/worker';
 import type { CompiledWorkerOptions, Logger } from '@temporalio/worker';
 import type { WorkflowCreator } from '@temporalio/worker/lib/workflow/interface';
@@ -57,4 +58,16 @@ export function workerClassSharingWorkflowThreads(): typeof Worker {
       };
     }
   };
+}
+
+/**
+ * The SDK sizes each Worker's workflow cache for a thread of its own: 600 workflows per GB of
+ * heap above 200 MB (its default with reuseV8Context, the main heap's limit standing for the
+ * thread's). Sharing threads, the queues share that budget, or one thread's isolate could be asked
+ * to hold every queue's full cache. An evicted workflow is replayed from history on its next task.
+ */
+export function maxCachedWorkflowsPerQueue(queues: number, threads: number): number {
+  const heapMiB = v8.getHeapStatistics().heap_size_limit / 2 ** 20;
+  const perThread = Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
+  return Math.max(Math.floor((perThread * threads) / queues), 10);
 }

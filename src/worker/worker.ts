@@ -10,7 +10,7 @@ import { QUEUE_SETTINGS, type QueueName } from '../jobs/queues';
 import { taskQueueFor } from '../jobs/ids';
 import type { Logger } from '../logging';
 import { activityFailureInterceptors } from '../failures/conversion';
-import { workerClassSharingWorkflowThreads } from './sharedWorkflowThreads';
+import { maxCachedWorkflowsPerQueue, workerClassSharingWorkflowThreads } from './sharedWorkflowThreads';
 import { DEFAULT_WORKFLOW_BUNDLE_PATH, workflowBundleForWorker } from './workflowBundle';
 
 export interface RunningWorkers {
@@ -44,7 +44,8 @@ export async function startWorkers(
   const connection = sharedConnection ?? (await NativeConnection.connect(config.temporal.connection));
   const activities = createActivities(deps);
 
-  // One pool of workflow threads for every task queue: a pool each held ~60 MB per queue.
+  // One pool of workflow threads for all task queues, not one per queue (~60 MB a thread), and
+  // so one workflow cache budget shared by the queues (sharedWorkflowThreads.ts).
   const SharingWorker = workerClassSharingWorkflowThreads();
   const workers = await Promise.all(
     config.worker.queues.map((queue) =>
@@ -54,6 +55,7 @@ export async function startWorkers(
         taskQueue: taskQueueFor(config.temporal.taskQueuePrefix, queue),
         workflowBundle: workflows.bundle,
         workflowThreadPoolSize: config.worker.workflowThreads,
+        maxCachedWorkflows: maxCachedWorkflowsPerQueue(config.worker.queues.length, config.worker.workflowThreads),
         activities,
         interceptors: { activity: [activityFailureInterceptors] },
         // A family's concurrency bounds its running jobs here, in the worker, whatever the bridge admitted.
