@@ -8,6 +8,9 @@ COPY prisma ./prisma
 COPY prisma.config.ts tsconfig.json ./
 RUN DATABASE_URL=postgresql://unused@localhost/unused npx prisma generate && npm prune --omit=dev
 COPY src ./src
+# The workflow bundle, prebuilt: a production worker refuses to start without it (src/worker/workflowBundle.ts).
+COPY scripts/build-workflow-bundle.ts ./scripts/
+RUN npm run build:workflows
 USER node
 # /healthz, /readyz and /metrics; the healthcheck asks /readyz (Redis and Temporal reachable,
 # bridge consuming, workers polling).

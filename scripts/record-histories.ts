@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { workflowBundle as bundleOfWorkflows } from '../src/worker/worker';
+import { bundleWorkflows as bundleOfWorkflows } from '../src/worker/workflowBundle';
 import type { Activities } from '../src/activities';
 import { rebuildLockId, workflowIdForJob } from '../src/jobs/ids';
 import type { JobWorkflowInput } from '../src/jobs/jobInput';

@@ -67,7 +67,16 @@ export interface AppConfig {
     /** Jobs of batchable routes (audit events) run together per tenant turn: at most this many, and bytes of payload. */
     batch: { maxJobs: number; maxBytes: number };
   };
-  worker: { queues: QueueName[]; shutdownGraceMs: number };
+  worker: {
+    queues: QueueName[];
+    shutdownGraceMs: number;
+    /** The prebuilt workflow bundle (`npm run build`); undefined: dist/workflow-bundle.js. */
+    bundlePath?: string;
+    /** Workflow threads shared by all the process's task queues (worker/sharedWorkflowThreads.ts). */
+    workflowThreads: number;
+    /** NODE_ENV=production: a missing or stale bundle stops the worker instead of bundling at start. */
+    requirePrebuiltBundle: boolean;
+  };
   /** Undefined when EMAIL_SERVER_HOST is unset: email activities then fail with that reason. */
   email?: EmailSettings;
   /** Base of links in emails when a tenant has no baseUrl: NEXTAUTH_URL, else TestPlanIt's default. */
@@ -348,6 +357,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       worker: {
         queues: queueList('WORKER_QUEUES', env.WORKER_QUEUES, routedQueues()),
         shutdownGraceMs: int('WORKER_SHUTDOWN_GRACE_MS', 30_000),
+        workflowThreads: int('WORKER_WORKFLOW_THREADS', 1),
+        bundlePath: env.WORKFLOW_BUNDLE_PATH || undefined,
+        requirePrebuiltBundle: env.NODE_ENV === 'production',
       },
       email: emailSettings(env, int),
       defaultBaseUrl: env.NEXTAUTH_URL || 'http://localhost:3000',

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { workflowBundle as bundleOfWorkflows } from '../src/worker/worker';
+import { bundleWorkflows as bundleOfWorkflows } from '../src/worker/workflowBundle';
 import * as workflows from '../src/workflows';
 import { historyFromJSON, type History } from './support/histories';
 

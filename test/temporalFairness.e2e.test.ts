@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { JobWorkflowInput } from '../src/jobs/jobInput';
 import type { AuditEventPayload } from '../src/jobs/payloads';
-import { workflowBundle } from '../src/worker/worker';
+import { bundleWorkflows } from '../src/worker/workflowBundle';
 import { services, uniqueSuffix } from './support/services';
 import { auditEventData } from './support/testplanit';
 
@@ -53,7 +53,7 @@ test('tasks of a tenant arriving behind another tenant’s backlog are dispatche
     const worker = await Worker.create({
       connection: native,
       taskQueue,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await bundleWorkflows(),
       activities: {
         recordAuditEvent: async ({ origin }: JobWorkflowInput<AuditEventPayload>) => {
           order.push(origin.tenantId!);

@@ -9,7 +9,7 @@ import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@tem
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { workflowBundle as bundleOfWorkflows } from '../src/worker/worker';
+import { bundleWorkflows as bundleOfWorkflows } from '../src/worker/workflowBundle';
 import type { JobOrigin, JobStatus } from '../src/jobs/jobInput';
 import type { AuditEventPayload } from '../src/jobs/payloads';
 import {

@@ -3,13 +3,15 @@
  * workflow bundle and one set of activities. A family's activity slots equal its TestPlanIt
  * concurrency, so FORECAST_CONCURRENCY and friends mean what they meant for TestPlanIt's workers.
  */
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { createActivities, type ActivityDeps } from '../activities';
 import { QUEUE_SETTINGS, type QueueName } from '../jobs/queues';
 import { taskQueueFor } from '../jobs/ids';
 import type { Logger } from '../logging';
 import { activityFailureInterceptors } from '../failures/conversion';
+import { maxCachedWorkflowsPerQueue, workerClassSharingWorkflowThreads } from './sharedWorkflowThreads';
+import { DEFAULT_WORKFLOW_BUNDLE_PATH, workflowBundleForWorker } from './workflowBundle';
 
 export interface RunningWorkers {
   /** Resolves when every worker has stopped. */
@@ -22,22 +24,6 @@ export interface RunningWorkers {
 
 const SHUTDOWN_FORCE_MARGIN_MS = 15_000;
 
-let bundle: Promise<WorkflowBundle> | undefined;
-
-export function workflowBundle(): Promise<WorkflowBundle> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundlerLogger });
-  return bundle;
-}
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
-  error: (message: string) => process.stderr.write(`workflow bundler: ${message}\n`),
-};
-
 function activitySlots(config: AppConfig, queue: QueueName): number {
   return config.concurrency[queue] * (QUEUE_SETTINGS[queue].activitySlotsPerJob ?? 1);
 }
@@ -49,17 +35,27 @@ export async function startWorkers(
   logger: Logger,
   sharedConnection?: NativeConnection,
 ): Promise<RunningWorkers> {
+  // First: a stale bundle in production is the operator's to fix, whatever else fails.
+  const workflows = await workflowBundleForWorker(
+    config.worker.bundlePath ?? DEFAULT_WORKFLOW_BUNDLE_PATH,
+    config.worker.requirePrebuiltBundle,
+    logger,
+  );
   const connection = sharedConnection ?? (await NativeConnection.connect(config.temporal.connection));
   const activities = createActivities(deps);
-  const workflows = await workflowBundle();
 
+  // One pool of workflow threads for all task queues, not one per queue (~60 MB a thread), and
+  // so one workflow cache budget shared by the queues (sharedWorkflowThreads.ts).
+  const SharingWorker = workerClassSharingWorkflowThreads();
   const workers = await Promise.all(
     config.worker.queues.map((queue) =>
-      Worker.create({
+      SharingWorker.create({
         connection,
         namespace: config.temporal.namespace,
         taskQueue: taskQueueFor(config.temporal.taskQueuePrefix, queue),
-        workflowBundle: workflows,
+        workflowBundle: workflows.bundle,
+        workflowThreadPoolSize: config.worker.workflowThreads,
+        maxCachedWorkflows: maxCachedWorkflowsPerQueue(config.worker.queues.length, config.worker.workflowThreads),
         activities,
         interceptors: { activity: [activityFailureInterceptors] },
         // A family's concurrency bounds its running jobs here, in the worker, whatever the bridge admitted.
@@ -80,6 +76,11 @@ export async function startWorkers(
       `Worker polling ${taskQueueFor(config.temporal.taskQueuePrefix, queue)} with ${activitySlots(config, queue)} activity slots`,
     );
   }
+  // The process's memory once every worker polls: what bench/workerMemory.ts reports.
+  logger.info(
+    `Workers polling ${workers.length} task queues; RSS ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB ` +
+      `(workflow bundle ${workflows.prebuilt ? 'prebuilt' : 'built at start'})`,
+  );
 
   return {
     finished,
