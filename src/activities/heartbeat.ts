@@ -31,9 +31,18 @@ export function lastHeartbeat<T>(): T | undefined {
  * Heartbeats every `intervalMs` while `work` runs, for activities that are one long database
  * call: a worker that dies is noticed within the heartbeat timeout, not the start-to-close one.
  */
-export async function heartbeatingWhile<T>(work: () => Promise<T>, intervalMs = 5_000): Promise<T> {
+export async function heartbeatingWhile<T>(
+  work: () => Promise<T>,
+  intervalMs = 5_000,
+  /** Also run on every beat (say, to show progress); a failure is logged by `onError`, never thrown. */
+  onBeat?: () => Promise<void>,
+  onError?: (error: unknown) => void,
+): Promise<T> {
   heartbeat();
-  const timer = setInterval(() => heartbeat(), intervalMs);
+  const timer = setInterval(() => {
+    heartbeat();
+    onBeat?.().catch((error: unknown) => onError?.(error));
+  }, intervalMs);
   try {
     return await work();
   } finally {

@@ -16,7 +16,14 @@ import {
   type ChunkOutcome,
   type ImportPlan,
 } from '../testmo/importer';
-import { analysisPercentOf, ImportJobMissingError, markCanceled, markFailed } from '../testmo/jobRow';
+import {
+  analysisPercentOf,
+  ChunkStepStatus,
+  ImportJobMissingError,
+  markCanceled,
+  markFailed,
+  runningStepOf,
+} from '../testmo/jobRow';
 import { ImportPrerequisiteError } from '../testmo/phases/context';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
 import { cancellationRequested, heartbeat, heartbeatingWhile } from './heartbeat';
@@ -32,6 +39,8 @@ export interface ImportProgress {
   statusMessage: string | null;
   /** The analysis's progress, 0-100, while the export is scanned; null otherwise. */
   analysisPercent: number | null;
+  /** While one step of a chunk runs long, what it is and for how long; null otherwise. */
+  runningStep?: string | null;
   processedRows: number;
   totalRows: number | null;
 }
@@ -91,6 +100,7 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
             status: job.status,
             statusMessage: job.statusMessage,
             analysisPercent: analysisPercentOf(job.statusMessage),
+            runningStep: runningStepOf(job.statusMessage),
             processedRows: Number(job.processedRows),
             totalRows: job.totalRows === null ? null : Number(job.totalRows),
           }
@@ -110,11 +120,22 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
         }),
       ),
 
+    /**
+     * One chunk. Its heartbeat loop also shows a step that runs long on the job row ("testRunResults:
+     * importing rows, running 2m 10s"), which readTestmoImportProgress hands the workflow for the
+     * BullMQ job's log: a phase whose closing statement takes minutes still looks alive.
+     */
     importTestmoChunk: ({ origin, jobId, entity }: ImportJobRef & { entity: string }): Promise<ChunkOutcome> =>
       failingClearly(() =>
-        heartbeatingWhile(() =>
-          withTenantDatabase(deps, origin, (db) => importChunk(db, jobId, entity, deps.testmoImport.chunkSize)),
-        ),
+        withTenantDatabase(deps, origin, (db) => {
+          const steps = new ChunkStepStatus(db, jobId, entity);
+          return heartbeatingWhile(
+            () => importChunk(db, jobId, entity, deps.testmoImport.chunkSize, steps),
+            undefined,
+            () => steps.tick(),
+            (error) => logForJob(deps, origin, `Import ${jobId}: could not show the running step: ${String(error)}`),
+          );
+        }),
       ),
 
     completeTestmoImport: ({ origin, jobId }: ImportJobRef): Promise<{ durationMs: number; createdById: string }> =>

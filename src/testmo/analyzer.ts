@@ -22,6 +22,7 @@ import {
 } from './jobRow';
 import { insertRows } from './idMap';
 import { DatasetSummaries, stagingRow } from './staging';
+import { analyzeTables } from './statistics';
 
 export interface AnalyzeOptions {
   batchSize: number;
@@ -155,6 +156,10 @@ export async function analyzeExport(
     throw new TestmoExportFormatError(
       'The export contains no Testmo datasets (expected keys such as "projects" or "repository_cases")',
     );
+
+  // Every row is staged: the import's reads of them plan from these statistics, not from
+  // those of the nearly empty table autovacuum may have sampled last (see statistics.ts).
+  await analyzeTables(db, ['TestmoImportStaging']);
 
   const completedAt = new Date();
   const datasets = summaries.list();

@@ -18,6 +18,12 @@ export interface GeneratorOptions {
   cases: number;
   projects?: number;
   seed?: number;
+  /**
+   * Folders in all, instead of one per 25 cases: a tree several levels deep (each folder has
+   * four children), listed parents-first in odd projects and children-first in even ones, so
+   * most parents of the even ones can only be linked once every folder is in.
+   */
+  folders?: number;
 }
 
 export interface GeneratedExport {
@@ -335,16 +341,26 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
       }
     },
   );
-  const foldersPerProject = Math.max(2, Math.ceil(casesPerProject / 25));
+  const tree = options.folders !== undefined;
+  const foldersPerProject = tree
+    ? Math.max(2, Math.ceil(options.folders! / projects))
+    : Math.max(2, Math.ceil(casesPerProject / 25));
   const folderId = (p: number, f: number) => (p - 1) * foldersPerProject + f;
+  /** The parent of folder `f` of project `p`, or null for a folder at the top. */
+  const parentOf = (p: number, f: number): number | null => {
+    // The tree: folder 1 at the top, folders 2-5 under it, 6-9 under folder 2, and so on.
+    if (tree) return f === 1 ? null : folderId(p, Math.floor((f + 2) / 4));
+    // Folder 1 is the parent of every tenth folder, and folder 2 is listed before its parent, folder 3.
+    return f === 2 ? folderId(p, 3) : f % 10 === 0 ? folderId(p, 1) : null;
+  };
   await dataset(
     'repository_folders',
     { id: 'id', project_id: 'id', repo_id: 'id', parent_id: 'id', name: 'string' },
     async (emit) => {
       for (let p = 1; p <= projects; p += 1) {
-        for (let f = 1; f <= foldersPerProject; f += 1) {
-          // Folder 1 is the parent of every tenth folder, and folder 2 is listed before... its parent, folder 3.
-          const parent = f === 2 ? folderId(p, 3) : f % 10 === 0 ? folderId(p, 1) : null;
+        for (let n = 1; n <= foldersPerProject; n += 1) {
+          const f = tree && p % 2 === 0 ? foldersPerProject + 1 - n : n;
+          const parent = parentOf(p, f);
           await emit({
             id: folderId(p, f),
             project_id: p,

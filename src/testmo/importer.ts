@@ -1,6 +1,6 @@
 /**
- * `import` mode, one chunk at a time. Each chunk is one transaction: it locks the job row (so a
- * stale attempt and its retry never take the same rows), imports the next staged rows of the
+ * `import` mode, one chunk at a time. Each chunk is one transaction: it takes the job's chunk
+ * lock (so a stale attempt and its retry never take the same rows), imports the next staged rows of the
  * current phase, writes their id-map entries and the phase's checkpoint, marks them processed
  * and moves the progress on. Whatever point a worker dies at, the next chunk starts exactly
  * after the last committed one.
@@ -19,10 +19,12 @@ import {
   message,
   rateAndEta,
   type ActivityEntry,
+  type ChunkSteps,
 } from './jobRow';
 import { Defaults, ImportPrerequisiteError } from './phases/context';
 import { IMPORT_PHASES, phaseNamed, REQUIRED_DATASETS } from './phases';
 import { rowOf } from './staging';
+import { analyzeTables, grewByDoubling } from './statistics';
 
 export interface ImportPlan {
   status: 'IMPORTING' | 'COMPLETED' | 'FAILED' | 'CANCELED';
@@ -119,6 +121,7 @@ export async function planImport(db: DatabaseClient, jobId: string): Promise<Imp
 
 interface LockedJob {
   status: string;
+  statusMessage: string | null;
   cancelRequested: boolean;
   processedCount: number;
   totalCount: number;
@@ -135,20 +138,33 @@ export async function importChunk(
   jobId: string,
   entity: string,
   chunkSize: number,
+  steps?: ChunkSteps,
 ): Promise<ChunkOutcome> {
   const phase = phaseNamed(entity);
-  return db.$transaction(async (tx) => {
+  // Rows of this phase before and after the chunk, to analyse its tables as they grow.
+  let rowsBefore = 0;
+  let rowsAfter = 0;
+  let committedMessage: string | undefined;
+  const outcome = await db.$transaction(async (tx): Promise<ChunkOutcome> => {
+    // Chunks of one job take turns on a transaction-scoped advisory lock (a stale attempt and
+    // its retry never take the same rows), not on the job row: the row stays writable, so the
+    // heartbeat can show a statement that runs long (see activities/testmoImport.ts) and a
+    // cancel from the web app is not kept waiting.
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`testmo-import:${jobId}`}, 0))::text`;
     const [job] = await tx.$queryRaw<LockedJob[]>`
-      SELECT status::text AS status, "cancelRequested", "processedCount", "totalCount", "skippedCount", "entityProgress", "activityLog",
+      SELECT status::text AS status, "statusMessage", "cancelRequested", "processedCount", "totalCount", "skippedCount", "entityProgress", "activityLog",
              configuration, "createdById", "lastImportStartedAt"
-        FROM "TestmoImportJob" WHERE id = ${jobId} FOR UPDATE`;
+        FROM "TestmoImportJob" WHERE id = ${jobId}`;
     if (!job) throw new ImportJobMissingError(`Testmo import job ${jobId} does not exist`);
     if (isFinal(job.status)) return { status: 'stopped' } as const;
     if (job.cancelRequested) return { status: 'canceled' } as const;
+    steps?.shown(job.statusMessage);
 
     const progress = job.entityProgress ?? {};
     const entry = (progress[entity] ??= { total: 0, created: 0, mapped: 0 });
     const checkpoint = await readCheckpoint(tx, jobId, entity);
+    rowsBefore = rowsAfter = checkpoint + 1;
+    steps?.step('reading staged rows');
     const staged = await tx.testmoImportStaging.findMany({
       where: { jobId, datasetName: phase.dataset, rowIndex: { gt: checkpoint } },
       orderBy: { rowIndex: 'asc' },
@@ -158,6 +174,7 @@ export async function importChunk(
 
     // The phase's last chunk also finishes it, in the same transaction.
     const finishPhase = async () => {
+      steps?.step(phase.finishStep ?? 'finishing the phase');
       await phase.finish?.({ tx, jobId, importerId: job.createdById });
       const summarised = (job.activityLog ?? []).some(
         (logged) => logged.type === 'summary' && logged.entity === entity,
@@ -182,26 +199,30 @@ export async function importChunk(
 
     const config = mappingConfiguration.parse(job.configuration);
     const ids = new IdMap(tx, jobId);
+    steps?.step('importing rows');
     const outcome = await phase.importRows(
       { tx, jobId, config, ids, importerId: job.createdById, defaults: new Defaults(tx) },
       staged.map((row) => ({ rowIndex: row.rowIndex, row: rowOf(row) })),
     );
+    steps?.step('writing the id map');
     await ids.flush();
     await tx.$executeRaw`UPDATE "TestmoImportStaging" SET processed = true, "updatedAt" = now()
       WHERE "jobId" = ${jobId} AND "datasetName" = ${phase.dataset} AND "rowIndex" BETWEEN ${staged[0]!.rowIndex} AND ${staged[staged.length - 1]!.rowIndex}`;
     await writeCheckpoint(tx, jobId, entity, staged[staged.length - 1]!.rowIndex);
+    rowsAfter = staged[staged.length - 1]!.rowIndex + 1;
 
     entry.created += outcome.created;
     entry.mapped += outcome.mapped;
     const processedCount = job.processedCount + staged.length;
     const done = Math.min(entry.total, entry.created + entry.mapped + outcome.skipped);
+    committedMessage = `Importing ${entity}: ${done.toLocaleString('en-US')} / ${entry.total.toLocaleString('en-US')} processed`;
     await tx.testmoImportJob.update({
       where: { id: jobId },
       data: {
         processedCount,
         skippedCount: job.skippedCount + outcome.skipped,
         currentEntity: entity,
-        statusMessage: `Importing ${entity}: ${done.toLocaleString('en-US')} / ${entry.total.toLocaleString('en-US')} processed`,
+        statusMessage: committedMessage,
         entityProgress: progress as Prisma.InputJsonValue,
         ...rateAndEta(processedCount, job.totalCount, job.lastImportStartedAt),
       },
@@ -219,6 +240,18 @@ export async function importChunk(
     }
     return { status: 'imported', rows: staged.length, processedCount, totalCount: job.totalCount } as const;
   }, TRANSACTION);
+  if (committedMessage !== undefined) steps?.shown(committedMessage);
+  // After the commit, so the sample includes the chunk's rows and ANALYZE holds its lock only
+  // for itself: at the end of a phase (the next ones look up its ids) and whenever the phase has
+  // doubled its rows, so no lookup of this phase plans from statistics of a far smaller table.
+  if (
+    outcome.status === 'phaseDone' ||
+    (outcome.status === 'imported' && grewByDoubling(rowsBefore, rowsAfter, chunkSize))
+  ) {
+    steps?.step('updating planner statistics');
+    await analyzeTables(db, ['TestmoImportMapping', ...(phase.readsBack ?? [])]);
+  }
+  return outcome;
 }
 
 /**

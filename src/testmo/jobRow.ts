@@ -99,3 +99,82 @@ export function rateAndEta(
 
 export const jsonNull = Prisma.JsonNull;
 export const dbNull = Prisma.DbNull;
+
+/** "45s", "2m 10s", "1h 3m 5s": how long a step has been running. */
+export function formatDuration(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  return [hours > 0 ? `${hours}h` : '', hours > 0 || minutes > 0 ? `${minutes}m` : '', `${seconds}s`]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** The message shown while one step of a chunk runs long: "repositoryFolders: linking parents, running 2m 10s". */
+export function runningStatusMessage(entity: string, step: string, ms: number): string {
+  return `${entity}: ${step}, running ${formatDuration(ms)}`;
+}
+
+/** The message, when it is one of runningStatusMessage's; read back only here, like the analysis percentage. */
+export function runningStepOf(statusMessage: string | null | undefined): string | null {
+  return /^\w+: [^,]+, running (\d+h )?(\d+m )?\d+s$/.test(statusMessage ?? '') ? statusMessage! : null;
+}
+
+/**
+ * Told what a chunk is doing, so a step that runs long (one statement of a large phase can run
+ * for minutes) is shown on the job row while it runs.
+ */
+export interface ChunkSteps {
+  /** What the web app shows now: read by the chunk at its start, or written by its commit. */
+  shown(statusMessage: string | null): void;
+  step(label: string): void;
+}
+
+/**
+ * Shows a chunk's current step on the job row once it has run `showAfterMs`, refreshed at most
+ * every `everyMs`; `tick` is called by the activity's heartbeat loop, on another connection than
+ * the chunk's transaction. A write only replaces the message the chunk started from or its own
+ * last one: once the chunk commits its progress message, or anything else (a cancel, a failure)
+ * changes the row, the running message is not written over it.
+ */
+export class ChunkStepStatus implements ChunkSteps {
+  private current?: { label: string; since: number };
+  private showing: string | null = null;
+  private lastWrite = 0;
+  private writing = false;
+
+  constructor(
+    private readonly db: Tx,
+    private readonly jobId: string,
+    private readonly entity: string,
+    private readonly options = { showAfterMs: 10_000, everyMs: 10_000 },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  shown(statusMessage: string | null): void {
+    this.showing = statusMessage;
+  }
+
+  step(label: string): void {
+    this.current = { label, since: this.now() };
+  }
+
+  async tick(): Promise<void> {
+    const current = this.current;
+    if (!current || this.writing) return;
+    const now = this.now();
+    if (now - current.since < this.options.showAfterMs || now - this.lastWrite < this.options.everyMs) return;
+    const text = runningStatusMessage(this.entity, current.label, now - current.since);
+    this.writing = true;
+    try {
+      const written = await this.db
+        .$executeRaw`UPDATE "TestmoImportJob" SET "statusMessage" = ${text}, "updatedAt" = now()
+        WHERE id = ${this.jobId} AND status = 'RUNNING' AND "statusMessage" IS NOT DISTINCT FROM ${this.showing}`;
+      this.lastWrite = now;
+      if (written > 0) this.showing = text;
+    } finally {
+      this.writing = false;
+    }
+  }
+}

@@ -13,6 +13,7 @@ import {
   ContinueAsNew,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
 } from '@temporalio/workflow';
 import { failureMessage } from './notifications';
@@ -31,7 +32,7 @@ const analysis = proxyActivities<TestmoImportActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5 },
 });
 // A chunk is one transaction of a few seconds that heartbeats while it runs: a killed worker's
-// chunk is retried within 20 s. The job-row lock each chunk takes makes a stale attempt and
+// chunk is retried within 20 s. The job lock each chunk takes makes a stale attempt and
 // its retry take turns, and the retry starts from the committed checkpoint.
 const chunks = proxyActivities<TestmoImportActivities>({
   startToCloseTimeout: '15 minutes',
@@ -44,6 +45,13 @@ const bookkeeping = proxyActivities<TestmoImportActivities>({
 });
 
 const ANALYSIS_PROGRESS_POLL = '5 seconds';
+/**
+ * While a chunk runs longer than this, the job row's running step is copied to the BullMQ log at
+ * this interval. A timer per chunk (started and cancelled: two history events), so histories
+ * recorded before it replay without it (patch CHUNK_STATUS_PATCH).
+ */
+const CHUNK_STATUS_POLL = '15 seconds';
+const CHUNK_STATUS_PATCH = 'testmo-import-chunk-running-status';
 /** Chunks per run before continue-as-new keeps the history small for a million-row import. */
 const CHUNKS_PER_RUN = 400;
 
@@ -83,6 +91,32 @@ async function analyze(ref: ImportJobRef, reporter: JobReporter): Promise<Testmo
   return { status: outcome.status, datasets: outcome.datasets, rows: outcome.rows };
 }
 
+/**
+ * One chunk. A chunk is normally done in seconds, but one statement of a large phase can take
+ * minutes; meanwhile the activity shows the running step on the job row, and this copies it to
+ * the BullMQ job's log, so TestPlanIt's admin page shows the import alive and where it is.
+ */
+async function importChunkReporting(ref: ImportJobRef, entity: string, reporter: JobReporter) {
+  if (!patched(CHUNK_STATUS_PATCH)) return chunks.importTestmoChunk({ ...ref, entity });
+  let settled:
+    { outcome?: Awaited<ReturnType<TestmoImportActivities['importTestmoChunk']>>; error?: unknown } | undefined;
+  const running = chunks.importTestmoChunk({ ...ref, entity }).then(
+    (outcome) => (settled = { outcome }),
+    (error: unknown) => (settled = { error }),
+  );
+  let logged: string | null = null;
+  while (!(await condition(() => settled !== undefined, CHUNK_STATUS_POLL))) {
+    const step = (await bookkeeping.readTestmoImportProgress(ref))?.runningStep ?? null;
+    if (step !== null && step !== logged) {
+      reporter.log(step);
+      logged = step;
+    }
+  }
+  await running;
+  if (settled!.error !== undefined) throw settled!.error;
+  return settled!.outcome!;
+}
+
 async function runImport(
   ref: ImportJobRef,
   reporter: JobReporter,
@@ -110,7 +144,7 @@ async function runImport(
         });
       }
       chunksThisRun += 1;
-      const chunk = await chunks.importTestmoChunk({ ...ref, entity });
+      const chunk = await importChunkReporting(ref, entity, reporter);
       if (chunk.status === 'canceled') {
         await bookkeeping.cancelTestmoImport(ref);
         reporter.log(`Import canceled during ${entity}`);

@@ -86,6 +86,8 @@ export const caseValuesPhase: ImportPhase = {
   entity: 'repositoryCaseValues',
   dataset: 'repository_case_values',
   requires: ['repository_cases', 'fields'],
+  // Each chunk reads back the values earlier chunks wrote, by case.
+  readsBack: ['CaseFieldValues'],
   importRows: async (ctx, rows) => {
     const outcome = nothing();
     await ctx.ids.load('case', column(rows, 'case_id'));

@@ -8,6 +8,8 @@ export const issuesPhase: ImportPhase = {
   entity: 'issues',
   dataset: 'issues',
   requires: ['issue_targets'],
+  // Each chunk matches its issues against those earlier chunks created.
+  readsBack: ['Issue'],
   importRows: async (ctx, rows) => {
     await ctx.ids.load('issueTarget', column(rows, 'target_id'));
     await ctx.ids.load('project', column(rows, 'project_id'));

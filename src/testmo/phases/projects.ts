@@ -2,7 +2,14 @@
 import type { Prisma } from '@prisma/client';
 import { allocateIds, insertRows } from '../idMap';
 import { toBool, toDate, toInt, toText, htmlToTipTap } from '../values';
-import { column, importConfigured, importCreated, type ImportPhase, type PhaseContext } from './context';
+import {
+  column,
+  importConfigured,
+  importCreated,
+  linkStagedParents,
+  type ImportPhase,
+  type PhaseContext,
+} from './context';
 
 const json = (html: unknown) => (htmlToTipTap(toText(html)) as Prisma.InputJsonValue | undefined) ?? undefined;
 
@@ -79,21 +86,22 @@ export const milestonesPhase: ImportPhase = {
       },
     });
   },
+  readsBack: ['Milestones'],
+  finishStep: 'linking parents',
   // A milestone listed before its parent got no parent; now every milestone is mapped.
   finish: async ({ tx, jobId }) => {
     for (const [column, field] of [
       ['parentId', 'parent_id'],
       ['rootId', 'root_id'],
     ] as const) {
-      await tx.$executeRawUnsafe(
-        `UPDATE "Milestones" m SET "${column}" = p."targetId"::int
-           FROM "TestmoImportStaging" s
-           JOIN "TestmoImportMapping" c ON c."jobId" = s."jobId" AND c."entityType" = 'milestone' AND c."sourceId" = (s."rowData"->>'id')::int
-           JOIN "TestmoImportMapping" p ON p."jobId" = s."jobId" AND p."entityType" = 'milestone' AND p."sourceId" = (s."rowData"->>'${field}')::int
-          WHERE s."jobId" = $1 AND s."datasetName" = 'milestones' AND (s."rowData"->>'${field}') ~ '^[0-9]+$'
-            AND m.id = c."targetId"::int AND m."${column}" IS DISTINCT FROM p."targetId"::int`,
-        jobId,
-      );
+      await linkStagedParents(tx, jobId, {
+        dataset: 'milestones',
+        type: 'milestone',
+        table: 'Milestones',
+        column,
+        field,
+        onlyUnset: false,
+      });
     }
   },
 };
@@ -174,15 +182,16 @@ export const foldersPhase: ImportPhase = {
       },
     });
   },
+  readsBack: ['RepositoryFolders'],
+  finishStep: 'linking parents',
   finish: async ({ tx, jobId }) => {
-    await tx.$executeRawUnsafe(
-      `UPDATE "RepositoryFolders" f SET "parentId" = p."targetId"::int
-         FROM "TestmoImportStaging" s
-         JOIN "TestmoImportMapping" c ON c."jobId" = s."jobId" AND c."entityType" = 'folder' AND c."sourceId" = (s."rowData"->>'id')::int
-         JOIN "TestmoImportMapping" p ON p."jobId" = s."jobId" AND p."entityType" = 'folder' AND p."sourceId" = (s."rowData"->>'parent_id')::int
-        WHERE s."jobId" = $1 AND s."datasetName" = 'repository_folders' AND (s."rowData"->>'parent_id') ~ '^[0-9]+$'
-          AND f.id = c."targetId"::int AND f."parentId" IS NULL`,
-      jobId,
-    );
+    await linkStagedParents(tx, jobId, {
+      dataset: 'repository_folders',
+      type: 'folder',
+      table: 'RepositoryFolders',
+      column: 'parentId',
+      field: 'parent_id',
+      onlyUnset: true,
+    });
   },
 };
