@@ -66,6 +66,8 @@ export interface AppConfig {
     eagerStart: boolean;
     /** Jobs of batchable routes (audit events) run together per tenant turn: at most this many, and bytes of payload. */
     batch: { maxJobs: number; maxBytes: number };
+    /** Largest workflow input the bridge sends to Temporal; a larger job fails alone, before any start. */
+    maxInputBytes: number;
   };
   worker: {
     queues: QueueName[];
@@ -348,6 +350,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
         tenantMaxRunning: env.BRIDGE_TENANT_MAX_RUNNING ? int('BRIDGE_TENANT_MAX_RUNNING', 1) : undefined,
         tenantWeights: tenantWeights(env.TENANT_WEIGHTS),
         batch: { maxJobs: int('BRIDGE_BATCH_MAX_JOBS', 100), maxBytes: int('BRIDGE_BATCH_MAX_BYTES', 512 * 1024) },
+        // Temporal's default blob size limit (limit.blobSize.error): a larger input is refused anyway.
+        maxInputBytes: int('BRIDGE_MAX_INPUT_BYTES', 2 * 1024 * 1024),
         eagerStart: env.BRIDGE_EAGER_START ? parseOrThrow(bool('BRIDGE_EAGER_START'), env.BRIDGE_EAGER_START) : true,
         consumeSharedPrefix: env.BRIDGE_CONSUME_SHARED_PREFIX
           ? parseOrThrow(bool('BRIDGE_CONSUME_SHARED_PREFIX'), env.BRIDGE_CONSUME_SHARED_PREFIX)

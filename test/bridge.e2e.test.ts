@@ -170,9 +170,15 @@ test('bad input fails that job alone, at once, with a precise message', async ()
     queuedAt: 'now',
   });
   const unknownName = await queue.add('audit-events-typo', { tenantId: tenantA });
+  // Valid to the schema, but 4 MB: over Temporal's payload limit (and gRPC's message limit).
+  const huge = auditEventData({ tenantId: tenantA, entityId: 'huge' });
+  const tooLarge = await queue.add('audit-event', {
+    ...huge,
+    event: { ...huge.event, changes: { description: { old: '', new: 'x'.repeat(4 * 1024 * 1024) } } },
+  });
   const good2 = await enqueueAuditEvent(queue, { tenantId: tenantB, entityId: 'ok-2' });
 
-  const bad = [missingTenant, unknownTenant, invalid, unknownName];
+  const bad = [missingTenant, unknownTenant, invalid, unknownName, tooLarge];
   await waitForState(
     bad.map((job) => job.id!),
     ['failed'],
@@ -185,9 +191,10 @@ test('bad input fails that job alone, at once, with a precise message', async ()
     'No configuration found for tenant: nobody',
     expect.stringMatching(/^Invalid audit-event payload: event\.action: .*"CREATE".*$/),
     'Unknown job type: audit-events-typo',
+    "The audit-event job's data is 4.0 MB; a workflow input may be at most 2.0 MB (Temporal's payload size limit)",
   ]);
   // attempts: 3 by TestPlanIt's defaults, yet bad input is not retried.
-  expect(reasons.map((job) => job.attemptsMade)).toEqual([1, 1, 1, 1]);
+  expect(reasons.map((job) => job.attemptsMade)).toEqual([1, 1, 1, 1, 1]);
   expect((await auditRows(dbA)).some((row) => row.entityId === 'ok-1')).toBe(true);
   expect((await auditRows(dbB)).some((row) => row.entityId === 'ok-2')).toBe(true);
 });

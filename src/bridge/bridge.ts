@@ -115,6 +115,7 @@ export async function startBridge(
       redis,
       logger,
       statusPollMs: config.bridge.statusPollMs,
+      maxInputBytes: config.bridge.maxInputBytes,
       shutdown: shutdown.signal,
       gate,
       startOrAttach,

@@ -32,6 +32,13 @@ export interface ProcessorDeps {
   shutdown: AbortSignal;
   startOrAttach: StartOrAttach;
   statusPollMs: number;
+  /**
+   * A job whose workflow input is larger fails at once. Temporal refuses inputs over its blob size
+   * limit, and a request over gRPC's 4 MB message limit makes the server drop the bridge's whole
+   * connection, stalling every tenant's starts and result polls for half a minute (found by the
+   * chaos run with 4 MB audit events): such a job must never reach Temporal.
+   */
+  maxInputBytes: number;
   /** The queue's start order across tenants. */
   gate: FairGate;
   /** The batcher of a route whose jobs run together (JobRoute.batchWorkflowType), if any. */
@@ -44,6 +51,8 @@ const MIRROR_FINAL_ATTEMPTS = 8;
 
 /** A job still waiting for its turn after this long says so on the admin page. */
 const WAITING_NOTICE_MS = 1_000;
+
+const megabytes = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 
 /** The job's tenantId as the web app sent it: any JSON value, or undefined. */
 export function rawTenantId(job: Job | undefined): unknown {
@@ -138,9 +147,17 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       },
       payload: parsed.data,
     };
+    const bytes = Buffer.byteLength(JSON.stringify(input));
+    if (bytes > deps.maxInputBytes) {
+      throw rejectJob(
+        jobId,
+        `The ${job.name} job's data is ${megabytes(bytes)} MB; a workflow input may be at most ${megabytes(deps.maxInputBytes)} MB (Temporal's payload size limit)`,
+        tenant.tenantId,
+        'invalid_input',
+      );
+    }
     const batcher = deps.batcherFor(route);
     if (batcher) {
-      const bytes = Buffer.byteLength(JSON.stringify(job.data));
       const notice = waitingNotice(job, meter);
       const settlement = await batcher
         .submit(tenant, { input, workflowId, bytes, onStart: notice.started })
