@@ -15,6 +15,8 @@ import { startStack, stackEnv, stopStack } from './support/stack';
 import { withTemporal } from './support/temporal';
 import { jobFinished, testplanitQueue } from './support/testplanit';
 import { workflowIdForJob } from '../src/jobs/ids';
+import { DOCUMENT_SOURCES } from '../src/search/documents';
+import { createPrismaClient } from '../src/tenancy/prismaPool';
 
 const suffix = uniqueSuffix();
 const tenantA = `ra_${suffix}`;
@@ -320,6 +322,170 @@ test('searches during a rebuild never fail or come back empty, and rows written 
   expect(await indicesStartingWith(`${cases}-v`)).toEqual([liveAfter]);
 }, 300_000);
 
+/** Our triggers on TestPlanIt's tables and our tables, which exist only while a rebuild runs. */
+async function changeTracking(url: string): Promise<{ triggers: number; tables: number }> {
+  const [row] = await query<{ triggers: number; tables: number }>(
+    url,
+    `SELECT (SELECT count(*)::int FROM pg_trigger WHERE tgname LIKE 'testplanit_workers_search_%') AS triggers,
+            (SELECT count(*)::int FROM pg_class WHERE relkind = 'r' AND relname LIKE 'testplanit_workers_search_%') AS tables`,
+  );
+  return row!;
+}
+
+test('catch-up rebuilds every document a change during the rebuild altered: unlinked tags, edited, moved and deleted steps, changed and removed custom field values, renamed tags, folders and shared steps', async () => {
+  const cases = alias(tenantA, 'repository-cases');
+  // Cases near the start of project 1 (the first ones a rebuild loads), each with its own kind of
+  // change, none of them deleted or expanding a shared step group.
+  const [
+    untagged,
+    stepEdited,
+    stepDeleted,
+    stepMovedFrom,
+    stepMovedTo,
+    fieldChanged,
+    fieldRemoved,
+    renamed,
+    tagged,
+    filed,
+    shared,
+  ] = (
+    await query<{ id: number }>(
+      urlA,
+      `SELECT id FROM "RepositoryCases" WHERE "projectId" = 1 AND NOT "isArchived" AND NOT "isDeleted" AND id % 10 <> 0
+         ORDER BY id OFFSET 20 LIMIT 11`,
+    )
+  ).map((row) => row.id) as [number, number, number, number, number, number, number, number, number, number, number];
+  const firstStep = async (caseId: number) =>
+    (
+      await query<{ id: number }>(
+        urlA,
+        `SELECT id FROM "Steps" WHERE "testCaseId" = $1 AND NOT "isDeleted" AND "sharedStepGroupId" IS NULL ORDER BY "order" LIMIT 1`,
+        [caseId],
+      )
+    )[0]!.id;
+  // Rows of their own for the lookups, so renaming them touches these cases alone: a tag, a folder
+  // two levels above a case, a shared step group one case expands.
+  const [tag] = await query<{ id: number }>(urlA, `INSERT INTO "Tags" (name) VALUES ('catch-up-tag') RETURNING id`);
+  await query(urlA, `INSERT INTO "_RepositoryCasesToTags" ("A", "B") VALUES ($1, $2)`, [tagged, tag!.id]);
+  const [outer] = await query<{ id: number }>(
+    urlA,
+    `INSERT INTO "RepositoryFolders" ("projectId", "repositoryId", "parentId", name, "creatorId")
+     SELECT "projectId", "repositoryId", id, 'Catch-up', 'user-admin' FROM "RepositoryFolders" WHERE id = (SELECT "folderId" FROM "RepositoryCases" WHERE id = $1)
+     RETURNING id`,
+    [filed],
+  );
+  await query(
+    urlA,
+    `WITH leaf AS (INSERT INTO "RepositoryFolders" ("projectId", "repositoryId", "parentId", name, "creatorId")
+       SELECT "projectId", "repositoryId", id, 'Leaf', 'user-admin' FROM "RepositoryFolders" WHERE id = $1 RETURNING id)
+     UPDATE "RepositoryCases" SET "folderId" = (SELECT id FROM leaf) WHERE id = $2`,
+    [outer!.id, filed],
+  );
+  const [group] = await query<{ id: number }>(
+    urlA,
+    `INSERT INTO "SharedStepGroup" (name, "projectId", "createdById", "updatedAt") VALUES ('Catch-up group', 1, 'user-admin', now()) RETURNING id`,
+  );
+  await query(
+    urlA,
+    `INSERT INTO "SharedStepItem" ("sharedStepGroupId", "order", step, "expectedResult", "updatedAt")
+     VALUES ($1, 1, '"Catch-up item one"'::jsonb, '""'::jsonb, now()), ($1, 2, '"Catch-up item two"'::jsonb, '""'::jsonb, now())`,
+    [group!.id],
+  );
+  await query(urlA, `INSERT INTO "Steps" ("testCaseId", "order", "sharedStepGroupId") VALUES ($1, 9, $2)`, [
+    shared,
+    group!.id,
+  ]);
+  const [movedStep, editedStep, deletedStep] = [
+    await firstStep(stepMovedFrom),
+    await firstStep(stepEdited),
+    await firstStep(stepDeleted),
+  ];
+  const fieldId = async (systemName: string) =>
+    (await query<{ id: number }>(urlA, `SELECT id FROM "CaseFields" WHERE "systemName" = $1`, [systemName]))[0]!.id;
+  const [component, preconditions] = [await fieldId('component'), await fieldId('preconditions')];
+  expect(await changeTracking(urlA)).toEqual({ triggers: 0, tables: 0 });
+
+  const job = await reindex(tenantA, 'repositoryCases');
+  await waitForProgress(job, 25, 85);
+  const tracking = await changeTracking(urlA);
+  expect(tracking.triggers).toBeGreaterThan(0);
+  expect(tracking.tables).toBe(2);
+  // The web app's edits while the rebuild loads; every case above was loaded already.
+  const [unlinkedTag] = await query<{ B: number }>(
+    urlA,
+    `DELETE FROM "_RepositoryCasesToTags" WHERE ("A", "B") = (SELECT "A", min("B") FROM "_RepositoryCasesToTags" WHERE "A" = $1 GROUP BY "A") RETURNING "B"`,
+    [untagged],
+  );
+  await query(urlA, `UPDATE "Steps" SET step = '"Edited during the rebuild"'::jsonb WHERE id = $1`, [editedStep]);
+  await query(urlA, `DELETE FROM "Steps" WHERE id = $1`, [deletedStep]);
+  await query(urlA, `UPDATE "Steps" SET "testCaseId" = $2, "order" = 7 WHERE id = $1`, [movedStep, stepMovedTo]);
+  await query(
+    urlA,
+    `UPDATE "CaseFieldValues" SET value = '"auth-changed"'::jsonb WHERE "testCaseId" = $1 AND "fieldId" = $2`,
+    [fieldChanged, component],
+  );
+  await query(urlA, `DELETE FROM "CaseFieldValues" WHERE "testCaseId" = $1 AND "fieldId" = $2`, [
+    fieldRemoved,
+    preconditions,
+  ]);
+  await query(urlA, `UPDATE "RepositoryCases" SET name = 'Case row edited during the rebuild' WHERE id = $1`, [
+    renamed,
+  ]);
+  await query(urlA, `UPDATE "Tags" SET name = 'catch-up-tag-renamed' WHERE id = $1`, [tag!.id]);
+  await query(urlA, `UPDATE "RepositoryFolders" SET name = 'Caught up' WHERE id = $1`, [outer!.id]);
+  await query(urlA, `UPDATE "SharedStepGroup" SET name = 'Catch-up group renamed' WHERE id = $1`, [group!.id]);
+  await query(urlA, `DELETE FROM "SharedStepItem" WHERE "sharedStepGroupId" = $1 AND "order" = 2`, [group!.id]);
+  const done = await finished(job);
+  expect(await done.getState()).toBe('completed');
+  expect((await queue.getJobLogs(done.id!)).logs).toContain(`Switched ${cases} to the rebuilt index`);
+  // The rebuild took its triggers and tables with it.
+  expect(await changeTracking(urlA)).toEqual({ triggers: 0, tables: 0 });
+
+  type CaseDocument = Record<string, any>;
+  const indexed = async (id: number) => (await getDocument<CaseDocument>(cases, id))!;
+  const stepTexts = (doc: CaseDocument) => doc.steps.map((step: { step: string }) => step.step);
+  const fieldNames = (doc: CaseDocument) => doc.customFields.map((field: { fieldName: string }) => field.fieldName);
+  expect((await indexed(untagged)).tags.map((t: { id: number }) => t.id)).not.toContain(unlinkedTag!.B);
+  expect(stepTexts(await indexed(stepEdited))).toContain('Edited during the rebuild');
+  expect((await indexed(stepDeleted)).steps.map((step: { id: number }) => step.id)).not.toContain(deletedStep);
+  expect((await indexed(stepMovedFrom)).steps.map((step: { id: number }) => step.id)).not.toContain(movedStep);
+  expect((await indexed(stepMovedTo)).steps.map((step: { id: number }) => step.id)).toContain(movedStep);
+  expect((await indexed(fieldChanged)).customFields).toContainEqual(
+    expect.objectContaining({ fieldName: 'Component', value: 'auth-changed' }),
+  );
+  expect(fieldNames(await indexed(fieldRemoved))).not.toContain('Preconditions');
+  expect(await indexed(renamed)).toMatchObject({ name: 'Case row edited during the rebuild' });
+  expect((await indexed(tagged)).tags).toContainEqual({ id: tag!.id, name: 'catch-up-tag-renamed' });
+  expect((await indexed(filed)).folderPath).toMatch(/\/Caught up\/Leaf$/);
+  expect((await indexed(shared)).steps.filter((step: { isSharedStep: boolean }) => step.isSharedStep)).toEqual([
+    expect.objectContaining({ step: 'Catch-up item one', sharedStepGroupName: 'Catch-up group renamed' }),
+  ]);
+
+  // And each is exactly the document the database makes now.
+  const db = createPrismaClient(urlA, { maxClients: 1, connectionsPerClient: 1, idleTimeoutMs: 1_000 });
+  try {
+    const ids = [
+      untagged,
+      stepEdited,
+      stepDeleted,
+      stepMovedFrom,
+      stepMovedTo,
+      fieldChanged,
+      fieldRemoved,
+      renamed,
+      tagged,
+      filed,
+      shared,
+    ] as number[];
+    const built = JSON.parse(JSON.stringify(await DOCUMENT_SOURCES.repositoryCases.build(db, ids))) as CaseDocument[];
+    expect(built.map((doc) => doc.id)).toEqual([...ids].sort((a, b) => a - b));
+    for (const doc of built) expect(await indexed(doc.id)).toEqual(doc);
+  } finally {
+    await db.$disconnect();
+  }
+  await expectIndexMatchesDatabase(tenantA, urlA, 'repositoryCases');
+}, 300_000);
+
 test('a second reindex of the same index waits for the running one instead of rebuilding in parallel', async () => {
   const cases = alias(tenantA, 'repository-cases');
   let watching = true;
@@ -392,6 +558,8 @@ test('cancel stops a rebuild cleanly: the job fails as cancelled, the live index
     30_000,
     () => 'partial index not removed',
   );
+  // Discarding the rebuild ended its change tracking too.
+  expect(await changeTracking(urlA)).toEqual({ triggers: 0, tables: 0 });
   await expectIndexMatchesDatabase(tenantA, urlA, 'repositoryCases');
 }, 300_000);
 

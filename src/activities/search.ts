@@ -10,7 +10,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { failure } from '../failures/types';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeRejections, writeDocuments } from '../search/bulkWriter';
-import { changedDocumentIds, transactionHorizon } from '../search/changes';
+import { beginChangeTracking, changedDocumentIds, endChangeTracking, transactionHorizon } from '../search/changes';
 import { DOCUMENT_SOURCES, type DocumentScope } from '../search/documents';
 import { entitiesFor, INDEX_BASE, type SearchEntity } from '../search/entities';
 import {
@@ -160,7 +160,10 @@ export function createSearchActivities(deps: ActivityDeps) {
 
     /**
      * Creates the rebuild's index (dropping indices earlier stopped rebuilds left behind) and
-     * returns the transaction horizon writes are caught up from.
+     * returns the transaction horizon writes are caught up from. Change tracking (the triggers
+     * logging updated and deleted rows, src/search/changes.ts) is in place before the horizon is
+     * taken, so catch-up sees every change the load may have missed; a retry re-installs it
+     * harmlessly and takes a later horizon.
      */
     async prepareRebuild(input: {
       origin: JobOrigin;
@@ -180,6 +183,7 @@ export function createSearchActivities(deps: ActivityDeps) {
           );
           await deleteIndices(client, abandoned);
         }
+        await beginChangeTracking(db, alias, index);
         const horizon = await transactionHorizon(db);
         await createBuildIndex(client, index, alias, input.entity);
         logForJob(deps, input.origin, `Rebuilding ${alias} into ${index}`);
@@ -271,15 +275,29 @@ export function createSearchActivities(deps: ActivityDeps) {
       });
     },
 
-    /** Drops a rebuild's index after a cancel or failure; the live alias never pointed at it. */
+    /**
+     * Drops a rebuild's index after a cancel or failure (the live alias never pointed at it) and
+     * ends its change tracking.
+     */
     async discardRebuild(input: { origin: JobOrigin; entity: SearchEntity; index: string }): Promise<void> {
-      return withTenantSearch(input.origin, async ({ client, tenant }) => {
+      return withTenantSearch(input.origin, async ({ db, client, tenant }) => {
         const alias = aliasOf(tenant, input.entity);
+        await endChangeTracking(db, alias, input.index);
         const state = await liveIndexState(client, alias);
         if (state.kind === 'alias' && state.indices.includes(input.index)) return;
         await deleteIndices(client, [input.index]);
         logForJob(deps, input.origin, `Discarded unfinished rebuild ${input.index}; ${alias} unchanged`);
       });
+    },
+
+    /**
+     * Ends a rebuild's change tracking once its last catch-up ran (after the swap): the last
+     * rebuild of the tenant to end drops the triggers and their tables.
+     */
+    async endRebuildTracking(input: { origin: JobOrigin; entity: SearchEntity; index: string }): Promise<void> {
+      return withTenantDatabase(deps, input.origin, async (db, tenant) =>
+        endChangeTracking(db, aliasOf(tenant, input.entity), input.index),
+      );
     },
 
     /** The live index name for in-place writes, created (and aliased) if the tenant has none yet. */

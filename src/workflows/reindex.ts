@@ -19,6 +19,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -95,6 +96,13 @@ const LABEL: Record<SearchEntity, string> = {
   issues: 'issues',
   milestones: 'milestones',
 };
+
+/**
+ * Rebuilds that began with change tracking (triggers logging updated and deleted rows,
+ * src/search/changes.ts) end it once their last catch-up ran. Histories from before record no
+ * such call.
+ */
+const END_CHANGE_TRACKING = 'end-change-tracking';
 
 /** Activity calls per run before continue-as-new: keeps each run's history near a thousand events. */
 const CALLS_PER_RUN = 250;
@@ -325,10 +333,17 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
         }
       }
     }
+    // The triggers stay until here: the catch-up after the swap reads what they logged.
+    if (!inPlace && patched(END_CHANGE_TRACKING))
+      await admin.endRebuildTracking({ origin, entity, index: state.index });
   } catch (error) {
     if (!inPlace && state.phase !== 'afterSwap' && state.phase !== 'done') {
-      // The live alias never pointed at this index: drop it, even when cancelled.
+      // The live alias never pointed at this index: drop it (which ends its change tracking too),
+      // even when cancelled.
       await CancellationScope.nonCancellable(() => admin.discardRebuild({ origin, entity, index: state.index }));
+    } else if (!inPlace && patched(END_CHANGE_TRACKING)) {
+      // Failed or cancelled after the swap: the index stays live; the triggers must not.
+      await CancellationScope.nonCancellable(() => admin.endRebuildTracking({ origin, entity, index: state.index }));
     }
     if (isCancellation(error)) throw error;
     throw error instanceof ApplicationFailure

@@ -167,6 +167,7 @@ function defaultActivities(): Activities {
       return { alias, replaced: [`${alias}-v0`] };
     },
     async discardRebuild() {},
+    async endRebuildTracking() {},
     async indexDocumentsById({ ids }) {
       return { indexed: ids.length, deleted: 0 };
     },

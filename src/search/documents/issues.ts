@@ -6,7 +6,33 @@
  */
 import type { Prisma } from '@prisma/client';
 import { joinText, plainText } from '../text';
-import { afterCursor, type DocumentScope, type DocumentSource } from './source';
+import { afterCursor, direct, referencing, via, type DocumentScope, type DocumentSource } from './source';
+
+/**
+ * Issues reached from changed rows, every way `belongs` and `owningProject` reach a project:
+ * `key` names the changed rows' id among p (project), c (case), s (session), r (run),
+ * sr (session result), rr (run result), sx (step result).
+ */
+function issuesOf(key: string): string {
+  const paths = [
+    `SELECT i.id FROM "Issue" i JOIN "Projects" p ON p.id = i."projectId"`,
+    `SELECT l."A" FROM "_IssueToRepositoryCases" l JOIN "RepositoryCases" c ON c.id = l."B" JOIN "Projects" p ON p.id = c."projectId"`,
+    `SELECT l."A" FROM "_IssueToSessions" l JOIN "Sessions" s ON s.id = l."B" JOIN "Projects" p ON p.id = s."projectId"`,
+    `SELECT l."A" FROM "_IssueToTestRuns" l JOIN "TestRuns" r ON r.id = l."B" JOIN "Projects" p ON p.id = r."projectId"`,
+    `SELECT l."A" FROM "_IssueToSessionResults" l JOIN "SessionResults" sr ON sr.id = l."B"
+       JOIN "Sessions" s ON s.id = sr."sessionId" JOIN "Projects" p ON p.id = s."projectId"`,
+    `SELECT l."A" FROM "_IssueToTestRunResults" l JOIN "TestRunResults" rr ON rr.id = l."B"
+       JOIN "TestRuns" r ON r.id = rr."testRunId" JOIN "Projects" p ON p.id = r."projectId"`,
+    `SELECT l."A" FROM "_IssueToTestRunStepResults" l JOIN "TestRunStepResults" sx ON sx.id = l."B"
+       JOIN "TestRunResults" rr ON rr.id = sx."testRunResultId" JOIN "TestRuns" r ON r.id = rr."testRunId"
+       JOIN "Projects" p ON p.id = r."projectId"`,
+  ];
+  // Only the paths through the changed table: the alias must occur in the path.
+  return paths
+    .filter((path) => new RegExp(`\\b${key.split('.')[0]} ON\\b`).test(path))
+    .map((path) => `${path} WHERE ${key} IN $ints`)
+    .join(' UNION ');
+}
 
 const projectFields = { id: true, name: true, iconUrl: true } as const;
 
@@ -138,12 +164,24 @@ export const issueSource: DocumentSource = {
     });
   },
   changeSources: [
-    ['Issue', 'id'],
-    ['_IssueToRepositoryCases', 'A'],
-    ['_IssueToSessions', 'A'],
-    ['_IssueToTestRuns', 'A'],
-    ['_IssueToSessionResults', 'A'],
-    ['_IssueToTestRunResults', 'A'],
-    ['_IssueToTestRunStepResults', 'A'],
+    direct('Issue', 'id'),
+    direct('_IssueToRepositoryCases', 'A'),
+    direct('_IssueToSessions', 'A'),
+    direct('_IssueToTestRuns', 'A'),
+    direct('_IssueToSessionResults', 'A'),
+    direct('_IssueToTestRunResults', 'A'),
+    direct('_IssueToTestRunStepResults', 'A'),
+    via('User', 'id', referencing('Issue', 'createdById', '$texts')),
+    via('Integration', 'id', referencing('Issue', 'integrationId')),
+    // Whether an issue is searchable, and under which project, follows what links it: a linked
+    // case, session or run (or a result of one) that moves, is deleted or whose project changes
+    // changes the issue's document.
+    via('Projects', 'id', issuesOf('p.id')),
+    via('RepositoryCases', 'id', issuesOf('c.id')),
+    via('Sessions', 'id', issuesOf('s.id')),
+    via('TestRuns', 'id', issuesOf('r.id')),
+    via('SessionResults', 'id', issuesOf('sr.id')),
+    via('TestRunResults', 'id', issuesOf('rr.id')),
+    via('TestRunStepResults', 'id', issuesOf('sx.id')),
   ],
 };

@@ -5,7 +5,7 @@
  */
 import type { Prisma } from '@prisma/client';
 import { joinText, plainText } from '../text';
-import { afterCursor, type DocumentScope, type DocumentSource } from './source';
+import { afterCursor, direct, referencing, via, type DocumentScope, type DocumentSource } from './source';
 
 function belongs(scope: DocumentScope): Prisma.MilestonesWhereInput {
   return { project: { isDeleted: false }, ...(scope.projectId ? { projectId: scope.projectId } : {}) };
@@ -69,5 +69,17 @@ export const milestoneSource: DocumentSource = {
       };
     });
   },
-  changeSources: [['Milestones', 'id']],
+  changeSources: [
+    direct('Milestones', 'id'),
+    // A milestone's document carries its parent's name.
+    via('Milestones', 'id', referencing('Milestones', 'parentId')),
+    via('Projects', 'id', referencing('Milestones', 'projectId')),
+    via('User', 'id', referencing('Milestones', 'createdBy', '$texts')),
+    via('MilestoneTypes', 'id', referencing('Milestones', 'milestoneTypesId')),
+    via(
+      'FieldIcon',
+      'id',
+      `SELECT m.id FROM "Milestones" m JOIN "MilestoneTypes" t ON t.id = m."milestoneTypesId" WHERE t."iconId" IN $ints`,
+    ),
+  ],
 };

@@ -1,7 +1,7 @@
 /** Project documents: every project, deleted ones included, as TestPlanIt indexes them. */
 import type { Prisma } from '@prisma/client';
 import { joinText, plainText } from '../text';
-import { afterCursor, type DocumentScope, type DocumentSource } from './source';
+import { afterCursor, direct, referencing, via, type DocumentScope, type DocumentSource } from './source';
 
 function belongs(scope: DocumentScope): Prisma.ProjectsWhereInput {
   return scope.projectId ? { id: scope.projectId } : {};
@@ -44,5 +44,5 @@ export const projectSource: DocumentSource = {
       searchableContent: joinText(project.name, plainText(project.note), plainText(project.docs)),
     }));
   },
-  changeSources: [['Projects', 'id']],
+  changeSources: [direct('Projects', 'id'), via('User', 'id', referencing('Projects', 'createdBy', '$texts'))],
 };

@@ -7,7 +7,22 @@ import { Prisma } from '@prisma/client';
 import type { DatabaseClient } from '../../tenancy/prismaPool';
 import { joinText, plainText } from '../text';
 import { customFieldDocuments, customFieldText } from './customFields';
-import { afterCursor, type DocumentScope, type DocumentSource, type SearchDocument } from './source';
+import {
+  afterCursor,
+  direct,
+  referencing,
+  stateStyle,
+  via,
+  type DocumentScope,
+  type DocumentSource,
+  type SearchDocument,
+} from './source';
+
+/** Cases with a value of a field offering a changed option (`column` of `"FieldOptions" o` or its assignment `a`). */
+function fieldOptionCases(column: string): string {
+  return `SELECT v."testCaseId" FROM "CaseFieldValues" v JOIN "CaseFieldAssignment" a ON a."caseFieldId" = v."fieldId"
+    JOIN "FieldOptions" o ON o.id = a."fieldOptionId" WHERE ${column} IN $ints`;
+}
 
 function belongs(scope: DocumentScope): Prisma.RepositoryCasesWhereInput {
   return {
@@ -185,9 +200,36 @@ export const repositoryCaseSource: DocumentSource = {
     return rows.map((row) => caseDocument(row, paths.get(row.folderId) ?? '/'));
   },
   changeSources: [
-    ['RepositoryCases', 'id'],
-    ['Steps', 'testCaseId'],
-    ['CaseFieldValues', 'testCaseId'],
-    ['_RepositoryCasesToTags', 'A'],
+    direct('RepositoryCases', 'id'),
+    direct('Steps', 'testCaseId'),
+    direct('CaseFieldValues', 'testCaseId'),
+    direct('_RepositoryCasesToTags', 'A'),
+    via('Tags', 'id', `SELECT "A" FROM "_RepositoryCasesToTags" WHERE "B" IN $ints`),
+    via('Projects', 'id', referencing('RepositoryCases', 'projectId')),
+    via('Templates', 'id', referencing('RepositoryCases', 'templateId')),
+    via('Workflows', 'id', referencing('RepositoryCases', 'stateId')),
+    via('User', 'id', referencing('RepositoryCases', 'creatorId', '$texts')),
+    // folderPath names every ancestor: a renamed or moved folder changes the cases of all folders below it.
+    via(
+      'RepositoryFolders',
+      'id',
+      `WITH RECURSIVE below AS (SELECT id FROM "RepositoryFolders" WHERE id IN $ints
+         UNION SELECT f.id FROM "RepositoryFolders" f JOIN below b ON f."parentId" = b.id)
+       SELECT c.id FROM "RepositoryCases" c JOIN below b ON c."folderId" = b.id`,
+    ),
+    // A step that expands a shared step group carries the group's name and items.
+    via('SharedStepGroup', 'id', `SELECT "testCaseId" FROM "Steps" WHERE "sharedStepGroupId" IN $ints`),
+    via('SharedStepItem', 'sharedStepGroupId', `SELECT "testCaseId" FROM "Steps" WHERE "sharedStepGroupId" IN $ints`),
+    // Custom field values carry their field's names and type and its options.
+    via('CaseFields', 'id', `SELECT "testCaseId" FROM "CaseFieldValues" WHERE "fieldId" IN $ints`),
+    via('CaseFieldAssignment', 'caseFieldId', `SELECT "testCaseId" FROM "CaseFieldValues" WHERE "fieldId" IN $ints`),
+    via(
+      'CaseFieldTypes',
+      'id',
+      `SELECT v."testCaseId" FROM "CaseFieldValues" v JOIN "CaseFields" f ON f.id = v."fieldId" WHERE f."typeId" IN $ints`,
+    ),
+    via('FieldOptions', 'id', fieldOptionCases('a."fieldOptionId"')),
+    via('FieldIcon', 'id', `${stateStyle('RepositoryCases', 'iconId')} UNION ${fieldOptionCases('o."iconId"')}`),
+    via('Color', 'id', `${stateStyle('RepositoryCases', 'colorId')} UNION ${fieldOptionCases('o."iconColorId"')}`),
   ],
 };

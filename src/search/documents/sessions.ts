@@ -1,7 +1,7 @@
 /** Exploratory session documents, deleted sessions included. */
 import type { Prisma } from '@prisma/client';
 import { joinText, plainText } from '../text';
-import { afterCursor, type DocumentScope, type DocumentSource } from './source';
+import { afterCursor, direct, referencing, stateStyle, via, type DocumentScope, type DocumentSource } from './source';
 
 function belongs(scope: DocumentScope): Prisma.SessionsWhereInput {
   return { project: { isDeleted: false }, ...(scope.projectId ? { projectId: scope.projectId } : {}) };
@@ -83,7 +83,20 @@ export const sessionSource: DocumentSource = {
     });
   },
   changeSources: [
-    ['Sessions', 'id'],
-    ['_SessionsToTags', 'A'],
+    direct('Sessions', 'id'),
+    direct('_SessionsToTags', 'A'),
+    via('Tags', 'id', `SELECT "A" FROM "_SessionsToTags" WHERE "B" IN $ints`),
+    via('Projects', 'id', referencing('Sessions', 'projectId')),
+    via('Templates', 'id', referencing('Sessions', 'templateId')),
+    via('Configurations', 'id', referencing('Sessions', 'configId')),
+    via('Milestones', 'id', referencing('Sessions', 'milestoneId')),
+    via('Workflows', 'id', referencing('Sessions', 'stateId')),
+    via('FieldIcon', 'id', stateStyle('Sessions', 'iconId')),
+    via('Color', 'id', stateStyle('Sessions', 'colorId')),
+    via(
+      'User',
+      'id',
+      `${referencing('Sessions', 'createdById', '$texts')} UNION ${referencing('Sessions', 'assignedToId', '$texts')}`,
+    ),
   ],
 };

@@ -1,7 +1,7 @@
 /** Shared step group documents; items keep their rich text as JSON strings, as TestPlanIt's do. */
 import type { Prisma } from '@prisma/client';
 import { joinText, plainText } from '../text';
-import { afterCursor, type DocumentScope, type DocumentSource } from './source';
+import { afterCursor, direct, referencing, via, type DocumentScope, type DocumentSource } from './source';
 
 function belongs(scope: DocumentScope): Prisma.SharedStepGroupWhereInput {
   return { project: { isDeleted: false }, ...(scope.projectId ? { projectId: scope.projectId } : {}) };
@@ -67,7 +67,9 @@ export const sharedStepSource: DocumentSource = {
     }));
   },
   changeSources: [
-    ['SharedStepGroup', 'id'],
-    ['SharedStepItem', 'sharedStepGroupId'],
+    direct('SharedStepGroup', 'id'),
+    direct('SharedStepItem', 'sharedStepGroupId'),
+    via('Projects', 'id', referencing('SharedStepGroup', 'projectId')),
+    via('User', 'id', referencing('SharedStepGroup', 'createdById', '$texts')),
   ],
 };

@@ -28,13 +28,52 @@ export interface DocumentSource {
   /** Documents for those of `ids` that belong in the index; the others must not be in it. */
   build(db: DatabaseClient, ids: number[]): Promise<SearchDocument[]>;
   /**
-   * `(table, column)` pairs whose rows carry a document id; a row written after a rebuild began
-   * means that document must be rebuilt before the new index goes live.
+   * Every table whose rows feed this source's documents (src/search/changes.ts): a row written,
+   * updated or deleted after a rebuild began means the documents it feeds must be rebuilt before
+   * the new index goes live. Keep in step with `build`: a field read from a table missing here is
+   * a change catch-up cannot see.
    */
-  changeSources: ReadonlyArray<readonly [table: string, idColumn: string]>;
+  changeSources: readonly ChangeSource[];
+}
+
+/**
+ * One feeding table: the column of its rows that leads to the documents they feed, and how.
+ * Catch-up collects that column's values from rows written since the horizon (their `xmin`) and
+ * from rows updated or deleted since then (their old versions, which the rebuild's triggers log),
+ * then maps the values to document ids.
+ */
+export interface ChangeSource {
+  table: string;
+  column: string;
+  /**
+   * SQL selecting the ids of the documents fed by rows whose `column` value is among the changed
+   * ones, in its first output column: `$ints` stands for a subquery of those values as integers,
+   * `$texts` as text. Absent when `column` holds the document id itself.
+   */
+  documents?: string;
+}
+
+/** A table whose `column` holds the document id. */
+export function direct(table: string, column: string): ChangeSource {
+  return { table, column };
+}
+
+/** A table whose `column` leads to documents through `documents` (see ChangeSource). */
+export function via(table: string, column: string, documents: string): ChangeSource {
+  return { table, column, documents };
 }
 
 /** Keyset paging shared by every source: ids after the cursor, in order. */
 export function afterCursor(afterId: number): { id: { gt: number } } {
   return { id: { gt: afterId } };
+}
+
+/** Documents of `table` whose `column` (an integer or text foreign key) is among the changed values. */
+export function referencing(documentTable: string, column: string, keys: '$ints' | '$texts' = '$ints'): string {
+  return `SELECT id FROM "${documentTable}" WHERE "${column}" IN ${keys}`;
+}
+
+/** Documents of `table` whose workflow state uses a changed icon or color (the state's icon and color are in them). */
+export function stateStyle(documentTable: string, styleColumn: 'iconId' | 'colorId'): string {
+  return `SELECT d.id FROM "${documentTable}" d JOIN "Workflows" w ON w.id = d."stateId" WHERE w."${styleColumn}" IN $ints`;
 }

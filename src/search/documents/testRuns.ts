@@ -1,7 +1,7 @@
 /** Test run documents, deleted runs included (TestPlanIt filters them at search time). */
 import type { Prisma } from '@prisma/client';
 import { joinText, plainText } from '../text';
-import { afterCursor, type DocumentScope, type DocumentSource } from './source';
+import { afterCursor, direct, referencing, stateStyle, via, type DocumentScope, type DocumentSource } from './source';
 
 function belongs(scope: DocumentScope): Prisma.TestRunsWhereInput {
   return { project: { isDeleted: false }, ...(scope.projectId ? { projectId: scope.projectId } : {}) };
@@ -76,7 +76,15 @@ export const testRunSource: DocumentSource = {
     });
   },
   changeSources: [
-    ['TestRuns', 'id'],
-    ['_TagsToTestRuns', 'B'],
+    direct('TestRuns', 'id'),
+    direct('_TagsToTestRuns', 'B'),
+    via('Tags', 'id', `SELECT "B" FROM "_TagsToTestRuns" WHERE "A" IN $ints`),
+    via('Projects', 'id', referencing('TestRuns', 'projectId')),
+    via('Configurations', 'id', referencing('TestRuns', 'configId')),
+    via('Milestones', 'id', referencing('TestRuns', 'milestoneId')),
+    via('Workflows', 'id', referencing('TestRuns', 'stateId')),
+    via('FieldIcon', 'id', stateStyle('TestRuns', 'iconId')),
+    via('Color', 'id', stateStyle('TestRuns', 'colorId')),
+    via('User', 'id', referencing('TestRuns', 'createdById', '$texts')),
   ],
 };
