@@ -175,6 +175,7 @@ async function main(): Promise<void> {
 
     let kills = 0;
     let restarts = 0;
+    const hungStops: string[] = [];
     let producing = true;
     const producer = (async () => {
       for (let i = 0; producing; i++) {
@@ -212,6 +213,12 @@ async function main(): Promise<void> {
       const app = apps[index]!;
       log(`${signal} ${app.role} #${index}`);
       await stopApp(app, signal);
+      // A SIGTERM must end in a clean stop; the process's own deadline (src/main.ts) says when not.
+      const stuck = /Shutdown did not finish[^\n]*/.exec(app.output())?.[0];
+      if (stuck) {
+        hungStops.push(`${app.role} #${index}: ${stuck}`);
+        log(`${app.role} #${index} did not stop cleanly: ${stuck}`);
+      }
       kills++;
       if (rand() < 0.5) await sleep(rand() * 2_000);
       apps[index] = await startApp(app.role as 'bridge' | 'worker', env);
@@ -267,6 +274,13 @@ async function main(): Promise<void> {
     for (const workload of workloads) rows.push(...(await workload.check()));
     const lost = rows.reduce((sum, r) => sum + r.lost, 0);
     const duplicated = rows.reduce((sum, r) => sum + r.duplicated, 0);
+    rows.push({
+      name: 'stops that hit the shutdown deadline',
+      expected: 0,
+      found: hungStops.length,
+      lost: 0,
+      duplicated: 0,
+    });
     console.log('\ncheck                                          expected     found  lost  dup');
     for (const r of rows)
       console.log(
@@ -275,7 +289,7 @@ async function main(): Promise<void> {
     console.log(
       `chaos: ${kills} kills, ${restarts} restarts, ${sent.length} jobs, lost ${lost}, duplicated ${duplicated}`,
     );
-    if (lost !== 0 || duplicated !== 0) process.exitCode = 1;
+    if (lost !== 0 || duplicated !== 0 || hungStops.length > 0) process.exitCode = 1;
   } finally {
     await Promise.all(apps.map((app) => stopApp(app)));
     for (const queue of queues.values()) await queue.close();

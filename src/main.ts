@@ -141,13 +141,26 @@ async function main(role: Role): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received; shutting down`);
-    await ops?.close();
-    await announcement.stop();
+    // Each step is bounded on its own (the workers by WORKER_SHUTDOWN_GRACE_MS plus the SDK's
+    // force time); this bound is the last resort that keeps a stop from hanging whatever a step
+    // waits for, and names the step, so a supervisor never has to SIGKILL a silent process.
+    let step = 'starting';
+    const deadlineMs = config.worker.shutdownGraceMs + SHUTDOWN_DEADLINE_MARGIN_MS;
+    setTimeout(() => {
+      logger.error(`Shutdown did not finish within ${deadlineMs} ms (stuck in: ${step}); exiting`);
+      process.exit(1);
+    }, deadlineMs).unref();
+    const run = async (name: string, work: () => unknown) => {
+      step = name;
+      await work();
+    };
+    await run('operations server', () => ops?.close());
+    await run('process announcement', () => announcement.stop());
     registryConnection.disconnect();
-    await bridge?.close();
-    await temporalClient?.close();
-    await workers?.shutdown();
-    await activityDeps?.close();
+    await run('bridge', () => bridge?.close());
+    await run('Temporal client', () => temporalClient?.close());
+    await run('workers', () => workers?.shutdown());
+    await run('activity dependencies', () => activityDeps?.close());
     logger.info('Shutdown complete');
     process.exit(0);
   };
@@ -161,6 +174,9 @@ async function main(role: Role): Promise<void> {
     });
   }
 }
+
+/** Beyond the workers' grace time: their forced stop (15 s) and the other steps. */
+const SHUTDOWN_DEADLINE_MARGIN_MS = 45_000;
 
 const role = (process.argv[2] ?? 'all') as Role;
 if (!['all', 'bridge', 'worker'].includes(role)) {

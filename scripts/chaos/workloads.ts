@@ -78,6 +78,12 @@ const row = (name: string, expected: number, found: number, duplicates = 0): Che
   duplicated: duplicates,
 });
 
+/**
+ * Every job is kept once finished, whatever its queue's retention: the end checks read each one
+ * (TestPlanIt keeps, say, only the last completed issue-sync jobs).
+ */
+const KEEP = { removeOnComplete: false, removeOnFail: false } as const;
+
 /** Each tenant's readers (a domain may not hold "_"). */
 const mailOf = (who: string, tenant: string) => `${who}@${tenant.replace(/_/g, '-')}.example`;
 
@@ -87,7 +93,7 @@ export function auditEvents(ctx: ChaosContext): Workload {
     async tick(i) {
       const tenant = ctx.tenants[i % ctx.tenants.length]!;
       const queue = ctx.queue('audit-logs');
-      const job = await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: `chaos-${i}` }));
+      const job = await queue.add('audit-event', auditEventData({ tenantId: tenant, entityId: `chaos-${i}` }), KEEP);
       ctx.sent({ queue, job, tenant, kind: 'audit' });
     },
     async check() {
@@ -131,7 +137,7 @@ export function notifications(ctx: ChaosContext): Workload {
         message: `Notice ${i} for ${tenant}`,
         tenantId: tenant,
       },
-      { removeOnComplete: false, removeOnFail: false },
+      KEEP,
     );
     ctx.sent({ queue, job, tenant, kind });
   };
@@ -158,7 +164,12 @@ export function notifications(ctx: ChaosContext): Workload {
     async midRun() {
       const queue = ctx.queue('notifications');
       for (const tenant of ctx.tenants) {
-        ctx.sent({ queue, job: await queue.add('send-daily-digest', { tenantId: tenant }), tenant, kind: 'digest' });
+        ctx.sent({
+          queue,
+          job: await queue.add('send-daily-digest', { tenantId: tenant }, KEEP),
+          tenant,
+          kind: 'digest',
+        });
       }
     },
     async check() {
@@ -221,7 +232,7 @@ export function forecasts(ctx: ChaosContext): Workload {
       if (i !== 0) return;
       const queue = ctx.queue('forecast-updates');
       for (const tenant of ctx.tenants) {
-        const job = await queue.add('update-all-cases-forecast', { tenantId: tenant });
+        const job = await queue.add('update-all-cases-forecast', { tenantId: tenant }, KEEP);
         ctx.sent({ queue, job, tenant, kind: 'forecast' });
       }
     },
@@ -252,7 +263,7 @@ export function reindexes(ctx: ChaosContext): Workload {
     async midRun() {
       const queue = ctx.queue('elasticsearch-reindex');
       for (const tenant of ctx.tenants) {
-        const job = await queue.add('reindex', { entityType: 'all', userId: 'user-admin', tenantId: tenant });
+        const job = await queue.add('reindex', { entityType: 'all', userId: 'user-admin', tenantId: tenant }, KEEP);
         ctx.sent({ queue, job, tenant, kind: 'reindex' });
       }
     },
@@ -332,25 +343,33 @@ export function issueSync(ctx: ChaosContext): Workload {
       if (i % 16 !== 2) return;
       const tenant = ctx.tenants[i % ctx.tenants.length]!;
       const queue = ctx.queue('issue-sync');
-      const job = await queue.add('create-issue', {
-        userId: 'user-admin',
-        integrationId: integrations.get(tenant),
-        action: 'create',
-        projectId: '1',
-        data: { title: `Chaos issue ${i}`, description: `Sent by the chaos run for ${tenant}`, issueType: 'Bug' },
-        tenantId: tenant,
-      });
+      const job = await queue.add(
+        'create-issue',
+        {
+          userId: 'user-admin',
+          integrationId: integrations.get(tenant),
+          action: 'create',
+          projectId: '1',
+          data: { title: `Chaos issue ${i}`, description: `Sent by the chaos run for ${tenant}`, issueType: 'Bug' },
+          tenantId: tenant,
+        },
+        KEEP,
+      );
       ctx.sent({ queue, job, tenant, kind: 'create-issue' });
     },
     async midRun() {
       const queue = ctx.queue('issue-sync');
       for (const tenant of ctx.tenants) {
-        const job = await queue.add('sync-issues', {
-          userId: 'user-admin',
-          integrationId: integrations.get(tenant),
-          action: 'sync',
-          tenantId: tenant,
-        });
+        const job = await queue.add(
+          'sync-issues',
+          {
+            userId: 'user-admin',
+            integrationId: integrations.get(tenant),
+            action: 'sync',
+            tenantId: tenant,
+          },
+          KEEP,
+        );
         ctx.sent({ queue, job, tenant, kind: 'sync-issues' });
       }
     },
@@ -426,7 +445,7 @@ export function testmoImport(ctx: ChaosContext): Workload {
         size: fs.statSync(generated.file).size,
         createdById: 'user-admin',
       });
-      const analysis = await queue.add('process-testmo-import', { jobId, mode: 'analyze', tenantId: tenant });
+      const analysis = await queue.add('process-testmo-import', { jobId, mode: 'analyze', tenantId: tenant }, KEEP);
       ctx.sent({ queue, job: analysis, tenant, kind: 'testmo-analysis' });
       flow = (async () => {
         const done = await waitFor(
@@ -441,7 +460,7 @@ export function testmoImport(ctx: ChaosContext): Workload {
         if (done.failedReason) return; // counted as unfinished at the end
         await markImportStarted(url(), jobId, { users: { 1: { action: 'map', mappedTo: 'user-admin' } } });
         ctx.log(`Testmo analysis done; importing ${jobId}`);
-        const job = await queue.add('process-testmo-import', { jobId, mode: 'import', tenantId: tenant });
+        const job = await queue.add('process-testmo-import', { jobId, mode: 'import', tenantId: tenant }, KEEP);
         ctx.sent({ queue, job, tenant, kind: 'testmo-import' });
       })();
     },
@@ -486,7 +505,7 @@ export function badInput(ctx: ChaosContext): Workload {
           : kind === 'unknown tenant'
             ? auditEventData({ tenantId: `nobody_${i}`, entityId: `bad-${i}` })
             : severalMegabytes(auditEventData({ tenantId: tenant, entityId: `bad-${i}` }));
-      const job = await queue.add('audit-event', data, { attempts: 3, removeOnFail: false });
+      const job = await queue.add('audit-event', data, { ...KEEP, attempts: 3 });
       ctx.sent({ queue, job, tenant, kind: `bad input (${kind})`, mustFail: true });
     },
     async check() {
