@@ -14,6 +14,10 @@ STATE_DIR="${TPW_STATE_DIR:-$CACHE_DIR/state}"
 BIN_DIR="$CACHE_DIR/bin"
 
 TEMPORAL_CLI_VERSION="${TEMPORAL_CLI_VERSION:-v1.5.1}"
+# The Temporal server that CLI embeds (go.temporal.io/server in its go.mod; `temporal --version`
+# prints it), so what the tests run on. docker-compose.yml's Temporal images must be the same
+# version (test/composeFile.test.ts); install_temporal refuses a CLI that embeds another.
+TEMPORAL_SERVER_VERSION="${TEMPORAL_SERVER_VERSION:-1.29.1}"
 TEMPORAL_PORT="${TPW_TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${TPW_TEMPORAL_UI_PORT:-8233}"
 TEMPORAL_HEADLESS="${TPW_TEMPORAL_HEADLESS:-false}"
@@ -21,6 +25,9 @@ REDIS_PORT="${TPW_REDIS_PORT:-6379}"
 PG_PORT="${TPW_PG_PORT:-5432}"
 PG_USER="${TPW_PG_USER:-testplanit}"
 PG_PASSWORD="${TPW_PG_PASSWORD:-testplanit}"
+# The PostgreSQL major the tests run: Debian bookworm's (the Dockerfile's base too). Installed by
+# that major, so docker-compose.yml's postgres images can be checked against it (test/composeFile.test.ts).
+PG_MAJOR="${TPW_PG_MAJOR:-15}"
 ES_VERSION="${TPW_ES_VERSION:-8.19.9}"
 ES_PORT="${TPW_ES_PORT:-9200}"
 ES_USER="tpw-elasticsearch"
@@ -56,12 +63,20 @@ temporal_bin() { echo "$BIN_DIR/temporal-$TEMPORAL_CLI_VERSION"; }
 
 install_temporal() {
   local bin; bin=$(temporal_bin)
-  [ -x "$bin" ] && return 0
-  command -v go >/dev/null || { log "Go is required to build the Temporal CLI"; return 1; }
-  log "building Temporal CLI $TEMPORAL_CLI_VERSION from the Go module proxy (first time only, several minutes)"
-  local gobin; gobin=$(mktemp -d)
-  CGO_ENABLED=0 GOBIN="$gobin" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" >&2
-  mv "$gobin/temporal" "$bin"; rmdir "$gobin"
+  if [ ! -x "$bin" ]; then
+    command -v go >/dev/null || { log "Go is required to build the Temporal CLI"; return 1; }
+    log "building Temporal CLI $TEMPORAL_CLI_VERSION from the Go module proxy (first time only, several minutes)"
+    local gobin; gobin=$(mktemp -d)
+    CGO_ENABLED=0 GOBIN="$gobin" go install "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_CLI_VERSION" >&2
+    mv "$gobin/temporal" "$bin"; rmdir "$gobin"
+  fi
+  # Keeps TEMPORAL_SERVER_VERSION true when the CLI is bumped (`temporal version ... (Server 1.29.1, UI ...)`).
+  local version; version=$("$bin" --version)
+  if [[ "$version" != *"(Server $TEMPORAL_SERVER_VERSION,"* ]]; then
+    log "Temporal CLI $TEMPORAL_CLI_VERSION is \"$version\", not server $TEMPORAL_SERVER_VERSION: set TEMPORAL_SERVER_VERSION"
+    log "in scripts/infra.sh and the Temporal images in docker-compose.yml to its server version"
+    return 1
+  fi
 }
 
 start_temporal() {
@@ -101,10 +116,10 @@ start_redis() {
 }
 
 # ---------------------------------------------------------------- PostgreSQL
-pg_cluster_version() { ls /etc/postgresql 2>/dev/null | sort -n | tail -1; }
+pg_cluster_version() { if [ -d "/etc/postgresql/$PG_MAJOR" ]; then echo "$PG_MAJOR"; fi; }
 
 start_postgres() {
-  apt_install postgresql
+  apt_install "postgresql-$PG_MAJOR"
   local version; version=$(pg_cluster_version)
   [ -n "$version" ] || { log "no PostgreSQL cluster found after install"; return 1; }
   if ! port_open "$PG_PORT"; then
@@ -165,7 +180,7 @@ start_elasticsearch() {
 up() {
   # Independent installs run side by side: the Temporal build and the ES download dominate.
   install_temporal & local t=$!
-  (apt_install redis-server postgresql curl unzip maven && install_elasticsearch) & local o=$!
+  (apt_install redis-server "postgresql-$PG_MAJOR" curl unzip maven && install_elasticsearch) & local o=$!
   wait $t; wait $o
   start_redis
   start_postgres
