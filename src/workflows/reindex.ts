@@ -14,6 +14,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   continueAsNew,
   defineSignal,
   getExternalWorkflowHandle,
@@ -337,6 +338,10 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
     if (!inPlace && patched(END_CHANGE_TRACKING))
       await admin.endRebuildTracking({ origin, entity, index: state.index });
   } catch (error) {
+    // Continue-as-new ends this run by throwing from inside the loop: the rebuild goes on in the
+    // next run, so its index must stay. (Before, a rebuild of more than CALLS_PER_RUN calls
+    // discarded its index here and failed; those runs are closed, so no running history has it.)
+    if (error instanceof ContinueAsNew) throw error;
     if (!inPlace && state.phase !== 'afterSwap' && state.phase !== 'done') {
       // The live alias never pointed at this index: drop it (which ends its change tracking too),
       // even when cancelled.
