@@ -11,14 +11,17 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleWorkflows as bundleOfWorkflows } from '../src/worker/workflowBundle';
 import type { JobOrigin, JobStatus } from '../src/jobs/jobInput';
-import type { AuditEventPayload } from '../src/jobs/payloads';
+import { issueSyncPayload, type AuditEventPayload } from '../src/jobs/payloads';
 import {
   auditEventBatchWorkflow,
+  issueSyncWorkflow,
   reindexWorkflow,
   sendDailyDigestWorkflow,
+  testmoImportWorkflow,
   updateAllCasesForecastWorkflow,
 } from '../src/workflows';
 import { jobStatusQuery } from '../src/workflows/jobStatus';
+import { pollInterval } from '../src/workflows/pacing';
 import { services, uniqueSuffix } from './support/services';
 import {
   createStubActivities,
@@ -96,6 +99,22 @@ async function statusWhen(
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}; last status ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Events in each run of a workflow, first run first (following continue-as-new back from the latest run). */
+async function runHistoryLengths(workflowId: string): Promise<number[]> {
+  const lengths: number[] = [];
+  let runId: string | undefined;
+  for (;;) {
+    const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    lengths.unshift(history.events?.length ?? 0);
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+    if (!runId) return lengths;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 describe('updateAllCasesForecastWorkflow', () => {
@@ -448,5 +467,294 @@ describe('sendDailyDigestWorkflow', () => {
     expect(new Set(sends.map((call) => call.input.since)).size).toBe(1);
     expect(sends.every((call) => call.input.origin.idempotencyKey === workflowId)).toBe(true);
     expect(new Set(sends.map((call) => call.runId))).toEqual(new Set([firstRun, pages[10]!.runId]));
+  });
+});
+
+/**
+ * History bounds (src/workflows/pacing.ts): every loop that can run for hours keeps each run's
+ * history to a few thousand events. The tests shrink the bounds through the test-only `pacing`
+ * input (the Temporal test server that could skip time is not available offline): `timeScale`
+ * makes a simulated hour of polling take seconds, `eventsPerRun` makes a run "long" after a
+ * few dozen chunks.
+ */
+describe('history bounds of long-running workflows', () => {
+  it('the poll schedule: an hour of waiting is some 60 polls and a day some 340, where a fixed 5 s poll makes 720 and 17,280', () => {
+    // The schedule of the Testmo analysis (5 s first, 5 min cap): each poll is about ten events.
+    const pollsWithin = (durationMs: number) => {
+      let polls = 0;
+      for (let elapsed = 0; elapsed < durationMs; polls += 1) elapsed += pollInterval(elapsed, 5_000, 300_000);
+      return polls;
+    };
+    expect(pollsWithin(60_000)).toBe(12);
+    expect(pollsWithin(3_600_000)).toBeLessThanOrEqual(65);
+    expect(pollsWithin(24 * 3_600_000)).toBeLessThanOrEqual(350); // some 3,500 events for the longest analysis
+    expect(pollInterval(10 * 3_600_000, 5_000, 300_000)).toBe(300_000);
+  });
+
+  it('a long Testmo analysis is polled at a falling rate, and its progress still reaches the job status', async () => {
+    const tenantId = newTenant('analysis');
+    // Ten simulated minutes (polls from 5 s, capped at 5 min) in 6 real seconds: from 50 ms to 3 s.
+    const RUN_MS = 6_000;
+    const timeScale = 0.01;
+    let began = 0;
+    const percent = () => Math.min(99, Math.floor(((Date.now() - began) / RUN_MS) * 100));
+    stubs.script({
+      async analyzeTestmoExport() {
+        began = Date.now();
+        await delay(RUN_MS);
+        return { status: 'READY', datasets: 4, rows: 20 };
+      },
+      async readTestmoImportProgress() {
+        return {
+          status: 'RUNNING',
+          statusMessage: `Scanning file... ${percent()}% complete`,
+          analysisPercent: percent(),
+          processedRows: 0,
+          totalRows: null,
+        };
+      },
+    });
+
+    const workflowId = `${tenantId}/testmo-imports/1`;
+    const handle = await env.client.workflow.start(testmoImportWorkflow, {
+      taskQueue: mainQueue,
+      workflowId,
+      args: [
+        {
+          origin: testOrigin('testmo-imports', 'process-testmo-import', tenantId, '1'),
+          payload: { jobId: 'import-1', mode: 'analyze' },
+          pacing: { timeScale },
+        },
+      ],
+    });
+    // Mid-way, the job status shows the analysis's own progress.
+    const midway = await statusWhen(
+      handle,
+      (status) => typeof status.progress === 'number' && status.progress >= 40 && status.progress < 100,
+      'the analysis progress to reach the job status',
+    );
+    expect(midway.progress).toBeLessThanOrEqual(percent());
+
+    const { returnValue, status } = await handle.result();
+    expect(returnValue).toEqual({ status: 'READY', datasets: 4, rows: 20 });
+    expect(status.progress).toBe(100);
+
+    // The poll timers the workflow set: 50 ms first, then growing with the wait, never above 3 s.
+    const history = await handle.fetchHistory();
+    const timers = (history.events ?? []).flatMap((event) => {
+      const timeout = event.timerStartedEventAttributes?.startToFireTimeout;
+      return timeout ? [Number(timeout.seconds ?? 0) * 1000 + Math.round((timeout.nanos ?? 0) / 1e6)] : [];
+    });
+    expect(timers[0]).toBe(50);
+    for (let i = 1; i < timers.length; i += 1) expect(timers[i]).toBeGreaterThanOrEqual(timers[i - 1]!);
+    expect(timers[timers.length - 1]).toBeGreaterThan(200);
+    expect(Math.max(...timers)).toBeLessThanOrEqual(3_000);
+    // At most the schedule's ~40 reads for ten minutes (fewer where a read's round trip is slow
+    // against the scaled intervals), some ten events each; a fixed 5 s would be 120 reads.
+    const reads = stubs.callsOf('readTestmoImportProgress', ofTenant(tenantId));
+    // A read after every timer but the last, which the result cut short.
+    expect(reads.length).toBeGreaterThanOrEqual(timers.length - 1);
+    expect(reads.length).toBeLessThanOrEqual(timers.length);
+    expect(reads.length).toBeLessThanOrEqual(45);
+    expect(history.events!.length).toBeLessThan(12 * reads.length + 30);
+  });
+
+  it('a Testmo import continues as new once its history is long, slow chunks included, and imports every chunk once', async () => {
+    const tenantId = newTenant('import');
+    const CHUNKS = 40;
+    const SLOW = new Set([10, 25]); // these chunks run long enough to be polled
+    const EVENTS_PER_RUN = 120;
+    let done = 0;
+    let running: number | undefined;
+    stubs.script({
+      async planTestmoImport() {
+        return {
+          status: 'IMPORTING',
+          phases: [{ entity: 'cases', rows: CHUNKS }],
+          totalCount: CHUNKS,
+          processedCount: 0,
+        };
+      },
+      async importTestmoChunk() {
+        if (done === CHUNKS) return { status: 'phaseDone', processedCount: done, totalCount: CHUNKS };
+        const chunk = done + 1;
+        if (SLOW.has(chunk)) {
+          running = chunk;
+          await delay(1_500);
+          running = undefined;
+        }
+        done = chunk;
+        return { status: 'imported', rows: 1, processedCount: done, totalCount: CHUNKS };
+      },
+      async readTestmoImportProgress() {
+        return {
+          status: 'IMPORTING',
+          statusMessage: null,
+          analysisPercent: null,
+          runningStep: running ? `cases: chunk ${running}, running` : null,
+          processedRows: done,
+          totalRows: CHUNKS,
+        };
+      },
+    });
+
+    const workflowId = `${tenantId}/testmo-imports/1`;
+    const handle = await env.client.workflow.start(testmoImportWorkflow, {
+      taskQueue: mainQueue,
+      workflowId,
+      args: [
+        {
+          origin: testOrigin('testmo-imports', 'process-testmo-import', tenantId, '1'),
+          payload: { jobId: 'import-1', mode: 'import' },
+          // Chunk polls from 150 ms (instead of 15 s); a run is long after 120 events.
+          pacing: { timeScale: 0.01, eventsPerRun: EVENTS_PER_RUN },
+        },
+      ],
+    });
+    const latest = env.client.workflow.getHandle<typeof testmoImportWorkflow>(workflowId);
+    // A slow chunk's running step still reaches the job's log.
+    await statusWhen(latest, (status) => status.logs.includes('cases: chunk 25, running'), 'the running step');
+
+    const { returnValue, status } = await handle.result();
+    expect(returnValue).toEqual({ status: 'COMPLETED', processedCount: CHUNKS, totalCount: CHUNKS });
+    expect(status.progress).toBe(100);
+    expect(stubs.callsOf('importTestmoChunk', ofTenant(tenantId))).toHaveLength(CHUNKS + 1);
+    expect(stubs.callsOf('completeTestmoImport', ofTenant(tenantId))).toHaveLength(1);
+
+    // Far fewer than 400 chunks per run, and no run much beyond its bound: the check comes at a
+    // chunk boundary, so a run may pass it by one chunk and its polls.
+    const lengths = await runHistoryLengths(workflowId);
+    expect(lengths.length).toBeGreaterThanOrEqual(3);
+    for (const length of lengths) expect(length).toBeLessThan(EVENTS_PER_RUN + 80);
+  });
+
+  it('a long rebuild reports to its job at a falling rate and continues as new once its history is long', async () => {
+    const tenantId = newTenant('rebuild');
+    const CHUNKS = 60;
+    const EVENTS_PER_RUN = 150;
+    stubs.script({
+      async planReindex() {
+        return {
+          projects: [{ id: 1, name: 'Alpha' }],
+          entities: [{ entity: 'sessions', perProject: false, total: 62 }],
+        };
+      },
+      async countDocuments() {
+        return CHUNKS;
+      },
+      async indexChunk({ afterId }) {
+        await delay(40);
+        return afterId < CHUNKS
+          ? { lastId: afterId + 1, indexed: 1, deleted: 0 }
+          : { lastId: null, indexed: 0, deleted: 0 };
+      },
+    });
+
+    const workflowId = `${tenantId}/elasticsearch-reindex/1`;
+    const handle = await env.client.workflow.start(reindexWorkflow, {
+      taskQueue: mainQueue,
+      workflowId,
+      args: [
+        {
+          origin: testOrigin('elasticsearch-reindex', 'reindex', tenantId, '1'),
+          payload: { entityType: 'sessions', userId: 'user-a', tenantId },
+          // Reports from 250 ms (instead of 5 s); a rebuild run is long after 150 events.
+          pacing: { timeScale: 0.05, eventsPerRun: EVENTS_PER_RUN },
+        },
+      ],
+    });
+    // Progress reaches the job while the rebuild runs.
+    await statusWhen(
+      handle,
+      (status) => typeof status.progress === 'number' && status.progress > 10 && status.progress < 90,
+      'rebuild progress in the job status',
+    );
+    const { returnValue, status } = await handle.result();
+    expect(returnValue.totalDocuments).toBe(CHUNKS + 2); // + one row caught up before the swap, one after
+    expect(status.progress).toBe(100);
+    expect(status.logs).toContain(`Syncing ${CHUNKS} sessions`);
+    const loads = stubs.callsOf('indexChunk', ofTenant(tenantId));
+    expect(loads.map((call) => call.input.afterId)).toEqual(Array.from({ length: CHUNKS + 1 }, (_, i) => i));
+
+    // The rebuild: several runs, none much beyond its bound.
+    const rebuildRuns = await runHistoryLengths(`${tenantId}/reindex/sessions`);
+    expect(rebuildRuns.length).toBeGreaterThanOrEqual(2);
+    for (const length of rebuildRuns) expect(length).toBeLessThan(EVENTS_PER_RUN + 40);
+    // The job: a report per chunk would be 60 signals, some 240 events; paced, a handful.
+    const [jobEvents] = await runHistoryLengths(workflowId);
+    expect(jobEvents).toBeLessThan(120);
+  });
+
+  it('the daily digest continues as new once its history is long, before its 10 pages', async () => {
+    const tenantId = newTenant('digest-long');
+    const users = Array.from({ length: 300 }, (_, i) => `user-${String(i + 1).padStart(4, '0')}`);
+    const EVENTS_PER_RUN = 300; // a page of 100 users is some 400 events
+    stubs.script({
+      async listDigestRecipients({ afterUserId, limit }) {
+        return keysetPage(users, afterUserId, limit);
+      },
+    });
+    const workflowId = `${tenantId}/notifications/send-daily-digest-2025-01-01T08:00:00Z`;
+    const origin: JobOrigin = {
+      queue: 'notifications',
+      jobName: 'send-daily-digest',
+      jobId: `schedule:send-daily-digest-${tenantId}`,
+      tenantId,
+      idempotencyKey: '',
+    };
+    await env.client.workflow.start(sendDailyDigestWorkflow, {
+      taskQueue: mainQueue,
+      workflowId,
+      args: [{ origin, payload: { tenantId }, pacing: { eventsPerRun: EVENTS_PER_RUN } }],
+    });
+    const { returnValue, status } = await env.client.workflow
+      .getHandle<typeof sendDailyDigestWorkflow>(workflowId)
+      .result();
+    expect(returnValue).toEqual({ status: 'completed', usersProcessed: 300, emailsSent: 300, failures: [] });
+    expect(status.progress).toEqual({ usersProcessed: 300, emailsSent: 300 });
+    const sends = stubs.callsOf('sendUserDigest', ofTenant(tenantId));
+    expect(sends.map((call) => call.input.userId).sort()).toEqual(users);
+
+    // A run per page (the last page, empty, in a run of its own); none longer than one page past the bound.
+    const lengths = await runHistoryLengths(workflowId);
+    expect(lengths.length).toBeGreaterThanOrEqual(3);
+    for (const length of lengths) expect(length).toBeLessThan(EVENTS_PER_RUN + 450);
+  });
+
+  it('an issue sync continues as new once its history is long and syncs every batch once', async () => {
+    const tenantId = newTenant('sync-long');
+    const issueIds = Array.from({ length: 60 }, (_, i) => i + 1);
+    const EVENTS_PER_RUN = 100;
+    stubs.script({
+      async planIssueSync() {
+        return { total: issueIds.length, integration: 'Jira' };
+      },
+      async syncIssueBatch({ afterId }) {
+        const page = keysetPage(issueIds, afterId, 2);
+        if (page.length === 0) return { lastId: null, synced: 0, errors: [], issueIds: [] };
+        return { lastId: page[page.length - 1]!, synced: page.length, errors: [], issueIds: page };
+      },
+    });
+    const workflowId = `${tenantId}/issue-sync/1`;
+    const handle = await env.client.workflow.start(issueSyncWorkflow, {
+      taskQueue: mainQueue,
+      workflowId,
+      args: [
+        {
+          origin: testOrigin('issue-sync', 'sync-issues', tenantId, '1'),
+          payload: issueSyncPayload.parse({ userId: 'user-a', integrationId: 7, action: 'sync', tenantId }),
+          pacing: { eventsPerRun: EVENTS_PER_RUN },
+        },
+      ],
+    });
+    const { returnValue, status } = await handle.result();
+    expect(returnValue).toEqual({ synced: 60, errors: [] });
+    expect(status.progress).toEqual({ current: 60, total: 60, percentage: 100, message: 'Syncing issue 60 of 60' });
+    const batches = stubs.callsOf('syncIssueBatch', ofTenant(tenantId));
+    expect(batches.map((call) => call.input.afterId)).toEqual(Array.from({ length: 31 }, (_, i) => i * 2));
+
+    const lengths = await runHistoryLengths(workflowId);
+    expect(lengths.length).toBeGreaterThanOrEqual(3);
+    for (const length of lengths) expect(length).toBeLessThan(EVENTS_PER_RUN + 30);
   });
 });

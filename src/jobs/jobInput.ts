@@ -23,6 +23,20 @@ export interface JobOrigin {
 export interface JobWorkflowInput<P> {
   origin: JobOrigin;
   payload: P;
+  /** Test-only: shortens the history bounds of long-running workflows; the bridge never sets it. */
+  pacing?: Pacing;
+}
+
+/**
+ * How a long-running workflow keeps its event history small (src/workflows/pacing.ts). Tests
+ * shrink both so that hours of polling or thousands of chunks fit in seconds; absent, the
+ * production values apply.
+ */
+export interface Pacing {
+  /** Multiplies every progress-poll and report interval (default 1). */
+  timeScale?: number;
+  /** Events after which a chunked loop continues as new at its next chunk (default EVENTS_PER_RUN). */
+  eventsPerRun?: number;
 }
 
 /** What the bridge reads from a running workflow to mirror it onto the BullMQ job. */

@@ -1,4 +1,4 @@
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DueMilestone, ForecastActivities } from '../activities/forecasts';
 import type { NotificationActivities } from '../activities/notifications';
 import { milestoneReminderKey } from '../jobs/ids';
@@ -7,6 +7,7 @@ import type { TenantOnlyPayload, UpdateSingleCaseForecastPayload } from '../jobs
 import { JobReporter, type JobCompletion } from './jobStatus';
 import { emailActivities, failureMessage } from './notifications';
 import { withRunKey } from './origin';
+import { runIsLong } from './pacing';
 
 // TestPlanIt's forecast queue: 3 attempts, exponential backoff from 5 s.
 const forecasts = proxyActivities<ForecastActivities & NotificationActivities>({
@@ -30,8 +31,13 @@ export interface ForecastResult {
 
 const CASES_PER_CHUNK = 2_000;
 const RUNS_PER_CHUNK = 500;
-/** Chunks per run before continue-as-new: keeps each run's history a few hundred events long. */
+/**
+ * Chunks per run before continue-as-new: keeps each run's history about a thousand events long;
+ * or earlier once the history is long all the same (runIsLong). Histories from before the second
+ * condition continue after 150 chunks only.
+ */
 const CHUNKS_PER_RUN = 150;
+const FORECAST_HISTORY_PATCH = 'forecast-history-bound';
 
 export interface AllCasesProgress {
   phase: 'cases' | 'runs';
@@ -63,7 +69,7 @@ export async function updateAllCasesForecastWorkflow(
   if (!carried) reporter.log(`Updating forecasts of ${state.totalCases} cases`);
 
   for (let chunk = 0; ; chunk += 1) {
-    if (chunk === CHUNKS_PER_RUN) {
+    if (chunk === CHUNKS_PER_RUN || (chunk > 0 && runIsLong(input.pacing) && patched(FORECAST_HISTORY_PATCH))) {
       await continueAsNew<typeof updateAllCasesForecastWorkflow>(input, { ...state, status: reporter.carryOver() });
     }
     if (state.phase === 'cases') {

@@ -4,7 +4,7 @@
  * and `update-issue` (which TestPlanIt leaves unimplemented). Synced issues are written to the
  * tenant's own `issues` search index as each batch lands.
  */
-import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities } from '@temporalio/workflow';
 import type { IssueSyncActivities, SyncTarget } from '../activities/issueSync';
 import type { SearchActivities } from '../activities/search';
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
@@ -12,6 +12,7 @@ import { issueOperationFor, type IssueOperation } from '../jobs/issueOperation';
 import type { IssueSyncPayload, RefreshIssuePayload, WriteIssuePayload } from '../jobs/payloads';
 import { failure } from '../failures/types';
 import { JobReporter, type JobCompletion } from './jobStatus';
+import { runIsLong } from './pacing';
 
 // A batch heartbeats after every issue: a killed worker's batch is retried within the heartbeat
 // timeout and goes on from its last issue. Rate-limited attempts carry their own retry delay.
@@ -28,7 +29,12 @@ const search = proxyActivities<SearchActivities>({
 /** TestPlanIt pages local issues in batches of 50. */
 const BATCH = 50;
 const PAGE = 100;
+/**
+ * A run continues as new after this many batches (or pages), or earlier once its history is long
+ * (runIsLong). Histories from before the second condition continue after 200 batches only.
+ */
 const BATCHES_PER_RUN = 200;
+const SYNC_HISTORY_PATCH = 'issue-sync-history-bound';
 
 /** TestPlanIt's sync result. */
 export interface SyncResult {
@@ -98,7 +104,7 @@ export async function issueSyncWorkflow(
   }
 
   for (let batch = 0; ; batch += 1) {
-    if (batch === BATCHES_PER_RUN) {
+    if (batch === BATCHES_PER_RUN || (batch > 0 && runIsLong(input.pacing) && patched(SYNC_HISTORY_PATCH))) {
       await continueAsNew<typeof issueSyncWorkflow>(input, { ...state, status: reporter.carryOver() });
     }
     if (importing) {

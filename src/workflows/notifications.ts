@@ -1,4 +1,4 @@
-import { continueAsNew, proxyActivities, rootCause, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, rootCause, workflowInfo } from '@temporalio/workflow';
 import { failure } from '../failures/types';
 import type { DigestOutcome, NotificationActivities } from '../activities/notifications';
 import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
@@ -11,6 +11,7 @@ import type {
 } from '../jobs/payloads';
 import { JobReporter, type JobCompletion } from './jobStatus';
 import { withRunKey } from './origin';
+import { runIsLong } from './pacing';
 
 // Database work: TestPlanIt's notification queue retries 3 times with exponential backoff from 5 s.
 const database = proxyActivities<NotificationActivities>({
@@ -88,8 +89,13 @@ interface DigestProgress {
 
 const USERS_PER_PAGE = 100;
 const USERS_IN_PARALLEL = 5;
-/** Keeps each run's history small; a tenant with many users continues as a new run. */
+/**
+ * A run continues as new after this many pages, or earlier once its history is long (runIsLong):
+ * a page is some 400 events (an activity per user), more when sends fail and are retried.
+ * Histories from before the second condition continue after 10 pages only.
+ */
 const PAGES_PER_RUN = 10;
+const DIGEST_HISTORY_PATCH = 'daily-digest-history-bound';
 
 /** What went wrong, not "Activity task failed": the message of the failure's root cause. */
 export function failureMessage(error: unknown): string {
@@ -118,7 +124,7 @@ export async function sendDailyDigestWorkflow(
   let afterUserId = carried?.afterUserId;
 
   for (let page = 0; ; page += 1) {
-    if (page === PAGES_PER_RUN) {
+    if (page === PAGES_PER_RUN || (page > 0 && runIsLong(input.pacing) && patched(DIGEST_HISTORY_PATCH))) {
       await continueAsNew<typeof sendDailyDigestWorkflow>(input, {
         since,
         afterUserId,

@@ -14,6 +14,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  ContinueAsNew,
   continueAsNew,
   defineSignal,
   getExternalWorkflowHandle,
@@ -31,11 +32,12 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ChunkResult, SearchActivities } from '../activities/search';
 import { rebuildLockId, tenantKeyOf } from '../jobs/ids';
-import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
+import type { JobOrigin, JobWorkflowInput, Pacing } from '../jobs/jobInput';
 import type { ReindexPayload } from '../jobs/payloads';
 import type { SearchEntity } from '../search/entities';
 import { failure } from '../failures/types';
 import { JobReporter, type JobCompletion } from './jobStatus';
+import { PollPacer, runIsLong } from './pacing';
 
 // Planning and index administration: quick calls, retried patiently through an Elasticsearch restart.
 const admin = proxyActivities<SearchActivities>({
@@ -69,6 +71,8 @@ export interface RebuildInput {
   perProject: boolean;
   /** The job workflow to report progress to. */
   reportTo: string;
+  /** The job's history bounds (test-only). */
+  pacing?: Pacing;
 }
 
 export interface RebuildProgress {
@@ -104,8 +108,31 @@ const LABEL: Record<SearchEntity, string> = {
  */
 const END_CHANGE_TRACKING = 'end-change-tracking';
 
-/** Activity calls per run before continue-as-new: keeps each run's history near a thousand events. */
+/**
+ * A rebuild run continues as new after this many activity calls, or earlier once its history is
+ * long (runIsLong). Histories from before the second condition continue after 250 calls only.
+ */
 const CALLS_PER_RUN = 250;
+const REBUILD_HISTORY_PATCH = 'reindex-rebuild-history-bound';
+
+/**
+ * A rebuild reports its progress to the job workflow 5 s after it started, then less and less
+ * often, at least every 2 minutes (PollPacer), not after every chunk: each report is a signal, four
+ * events in the job workflow's history (which cannot continue as new while it waits for the
+ * rebuild) and two in the rebuild's. Histories from before report after every loaded chunk.
+ */
+const REPORT_FIRST_MS = 5_000;
+const REPORT_MAX_MS = 2 * 60_000;
+const PACED_REPORTS_PATCH = 'reindex-paced-progress-reports';
+
+/**
+ * A job waiting for another job's rebuild of the same index tries to start its own 2 s after it
+ * began waiting, then less and less often, at least every 5 minutes: each try is some seven
+ * events, and the other rebuild can take hours. (Only the timers' durations changed, which replay
+ * does not compare.)
+ */
+const LOCK_RETRY_FIRST_MS = 2_000;
+const LOCK_RETRY_MAX_MS = 5 * 60_000;
 
 type Phase = 'load' | 'catchUp' | 'prune' | 'swap' | 'afterSwap' | 'done';
 
@@ -121,6 +148,8 @@ export interface RebuildState {
   cursor: number;
   indexed: number;
   deleted: number;
+  /** When the rebuild began (workflow time, ms), for the pace of its reports across runs. */
+  startedMs?: number;
 }
 
 /** The job: plan, then one child rebuild per entity type, each waiting for the lock it needs. */
@@ -165,9 +194,10 @@ export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): 
       projects: plan.projects,
       perProject,
       reportTo: workflowInfo().workflowId,
+      pacing: input.pacing,
     };
-    let waited = false;
-    for (let attempt = 0; ; attempt += 1) {
+    let waited: PollPacer | undefined;
+    for (;;) {
       try {
         const child = await startChild(rebuildEntityWorkflow, {
           workflowId,
@@ -187,8 +217,8 @@ export async function reindexWorkflow(input: JobWorkflowInput<ReindexPayload>): 
           reporter.log(
             `Waiting for the ${LABEL[entity]} reindex already running for this tenant (${workflowId}) to finish`,
           );
-        waited = true;
-        await sleep(Math.min(30_000, 2_000 * 2 ** Math.min(attempt, 4)));
+        waited ??= new PollPacer(LOCK_RETRY_FIRST_MS, LOCK_RETRY_MAX_MS, input.pacing);
+        await sleep(waited.next());
       }
     }
   }
@@ -206,8 +236,11 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
   const inPlace = projectId !== undefined;
   const segments: Array<{ id?: number; name?: string }> = input.perProject ? input.projects : [{}];
   const pending: string[] = [];
+  const pacedReports = patched(PACED_REPORTS_PATCH);
+  let reportedAt = Date.now();
 
   const report = async () => {
+    reportedAt = Date.now();
     const lines = pending.splice(0, pending.length);
     try {
       await getExternalWorkflowHandle(input.reportTo).signal(rebuildProgressSignal, {
@@ -249,6 +282,8 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
       };
     }
   }
+  if (pacedReports) state.startedMs ??= Date.now();
+  const reportPacer = new PollPacer(REPORT_FIRST_MS, REPORT_MAX_MS, input.pacing, state.startedMs);
 
   const apply = (result: ChunkResult): boolean => {
     state.indexed += result.indexed;
@@ -263,7 +298,7 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
 
   try {
     for (let calls = 0; state.phase !== 'done'; calls += 1) {
-      if (calls >= CALLS_PER_RUN) {
+      if (calls >= CALLS_PER_RUN || (calls > 0 && runIsLong(input.pacing) && patched(REBUILD_HISTORY_PATCH))) {
         await report();
         await continueAsNew<typeof rebuildEntityWorkflow>(input, state);
       }
@@ -297,7 +332,7 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
             state.segment += 1;
             if (segment.name) pending.push(`Completed ${LABEL[entity]} for project ${segment.name}`);
           }
-          await report();
+          if (!pacedReports || reportPacer.due(reportedAt)) await report();
           break;
         }
         case 'catchUp': {
@@ -337,6 +372,10 @@ export async function rebuildEntityWorkflow(input: RebuildInput, carried?: Rebui
     if (!inPlace && patched(END_CHANGE_TRACKING))
       await admin.endRebuildTracking({ origin, entity, index: state.index });
   } catch (error) {
+    // Continue-as-new ends this run by throwing from inside the loop: the rebuild goes on in the
+    // next run, so its index must stay. (Before, a rebuild of more than CALLS_PER_RUN calls
+    // discarded its index here and failed; those runs are closed, so no running history has it.)
+    if (error instanceof ContinueAsNew) throw error;
     if (!inPlace && state.phase !== 'afterSwap' && state.phase !== 'done') {
       // The live alias never pointed at this index: drop it (which ends its change tracking too),
       // even when cancelled.

@@ -18,11 +18,12 @@ import {
 } from '@temporalio/workflow';
 import { failureMessage } from './notifications';
 import type { ImportJobRef, TestmoImportActivities } from '../activities/testmoImport';
-import type { JobStatus, JobWorkflowInput } from '../jobs/jobInput';
+import type { JobStatus, JobWorkflowInput, Pacing } from '../jobs/jobInput';
 import type { TestmoImportPayload } from '../jobs/payloads';
 import type { ImportPlan } from '../testmo/importer';
 import { failure } from '../failures/types';
 import { JobReporter, type JobCompletion } from './jobStatus';
+import { PollPacer, runIsLong } from './pacing';
 
 // Analysis streams the whole file in one activity; it heartbeats after every staged batch, so a
 // lost worker is noticed within a minute and the retry stages only what was not committed.
@@ -44,16 +45,30 @@ const bookkeeping = proxyActivities<TestmoImportActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 
-const ANALYSIS_PROGRESS_POLL = '5 seconds';
 /**
- * While a chunk runs longer than this, the job row's running step is copied to the BullMQ log at
- * this interval. A timer per chunk (started and cancelled: two history events), so histories
- * recorded before it replay without it (patch CHUNK_STATUS_PATCH).
+ * The analysis's progress is read 5 s after it starts, then less and less often, at least every
+ * 5 minutes (PollPacer): each read costs about ten history events and the analysis, one activity,
+ * cannot continue as new, so a fixed 5-second poll would put some 7,000 events an hour into the
+ * history. Paced, an hour's analysis takes about 60 reads and a day's about 340.
  */
-const CHUNK_STATUS_POLL = '15 seconds';
+const ANALYSIS_POLL_FIRST_MS = 5_000;
+const ANALYSIS_POLL_MAX_MS = 5 * 60_000;
+/**
+ * While a chunk runs longer than 15 s, the job row's running step is copied to the BullMQ log,
+ * then less and less often, at least every 2 minutes (PollPacer, as for the analysis). A timer per
+ * chunk (started and cancelled: two history events), so histories recorded before it replay
+ * without it (patch CHUNK_STATUS_PATCH).
+ */
+const CHUNK_STATUS_FIRST_MS = 15_000;
+const CHUNK_STATUS_MAX_MS = 2 * 60_000;
 const CHUNK_STATUS_PATCH = 'testmo-import-chunk-running-status';
-/** Chunks per run before continue-as-new keeps the history small for a million-row import. */
+/**
+ * A run continues as new after this many chunks, or earlier once its history is long
+ * (runIsLong: slow chunks add their polls to it). Histories from before the second condition
+ * continue after 400 chunks only (patch IMPORT_HISTORY_PATCH).
+ */
 const CHUNKS_PER_RUN = 400;
+const IMPORT_HISTORY_PATCH = 'testmo-import-history-bound';
 
 export interface TestmoImportResult {
   status: string;
@@ -69,7 +84,7 @@ export interface ImportCarry {
   status: Pick<JobStatus, 'progress' | 'logOffset'>;
 }
 
-async function analyze(ref: ImportJobRef, reporter: JobReporter): Promise<TestmoImportResult> {
+async function analyze(ref: ImportJobRef, reporter: JobReporter, pacing?: Pacing): Promise<TestmoImportResult> {
   reporter.log(`Analysing the Testmo export of import ${ref.jobId}`);
   let settled:
     { outcome?: Awaited<ReturnType<TestmoImportActivities['analyzeTestmoExport']>>; error?: unknown } | undefined;
@@ -77,8 +92,11 @@ async function analyze(ref: ImportJobRef, reporter: JobReporter): Promise<Testmo
     (outcome) => (settled = { outcome }),
     (error: unknown) => (settled = { error }),
   );
-  // The activity writes its progress to the job row; the BullMQ job mirrors it from there.
-  while (!(await condition(() => settled !== undefined, ANALYSIS_PROGRESS_POLL))) {
+  // The activity writes its progress to the job row (where TestPlanIt's import page reads it at
+  // once); the BullMQ job mirrors it from there, at the pacer's falling rate. Only the timers'
+  // durations differ from the fixed 5-second poll, which replay does not compare: no patch needed.
+  const pacer = new PollPacer(ANALYSIS_POLL_FIRST_MS, ANALYSIS_POLL_MAX_MS, pacing);
+  while (!(await condition(() => settled !== undefined, pacer.next()))) {
     const progress = await bookkeeping.readTestmoImportProgress(ref);
     // Histories recorded before analysisPercent existed read undefined here: no progress, as then.
     if (typeof progress?.analysisPercent === 'number') reporter.setProgress(progress.analysisPercent);
@@ -96,7 +114,7 @@ async function analyze(ref: ImportJobRef, reporter: JobReporter): Promise<Testmo
  * minutes; meanwhile the activity shows the running step on the job row, and this copies it to
  * the BullMQ job's log, so TestPlanIt's admin page shows the import alive and where it is.
  */
-async function importChunkReporting(ref: ImportJobRef, entity: string, reporter: JobReporter) {
+async function importChunkReporting(ref: ImportJobRef, entity: string, reporter: JobReporter, pacing?: Pacing) {
   if (!patched(CHUNK_STATUS_PATCH)) return chunks.importTestmoChunk({ ...ref, entity });
   let settled:
     { outcome?: Awaited<ReturnType<TestmoImportActivities['importTestmoChunk']>>; error?: unknown } | undefined;
@@ -105,7 +123,9 @@ async function importChunkReporting(ref: ImportJobRef, entity: string, reporter:
     (error: unknown) => (settled = { error }),
   );
   let logged: string | null = null;
-  while (!(await condition(() => settled !== undefined, CHUNK_STATUS_POLL))) {
+  // A new pacer per chunk: every chunk's first look is 15 s after it started.
+  const pacer = new PollPacer(CHUNK_STATUS_FIRST_MS, CHUNK_STATUS_MAX_MS, pacing);
+  while (!(await condition(() => settled !== undefined, pacer.next()))) {
     const step = (await bookkeeping.readTestmoImportProgress(ref))?.runningStep ?? null;
     if (step !== null && step !== logged) {
       reporter.log(step);
@@ -136,7 +156,10 @@ async function runImport(
     const { entity, rows } = plan.phases[index]!;
     reporter.log(`Importing ${entity} (${rows} rows)`);
     for (;;) {
-      if (chunksThisRun === CHUNKS_PER_RUN) {
+      if (
+        chunksThisRun === CHUNKS_PER_RUN ||
+        (chunksThisRun > 0 && runIsLong(input.pacing) && patched(IMPORT_HISTORY_PATCH))
+      ) {
         await continueAsNew<typeof testmoImportWorkflow>(input, {
           plan: { ...plan, processedCount: processed },
           phaseIndex: index,
@@ -144,7 +167,7 @@ async function runImport(
         });
       }
       chunksThisRun += 1;
-      const chunk = await importChunkReporting(ref, entity, reporter);
+      const chunk = await importChunkReporting(ref, entity, reporter, input.pacing);
       if (chunk.status === 'canceled') {
         await bookkeeping.cancelTestmoImport(ref);
         reporter.log(`Import canceled during ${entity}`);
@@ -173,7 +196,9 @@ export async function testmoImportWorkflow(
   const ref: ImportJobRef = { origin: input.origin, jobId: input.payload.jobId };
   const importing = input.payload.mode === 'import';
   try {
-    const result = importing ? await runImport(ref, reporter, input, carried) : await analyze(ref, reporter);
+    const result = importing
+      ? await runImport(ref, reporter, input, carried)
+      : await analyze(ref, reporter, input.pacing);
     return reporter.complete(result);
   } catch (error) {
     if (error instanceof ContinueAsNew) throw error;
