@@ -658,8 +658,8 @@ describe('history bounds of long-running workflows', () => {
         {
           origin: testOrigin('elasticsearch-reindex', 'reindex', tenantId, '1'),
           payload: { entityType: 'sessions', userId: 'user-a', tenantId },
-          // Reports from 250 ms (instead of 5 s); a rebuild run is long after 150 events.
-          pacing: { timeScale: 0.05, eventsPerRun: EVENTS_PER_RUN },
+          // Reports at most every 250 ms (the production schedule); a rebuild run is long after 150 events.
+          pacing: { timeScale: 1, eventsPerRun: EVENTS_PER_RUN },
         },
       ],
     });
@@ -680,7 +680,7 @@ describe('history bounds of long-running workflows', () => {
     const rebuildRuns = await runHistoryLengths(`${tenantId}/reindex/sessions`);
     expect(rebuildRuns.length).toBeGreaterThanOrEqual(2);
     for (const length of rebuildRuns) expect(length).toBeLessThan(EVENTS_PER_RUN + 40);
-    // The job: a report per chunk would be 60 signals, some 240 events; paced, a handful.
+    // The job: a report per chunk would be 60 signals, some 240 events; paced, about ten.
     const [jobEvents] = await runHistoryLengths(workflowId);
     expect(jobEvents).toBeLessThan(120);
   });
