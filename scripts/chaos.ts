@@ -23,7 +23,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Queue } from 'bullmq';
-import type { QueueName } from '../src/jobs/queues';
+import { QUEUE_NAMES, type QueueName } from '../src/jobs/queues';
 import { seededRandom } from '../src/seededRandom';
 import { createTenantDatabase, databaseUrl, dropDatabase, seedBasics } from '../test/support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from '../test/support/processes';
@@ -64,15 +64,8 @@ const suffix = uniqueSuffix();
 const tenants = ['c1', 'c2', 'c3'].map((name) => `${name}_${suffix}`);
 const importTenant = `c4_${suffix}`;
 const dbOf = (tenant: string) => `tpw_chaos_${tenant}`;
-const QUEUES: QueueName[] = [
-  'audit-logs',
-  'forecast-updates',
-  'notifications',
-  'emails',
-  'issue-sync',
-  'testmo-imports',
-  'elasticsearch-reindex',
-];
+/** The run serves every queue TestPlanIt enqueues onto. */
+const QUEUES = QUEUE_NAMES;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
