@@ -303,11 +303,13 @@ ensure_temporal_namespace() {
 }
 
 # Search attributes on SQL visibility belong to a namespace (aliases of pre-allocated columns);
-# creating one that exists is a no-op.
+# creating one that exists is a no-op. One call each: CLI v1.5.1 takes several --name but registers
+# only the first.
 ensure_temporal_search_attributes() {
-  local names=() name
-  for name in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do names+=(--name "$name"); done
-  temporal_cli operator search-attribute create -n default "${names[@]}" --type Keyword
+  local name
+  for name in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do
+    temporal_cli operator search-attribute create -n default --name "$name" --type Keyword || return 1
+  done
 }
 
 # The frontend learns of a new namespace and its search attributes from its namespace cache, which
