@@ -194,6 +194,7 @@ temporal_sql_tool() { # database command...
 # temporal-sql-tool (--schema-name), so the tool and the schema are always of one version and do
 # not depend on the Go module cache surviving.
 setup_temporal_schema() {
+  : >"$STATE_DIR/temporal-server-schema.log" # this start's output only
   pg_superuser "-tAc \"SELECT 1 FROM pg_roles WHERE rolname='$TEMPORAL_PG_USER'\"" | grep -q 1 ||
     pg_superuser "-qc \"CREATE ROLE $TEMPORAL_PG_USER LOGIN CREATEDB PASSWORD '$TEMPORAL_PG_PASSWORD'\""
   local pair db schema
@@ -302,13 +303,16 @@ ensure_temporal_namespace() {
   temporal_cli operator namespace describe -n default || temporal_cli operator namespace create -n default
 }
 
-# Search attributes on SQL visibility belong to a namespace (aliases of pre-allocated columns);
-# creating one that exists is a no-op. One call each: CLI v1.5.1 takes several --name but registers
-# only the first.
+# Search attributes on SQL visibility belong to a namespace (aliases of pre-allocated columns).
+# Only the missing ones are created: creating one that exists is a no-op, but a warning in the
+# server's log on every start. One call each: CLI v1.5.1 takes several --name but registers only
+# the first.
 ensure_temporal_search_attributes() {
-  local name
+  local existing name
+  existing=$(temporal_cli operator search-attribute list -n default) || return 1
   for name in "${TEMPORAL_SEARCH_ATTRIBUTES[@]}"; do
-    temporal_cli operator search-attribute create -n default --name "$name" --type Keyword || return 1
+    grep -qw "$name" <<<"$existing" ||
+      temporal_cli operator search-attribute create -n default --name "$name" --type Keyword || return 1
   done
 }
 
@@ -475,7 +479,7 @@ crash_restart_temporal() {
     TEMPORAL_MODE=$mode
     local pidfile; pidfile=$(temporal_pidfile "$mode")
     local pid; pid=$(cat "$pidfile")
-    log "killing Temporal $mode ($pid)"; kill -9 "$pid" 2>/dev/null || true
+    log "killing Temporal $([ "$mode" = server ] && echo server || echo dev server) ($pid)"; kill -9 "$pid" 2>/dev/null || true
     for _ in $(seq 1 30); do port_open "$TEMPORAL_PORT" || break; sleep 1; done
     rm -f "$pidfile"
   fi
