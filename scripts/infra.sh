@@ -129,7 +129,15 @@ temporal_running_mode() {
 temporal_pidfile() { if [ "$1" = server ]; then echo "$STATE_DIR/temporal-server.pid"; else echo "$STATE_DIR/temporal.pid"; fi; }
 
 start_temporal() {
-  if port_open "$TEMPORAL_PORT"; then log "Temporal already listening on $TEMPORAL_PORT"; return 0; fi
+  if port_open "$TEMPORAL_PORT"; then
+    log "Temporal already listening on $TEMPORAL_PORT"
+    # Switching modes takes a stop: say so rather than leave the other mode running unnoticed.
+    local running; running=$(temporal_running_mode)
+    if [ -n "$running" ] && [ "$running" != "$TEMPORAL_MODE" ]; then
+      log "it runs in $running mode, not TPW_TEMPORAL=$TEMPORAL_MODE: stop it first (npm run infra:down)"
+    fi
+    return 0
+  fi
   if [ "$TEMPORAL_MODE" = server ]; then start_temporal_server; else start_temporal_dev; fi
 }
 
