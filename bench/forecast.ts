@@ -9,7 +9,7 @@
  * and checked against an in-memory reference computation.
  */
 import { Client } from 'pg';
-import { GROUP_FORECASTS } from '../src/activities/forecasts';
+import { RUN_FORECASTS, WRITE_TARGET_FORECASTS } from '../src/activities/forecasts';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from '../test/support/databases';
 import { actualForecasts, referenceForecasts, seedForecastData } from '../test/support/forecastData';
 import { startApp, stopApp, waitFor } from '../test/support/processes';
@@ -65,18 +65,27 @@ async function chunkedWorkflow(): Promise<number> {
   }
 }
 
-// The chunk statement of the workflow, over every active case at once.
-const SINGLE_PASS = `
-WITH targets AS (SELECT id FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"), ${GROUP_FORECASTS}
-UPDATE "RepositoryCases" rc SET "forecastManual" = f.manual, "forecastAutomated" = f.automated
-FROM forecasts f WHERE rc.id = f.case_id`;
+// The workflow's statements, each over everything at once: every active case, then the archived
+// cases of open runs (the workflow refreshes them before it sums a run), then every open run.
+const OPEN_RUNS = `SELECT id FROM "TestRuns" WHERE NOT "isCompleted" AND NOT "isDeleted"`;
+const SINGLE_PASS = [
+  `WITH targets AS (SELECT id FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"), ${WRITE_TARGET_FORECASTS}`,
+  `WITH targets AS (
+     SELECT DISTINCT rc.id FROM "TestRunCases" trc
+     JOIN "RepositoryCases" rc ON rc.id = trc."repositoryCaseId" AND NOT rc."isDeleted" AND rc."isArchived"
+     WHERE trc."testRunId" IN (${OPEN_RUNS})
+   ), ${WRITE_TARGET_FORECASTS}`,
+  `WITH runs AS (${OPEN_RUNS}), ${RUN_FORECASTS}`,
+];
 
 async function singlePass(): Promise<number> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
     const started = Date.now();
-    await client.query(SINGLE_PASS);
+    await client.query('BEGIN');
+    for (const statement of SINGLE_PASS) await client.query(statement);
+    await client.query('COMMIT');
     return (Date.now() - started) / 1000;
   } finally {
     await client.end();
@@ -163,9 +172,9 @@ async function main(): Promise<void> {
       );
     }
     const [chunked, single, perCaseSeconds] = rows.map((r) => r[1]);
-    console.log(
-      `\nchunked / single-pass time: x${(chunked! / single!).toFixed(2)}; per-case / chunked time: x${(perCaseSeconds! / chunked!).toFixed(1)}`,
-    );
+    console.log(`\nper-case / chunked time: x${(perCaseSeconds! / chunked!).toFixed(1)}`);
+    // Throughput of the resumable workflow as a share of the one-transaction ceiling (goal >= 0.8).
+    console.log(`forecast chunked / single pass: x${(single! / chunked!).toFixed(2)}`);
   } finally {
     await dropDatabase(db);
   }

@@ -11,8 +11,8 @@
  * deliberate, versioned workflow change (see the README), never to make a failing replay pass,
  * and keep the file it replaces as <workflowType>.<label>.json so the old path still replays.
  *
- * - updateAllCasesForecastWorkflow is made to continue as new (152 case chunks); its file is the
- *   LAST run, which starts from the carried-over state.
+ * - updateAllCasesForecastWorkflow is made to continue as new (21 plans of ranges); its file is
+ *   the LAST run, which starts from the carried-over state.
  * - reindexWorkflow starts two rebuildEntityWorkflow children; rebuildEntityWorkflow's file is
  *   the repositoryCases child of that reindex.
  */
@@ -28,7 +28,7 @@ import { QUEUE_NAMES, type QueueName } from '../src/jobs/queues';
 import type * as workflows from '../src/workflows';
 import { historyToJSON } from '../test/support/histories';
 import { services, uniqueSuffix } from '../test/support/services';
-import { createStubActivities, keysetPage, testOrigin } from '../test/support/workflowStubs';
+import { createStubActivities, keysetPage, rangesOver, testOrigin } from '../test/support/workflowStubs';
 
 type WorkflowType = keyof typeof workflows;
 
@@ -46,7 +46,8 @@ interface Recording {
   expectContinuedAsNew?: boolean;
 }
 
-const forecastCaseIds = Array.from({ length: 152 }, (_, i) => i + 1);
+// One case per range, 8 ranges per plan: 21 plans and a short one, so the run continues as new after 20.
+const forecastCaseIds = Array.from({ length: 170 }, (_, i) => i + 1);
 
 const RECORDINGS: Recording[] = [
   {
@@ -134,9 +135,11 @@ const RECORDINGS: Recording[] = [
       async countForecastCases() {
         return forecastCaseIds.length;
       },
-      async updateCaseForecastChunk({ afterCaseId }) {
-        const page = keysetPage(forecastCaseIds, afterCaseId, 1);
-        return { updated: page.length, lastCaseId: page[0] ?? null };
+      async planCaseForecastRanges({ afterCaseId, count }) {
+        return rangesOver(forecastCaseIds, afterCaseId, 1, count);
+      },
+      async updateCaseForecastRange({ afterCaseId, upToCaseId }) {
+        return { updated: forecastCaseIds.filter((id) => id > afterCaseId && id <= upToCaseId).length };
       },
     },
   },

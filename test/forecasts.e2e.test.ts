@@ -8,6 +8,7 @@ import { services, uniqueSuffix } from './support/services';
 import { startStack, stackEnv, stopStack } from './support/stack';
 import { jobFinished, testplanitQueue } from './support/testplanit';
 import { workflowIdForJob } from '../src/jobs/ids';
+import { CASES_PER_RANGE } from '../src/workflows/forecasts';
 
 const suffix = uniqueSuffix();
 const tenantA = `fa_${suffix}`;
@@ -16,7 +17,8 @@ const dbA = `tpw_fc_a_${suffix}`;
 const dbB = `tpw_fc_b_${suffix}`;
 const urlA = databaseUrl(dbA);
 const urlB = databaseUrl(dbB);
-const CASES_A = 40_000;
+// Six ranges of the workflow (CASES_PER_RANGE): three rounds of two, so a kill lands mid-way.
+const CASES_A = 150_000;
 
 let env: Record<string, string>;
 let worker: AppProcess;
@@ -48,7 +50,7 @@ async function expectForecastsMatchReference(url: string): Promise<void> {
   expect([...actual.cases.values()].filter((c) => c.automated !== null).length).toBeGreaterThan(1000);
 }
 
-/** Starts an all-cases forecast and resolves once it is under way but not yet half done. */
+/** Starts an all-cases forecast and resolves once it is under way (some ranges done, not all). */
 async function startForecastAndWaitUntilUnderWay(): Promise<{
   job: Job;
   progress: { current: number; total: number };
@@ -57,10 +59,13 @@ async function startForecastAndWaitUntilUnderWay(): Promise<{
   const progress = await waitFor(
     async () => {
       const p = (await queue.getJob(job.id!))!.progress as { current?: number; total?: number };
-      return p.current && p.current < p.total! / 2 ? (p as { current: number; total: number }) : undefined;
+      return p.current && p.current < p.total! ? (p as { current: number; total: number }) : undefined;
     },
     60_000,
-    () => 'no progress before the interruption',
+    async () => {
+      const current = await queue.getJob(job.id!);
+      return `no progress before the interruption: job ${await current?.getState()}, progress ${JSON.stringify(current?.progress)}; worker: ${worker.output().slice(-1500)}`;
+    },
     20,
   );
   return { job, progress };
@@ -122,7 +127,7 @@ test('update-all-cases-forecast computes every case and open run of the tenant, 
   ).toEqual([]);
 });
 
-test('a worker killed mid-way resumes from its last chunk and the result is complete', async () => {
+test('a worker killed mid-way resumes from the ranges it was on and the result is complete', async () => {
   await resetForecasts(urlA);
   const { job, progress: progressAtKill } = await startForecastAndWaitUntilUnderWay();
   worker.child.kill('SIGKILL');
@@ -134,16 +139,16 @@ test('a worker killed mid-way resumes from its last chunk and the result is comp
   expect(progressAtKill.current).toBeGreaterThan(0);
   await expectForecastsMatchReference(urlA);
 
-  // Nothing restarted from zero: each chunk was scheduled exactly once (a chunk lost with the
+  // Nothing restarted from zero: each range was scheduled exactly once (a range lost with the
   // worker is retried as another attempt of the same activity, not scheduled again).
   const scheduled = (await forecastHistory(job)).events.filter(
-    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'updateCaseForecastChunk',
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'updateCaseForecastRange',
   );
   const [{ n: active }] = (await query<{ n: string }>(
     urlA,
     `SELECT count(*) AS n FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"`,
   )) as [{ n: string }];
-  expect(scheduled).toHaveLength(Math.ceil(Number(active) / 2000) + 1);
+  expect(scheduled).toHaveLength(Math.ceil(Number(active) / CASES_PER_RANGE));
 }, 180_000);
 
 test('update-single-case-forecast updates the case, its linked case, the other cases of their runs, and the runs', async () => {
@@ -237,9 +242,9 @@ test('milestones: auto-completion, and due reminders that keep the tenant and ar
   expect(await query(urlA, `SELECT 1 FROM "Notification" LIMIT 1`)).toEqual([]);
 });
 
-test('SIGTERM lets the worker finish its in-flight chunk: nothing that started is retried, nothing lost', async () => {
+test('SIGTERM lets the worker finish its in-flight ranges: nothing that started is retried, nothing lost', async () => {
   await resetForecasts(urlA);
-  // The SDK logs each activity it starts at debug level: that is how this test knows which chunks
+  // The SDK logs each activity it starts at debug level: that is how this test knows which ranges
   // the stopping worker really ran.
   expect(await stopApp(worker, 'SIGTERM')).toBe(0);
   worker = await startApp('worker', { ...env, LOG_LEVEL: 'debug' });
@@ -279,7 +284,7 @@ test('SIGTERM lets the worker finish its in-flight chunk: nothing that started i
     }),
   );
   expect(ranInStoppedWorker.size).toBeGreaterThan(0);
-  // Every chunk the stopping worker started, it finished: none came back as a retry. A retry is
+  // Every range the stopping worker started, it finished: none came back as a retry. A retry is
   // tolerated only for a task the stopping worker never started: Temporal servers before the
   // poll-complete-on-shutdown capability (the dev server's 1.29 included) can hand a task to a
   // long poll in the same instant the SDK cancels it; that task waits for its start-to-close

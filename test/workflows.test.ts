@@ -21,6 +21,7 @@ import {
   updateAllCasesForecastWorkflow,
 } from '../src/workflows';
 import { jobStatusQuery } from '../src/workflows/jobStatus';
+import { CASES_PER_RANGE, PLANS_PER_RUN, RANGE_LANES, RANGES_PER_PLAN } from '../src/workflows/forecasts';
 import { pollInterval } from '../src/workflows/pacing';
 import { services, uniqueSuffix } from './support/services';
 import {
@@ -28,6 +29,7 @@ import {
   gate,
   holdUntil,
   keysetPage,
+  rangesOver,
   testOrigin,
   type StubActivities,
   type StubCall,
@@ -118,28 +120,46 @@ function delay(ms: number): Promise<void> {
 }
 
 describe('updateAllCasesForecastWorkflow', () => {
-  it('walks the cases chunk after chunk, then the open runs, continuing as new after 150 chunks without redoing any', async () => {
+  it('updates the cases in planned ranges, two at a time, then the open runs, continuing as new between plans without redoing any', async () => {
     const tenantId = newTenant('forecast');
-    const CHUNKS_PER_RUN = 150;
-    const CASES_PER_PAGE = 2;
-    // 152 chunks of cases (ids with gaps, so the cursor must be the last id, not offset + limit),
-    // then 3 chunks of runs: 157 chunk calls with the two empty ones, so run 2 starts inside the cases.
-    const caseIds = Array.from({ length: 152 * CASES_PER_PAGE }, (_, i) => (i + 1) * 3);
+    const RANGE = 2; // cases per range in this test (the stub's planner ignores CASES_PER_RANGE)
+    const perPlan = RANGE * RANGES_PER_PLAN;
+    // One plan more than a run holds, and a short last one (3 ranges, the last of 2 cases), ids
+    // with gaps so a range ends at a case id; then 3 chunks of runs.
+    const caseIds = Array.from({ length: (PLANS_PER_RUN + 1) * perPlan + 6 }, (_, i) => (i + 1) * 3);
     const runIds = [10, 20, 30, 40, 50, 60];
-    const firstCursorOfRun2 = caseIds[CHUNKS_PER_RUN * CASES_PER_PAGE - 1]!;
+    const firstCursorOfRun2 = caseIds[PLANS_PER_RUN * perPlan - 1]!;
     const entered = gate();
     const held = gate();
+    // The first two ranges wait for each other: they run at once, or never finish.
+    const bothStarted = gate();
+    let running = 0;
+    let mostAtOnce = 0;
+    let startedInFirstPair = 0;
     stubs.script({
       async countForecastCases() {
         return caseIds.length;
       },
-      async updateCaseForecastChunk({ afterCaseId }) {
+      async planCaseForecastRanges({ afterCaseId, count }) {
         if (afterCaseId === firstCursorOfRun2) {
           entered.open();
           await holdUntil(held.opened);
         }
-        const page = keysetPage(caseIds, afterCaseId, CASES_PER_PAGE);
-        return { updated: page.length, lastCaseId: page.length ? page[page.length - 1]! : null };
+        return rangesOver(caseIds, afterCaseId, RANGE, count);
+      },
+      async updateCaseForecastRange({ afterCaseId, upToCaseId }) {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        try {
+          if (afterCaseId < caseIds[2 * RANGE - 1]!) {
+            startedInFirstPair += 1;
+            if (startedInFirstPair === 2) bothStarted.open();
+            await holdUntil(bothStarted.opened);
+          }
+          return { updated: caseIds.filter((id) => id > afterCaseId && id <= upToCaseId).length };
+        } finally {
+          running -= 1;
+        }
       },
       async updateRunForecastChunk({ afterRunId }) {
         const page = keysetPage(runIds, afterRunId, 2);
@@ -149,6 +169,7 @@ describe('updateAllCasesForecastWorkflow', () => {
 
     const origin = testOrigin('forecast-updates', 'update-all-cases-forecast', tenantId, '1');
     const workflowId = `${tenantId}/forecast-updates/1`;
+    const total = caseIds.length;
     const started = await env.client.workflow.start(updateAllCasesForecastWorkflow, {
       taskQueue: mainQueue,
       workflowId,
@@ -157,53 +178,65 @@ describe('updateAllCasesForecastWorkflow', () => {
     const latest = env.client.workflow.getHandle<typeof updateAllCasesForecastWorkflow>(workflowId);
 
     try {
-      // Held at the first chunk of the second run: the query answers with what run 1 carried over.
+      // Held at the first plan of the second run: the query answers with what run 1 carried over.
       await entered.opened;
-      const midway = await latest.query(jobStatusQuery);
-      expect(midway).toEqual({
+      const done = PLANS_PER_RUN * perPlan;
+      expect(await latest.query(jobStatusQuery)).toEqual({
         progress: {
-          current: 300,
-          total: 304,
-          percentage: Math.round((300 / 304) * 95),
-          message: 'Updated 300 of 304 cases',
+          current: done,
+          total,
+          percentage: Math.round((done / total) * 95),
+          message: `Updated ${done} of ${total} cases`,
         },
         logs: [],
-        logOffset: 1, // run 1 logged one line ("Updating forecasts of 304 cases")
+        logOffset: 1, // run 1 logged one line ("Updating forecasts of ... cases")
       });
     } finally {
       held.open();
     }
 
     const { returnValue, status } = await latest.result();
-    expect(returnValue).toEqual({ status: 'completed', successCount: 304, failCount: 0 });
+    expect(returnValue).toEqual({ status: 'completed', successCount: total, failCount: 0 });
     expect(status).toEqual({
-      progress: { current: 304, total: 304, percentage: 100, message: 'Completed' },
+      progress: { current: total, total, percentage: 100, message: 'Completed' },
       logs: [
-        'Updated forecasts of 304 cases; updating open test runs',
-        'Forecasts updated: 304 cases, 6 open test runs',
+        `Updated forecasts of ${total} cases; updating open test runs`,
+        `Forecasts updated: ${total} cases, 6 open test runs`,
       ],
       logOffset: 1,
     });
 
     expect(stubs.callsOf('countForecastCases', ofTenant(tenantId))).toHaveLength(1);
-    const caseCalls = stubs.callsOf('updateCaseForecastChunk', ofTenant(tenantId));
+    const plans = stubs.callsOf('planCaseForecastRanges', ofTenant(tenantId));
+    const ranges = stubs.callsOf('updateCaseForecastRange', ofTenant(tenantId));
     const runCalls = stubs.callsOf('updateRunForecastChunk', ofTenant(tenantId));
-    // Each chunk starts after the previous chunk's last case; no chunk is asked for twice.
-    const expectedCursors = [0, ...Array.from({ length: 152 }, (_, i) => caseIds[i * CASES_PER_PAGE + 1]!)];
-    expect(caseCalls.map((call) => call.input.afterCaseId)).toEqual(expectedCursors);
-    expect(new Set(caseCalls.map((call) => call.input.afterCaseId)).size).toBe(caseCalls.length);
-    expect(caseCalls.every((call) => call.input.limit === 2000)).toBe(true);
+    // Each plan starts after the previous plan's last case; the last plan finds none.
+    const planEnds = Array.from({ length: PLANS_PER_RUN + 1 }, (_, i) => caseIds[(i + 1) * perPlan - 1]!);
+    expect(plans.map((call) => call.input.afterCaseId)).toEqual([0, ...planEnds, caseIds[caseIds.length - 1]]);
+    expect(plans.every((call) => call.input.rangeSize === CASES_PER_RANGE && call.input.count === RANGES_PER_PLAN)).toBe(true);
+    // The ranges tile the cases: each starts where the one before it ended, none is asked twice;
+    // two ran at once, never more.
+    const bounds = ranges
+      .map((call) => [call.input.afterCaseId, call.input.upToCaseId] as const)
+      .sort((x, y) => x[0] - y[0]);
+    expect(bounds).toHaveLength((PLANS_PER_RUN + 1) * RANGES_PER_PLAN + 3);
+    expect(bounds.every(([after], i) => after === (i === 0 ? 0 : bounds[i - 1]![1]))).toBe(true);
+    expect(bounds[bounds.length - 1]![1]).toBe(caseIds[caseIds.length - 1]);
+    expect(mostAtOnce).toBe(RANGE_LANES);
     // The runs phase starts from its own cursor, after the cases are done.
     expect(runCalls.map((call) => call.input.afterRunId)).toEqual([0, 20, 40, 60]);
     expect(runCalls.every((call) => call.input.limit === 500)).toBe(true);
-    expect(stubs.calls.indexOf(runCalls[0]!)).toBeGreaterThan(stubs.calls.indexOf(caseCalls[caseCalls.length - 1]!));
+    expect(stubs.calls.indexOf(runCalls[0]!)).toBeGreaterThan(
+      Math.max(...ranges.map((call) => stubs.calls.indexOf(call))),
+    );
 
-    // Exactly one continue-as-new, after 150 chunks: run 1 did chunks 1-150, run 2 the other 7.
+    // Exactly one continue-as-new, between plans: run 1 did the first PLANS_PER_RUN, run 2 the rest.
     const firstRun = started.firstExecutionRunId;
-    expect(caseCalls.slice(0, CHUNKS_PER_RUN).every((call) => call.runId === firstRun)).toBe(true);
-    const secondRun = caseCalls[CHUNKS_PER_RUN]!.runId;
+    expect(plans.slice(0, PLANS_PER_RUN).every((call) => call.runId === firstRun)).toBe(true);
+    expect(ranges.slice(0, PLANS_PER_RUN * RANGES_PER_PLAN).every((call) => call.runId === firstRun)).toBe(true);
+    const secondRun = plans[PLANS_PER_RUN]!.runId;
     expect(secondRun).not.toBe(firstRun);
-    expect([...caseCalls.slice(CHUNKS_PER_RUN), ...runCalls].every((call) => call.runId === secondRun)).toBe(true);
+    expect([...plans.slice(PLANS_PER_RUN), ...runCalls].every((call) => call.runId === secondRun)).toBe(true);
     expect((await latest.describe()).runId).toBe(secondRun);
   });
 });

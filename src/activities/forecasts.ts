@@ -16,6 +16,7 @@ import type { JobOrigin, JobWorkflowInput } from '../jobs/jobInput';
 import type { UpdateSingleCaseForecastPayload } from '../jobs/payloads';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
+import { heartbeatingWhile } from './heartbeat';
 
 /** SQL computing (case_id, manual, automated) for every case id in the `targets` CTE. */
 export const GROUP_FORECASTS = `
@@ -50,7 +51,7 @@ export const GROUP_FORECASTS = `
   )`;
 
 /** Recomputes the forecasts of the runs in the `runs` CTE. */
-const RUN_FORECASTS = `
+export const RUN_FORECASTS = `
   sums AS (
     SELECT r.id,
       sum(rc."forecastManual") AS manual,
@@ -66,7 +67,7 @@ const RUN_FORECASTS = `
   FROM sums WHERE tr.id = sums.id`;
 
 /** Writes the group forecasts of the `targets` CTE (prepended by the caller) onto those cases. */
-const WRITE_TARGET_FORECASTS = `${GROUP_FORECASTS}
+export const WRITE_TARGET_FORECASTS = `${GROUP_FORECASTS}
   UPDATE "RepositoryCases" rc SET "forecastManual" = f.manual, "forecastAutomated" = f.automated
   FROM forecasts f WHERE rc.id = f.case_id`;
 
@@ -149,6 +150,70 @@ export function createForecastActivities(deps: ActivityDeps) {
         );
         return { updated: rows.length, lastCaseId };
       });
+    },
+
+    /**
+     * Plans the next ranges of `update-all-cases-forecast`: up to `count` upper bounds, each
+     * closing a range of `rangeSize` active cases after `afterCaseId` (the last one may be
+     * shorter). Empty when no active case is left. One index-only read of the ids.
+     */
+    async planCaseForecastRanges({
+      origin,
+      afterCaseId,
+      rangeSize,
+      count,
+    }: {
+      origin: JobOrigin;
+      afterCaseId: number;
+      rangeSize: number;
+      count: number;
+    }): Promise<number[]> {
+      return withTenantDatabase(deps, origin, async (db) => {
+        const rows = await db.$queryRawUnsafe<{ upper: number }[]>(
+          `SELECT max(id) AS upper FROM (
+             SELECT id, (row_number() OVER (ORDER BY id) - 1) / $2 AS range
+             FROM (
+               SELECT id FROM "RepositoryCases" WHERE id > $1 AND NOT "isDeleted" AND NOT "isArchived"
+               ORDER BY id LIMIT $2::bigint * $3
+             ) next_cases
+           ) numbered GROUP BY range ORDER BY range`,
+          afterCaseId,
+          rangeSize,
+          count,
+        );
+        return rows.map((row) => row.upper);
+      });
+    },
+
+    /**
+     * One range of `update-all-cases-forecast`: the active cases in (`afterCaseId`, `upToCaseId`],
+     * each set to its group's averages, in one statement. Ranges are disjoint, so a job runs
+     * several at once; re-running one writes the same values, so a retry after a crash is harmless.
+     */
+    async updateCaseForecastRange({
+      origin,
+      afterCaseId,
+      upToCaseId,
+    }: {
+      origin: JobOrigin;
+      afterCaseId: number;
+      upToCaseId: number;
+    }): Promise<{ updated: number }> {
+      // One statement of a second or (with long result histories) much more: heartbeats while
+      // it runs tell Temporal the worker is alive, so a dead one is noticed in seconds.
+      return withTenantDatabase(deps, origin, async (db) => ({
+        updated: await heartbeatingWhile(
+          () =>
+            db.$executeRawUnsafe(
+              `WITH targets AS (
+                 SELECT id FROM "RepositoryCases" WHERE id > $1 AND id <= $2 AND NOT "isDeleted" AND NOT "isArchived"
+               ), ${WRITE_TARGET_FORECASTS}`,
+              afterCaseId,
+              upToCaseId,
+            ),
+          2_000,
+        ),
+      }));
     },
 
     /** One chunk of run forecasts: open (not completed, not deleted) runs after `afterRunId`. */

@@ -46,6 +46,8 @@ export const QUEUE_SETTINGS: Record<
     concurrencyEnv: 'FORECAST_CONCURRENCY',
     defaultConcurrency: 5,
     defaultJobOptions: THREE_ATTEMPTS_A_WEEK,
+    // An all-cases forecast runs its ranges two at a time (RANGE_LANES in workflows/forecasts).
+    activitySlotsPerJob: 2,
   },
   notifications: {
     concurrencyEnv: 'NOTIFICATION_CONCURRENCY',

@@ -60,6 +60,12 @@ function chunkOver(
   return { updated: page.length, last: page.length ? page[page.length - 1]! : null };
 }
 
+/** The upper bounds of up to `count` ranges of `rangeSize` ids after `afterId`, as planCaseForecastRanges plans them. */
+export function rangesOver(ids: readonly number[], afterId: number, rangeSize: number, count: number): number[] {
+  const next = keysetPage(ids, afterId, rangeSize * count);
+  return next.filter((_, i) => i % rangeSize === rangeSize - 1 || i === next.length - 1);
+}
+
 function aliasOf(origin: JobOrigin, entity: string): string {
   return `testplanit-${origin.tenantId ?? '_default'}-${entity.toLowerCase()}`;
 }
@@ -103,6 +109,12 @@ function defaultActivities(): Activities {
     async updateCaseForecastChunk({ afterCaseId }) {
       const { updated, last } = chunkOver(DEFAULT_CASE_IDS, afterCaseId, 2);
       return { updated, lastCaseId: last };
+    },
+    async planCaseForecastRanges({ afterCaseId, count }) {
+      return rangesOver(DEFAULT_CASE_IDS, afterCaseId, 2, count);
+    },
+    async updateCaseForecastRange({ afterCaseId, upToCaseId }) {
+      return { updated: DEFAULT_CASE_IDS.filter((id) => id > afterCaseId && id <= upToCaseId).length };
     },
     async updateRunForecastChunk({ afterRunId }) {
       const { updated, last } = chunkOver(DEFAULT_RUN_IDS, afterRunId, 2);
