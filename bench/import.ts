@@ -185,7 +185,10 @@ async function benchSize(size: string, s3: TestS3Server): Promise<Row> {
     const importSeconds = (Date.now() - started) / 1000;
     const row = await importJobRow(url, jobId);
     if (row.status !== 'COMPLETED') throw new Error(`import ${size} ended ${row.status}: ${row.error}`);
-    const [cases] = await query<{ n: string }>(url, `SELECT count(*) AS n FROM "RepositoryCases"`);
+    const [cases] = await query<{ n: string }>(
+      url,
+      `SELECT count(*) AS n FROM "RepositoryCases" WHERE source = 'MANUAL'`,
+    );
     const [database] = await query<{ bytes: string }>(
       url,
       `SELECT pg_database_size(current_database())::text AS bytes`,

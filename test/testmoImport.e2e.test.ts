@@ -208,12 +208,74 @@ test('import creates every entity exactly once in the job tenant, with its relat
   );
   expect(Number(multi!.n)).toBe(Math.floor(small.expected.cases / 3));
 
+  // Automation: every result is in its run's suite, for a JUnit case of the run's project, with
+  // the run's test-run case; suites total their results; each case sits in the folder its
+  // class names (the Automation folder without one); test errors went to failed results only.
+  expect(
+    await query(
+      urlA,
+      `SELECT r.id FROM "JUnitTestResult" r
+         JOIN "JUnitTestSuite" s ON s.id = r."testSuiteId"
+         JOIN "TestRuns" t ON t.id = s."testRunId"
+         JOIN "RepositoryCases" c ON c.id = r."repositoryCaseId"
+         LEFT JOIN "TestRunCases" rc ON rc."testRunId" = t.id AND rc."repositoryCaseId" = c.id
+        WHERE t."projectId" <> c."projectId" OR t."testRunType" <> 'JUNIT' OR c.source <> 'JUNIT' OR rc.id IS NULL
+           OR r."executedAt" IS DISTINCT FROM COALESCE(t."completedAt", t."createdAt")`,
+    ),
+  ).toEqual([]);
+  expect(
+    await query(
+      urlA,
+      `SELECT s.id FROM "JUnitTestSuite" s
+        WHERE s.tests <> (SELECT count(*) FROM "JUnitTestResult" r WHERE r."testSuiteId" = s.id)
+           OR s.failures <> (SELECT count(*) FROM "JUnitTestResult" r WHERE r."testSuiteId" = s.id AND r.type = 'FAILURE')`,
+    ),
+  ).toEqual([]);
+  const types = await query<{ type: string; n: string }>(
+    urlA,
+    `SELECT type::text, count(*) AS n FROM "JUnitTestResult" GROUP BY 1 ORDER BY 1`,
+  );
+  expect(types.map((t) => t.type)).toEqual(['FAILURE', 'PASSED', 'SKIPPED']);
+  expect(
+    await query(
+      urlA,
+      `SELECT c.id FROM "RepositoryCases" c JOIN "RepositoryFolders" f ON f.id = c."folderId"
+        WHERE c.source = 'JUNIT' AND f.name <> COALESCE(substring(c."className" from '[^.]+$'), 'Automation')`,
+    ),
+  ).toEqual([]);
+  expect(
+    await query(urlA, `SELECT id FROM "JUnitTestResult" WHERE "systemErr" IS NOT NULL AND type <> 'FAILURE'`),
+  ).toEqual([]);
+  const [run] = await query<{ note: Record<string, unknown>; url: string; tag: string }>(
+    urlA,
+    `SELECT r.note, a.url, t.name AS tag FROM "TestRuns" r
+       JOIN "Attachments" a ON a."testRunsId" = r.id
+       JOIN "_TagsToTestRuns" rt ON rt."B" = r.id JOIN "Tags" t ON t.id = rt."A"
+      WHERE r."testRunType" = 'JUNIT' AND r.name = 'CI build 3'`,
+  );
+  expect(run).toEqual({
+    note: { Version: { type: 1, value: '2.3.0' }, Build: { type: 1, value: '#1003' } },
+    url: 'https://ci.example.test/jobs/3',
+    tag: 'tag-4',
+  });
+
   const row = await importJobRow(urlA, jobId);
   expect(row).toMatchObject({
     status: 'COMPLETED',
     phase: null,
     statusMessage: 'Import completed successfully.',
     error: null,
+  });
+  // Copies of one test (every tenth automation case) were mapped onto the case their first made.
+  expect(row.entityProgress!.automationCases).toEqual({
+    total: small.rows.automation_cases,
+    created: small.expected.automationCases,
+    mapped: small.rows.automation_cases! - small.expected.automationCases,
+  });
+  expect(row.entityProgress!.automationRunTests).toEqual({
+    total: small.expected.automationResults,
+    created: small.expected.automationResults,
+    mapped: 0,
   });
   expect(row.processedCount).toBe(row.totalCount);
   expect(row.entityProgress!.repositoryCases).toEqual({
@@ -259,6 +321,25 @@ test('a worker SIGKILLed mid-import is replaced and the import completes with ev
   await worker.exited;
   const atKill = await importJobRow(urlB, jobId);
   expect(atKill.processedCount).toBeLessThan(atKill.totalCount);
+  worker = await startApp('worker', env);
+
+  // Killed again in the middle of the automation run tests: results and test-run cases of the
+  // chunk in flight are written once, by its retry.
+  const inAutomation = await waitFor(
+    async () => {
+      const row = await importJobRow(urlB, jobId);
+      const progress = row.entityProgress?.automationRunTests;
+      return row.currentEntity === 'automationRunTests' && progress && progress.created < progress.total
+        ? row
+        : undefined;
+    },
+    240_000,
+    () => worker.output().slice(-3000),
+    50,
+  );
+  worker.child.kill('SIGKILL');
+  await worker.exited;
+  expect(inAutomation.entityProgress!.automationRunTests!.created).toBeGreaterThan(0);
   worker = await startApp('worker', env);
 
   const done = await finished(job, 300_000);
@@ -341,7 +422,7 @@ test('cancelRequested from the web app stops the import at a chunk boundary and 
   expect(Number(staged!.done)).toBe(row.processedCount);
 }, 300_000);
 
-test('malformed JSON, a missing dataset and a missing upload fail their job with the reason; the worker carries on', async () => {
+test('malformed JSON, a missing dataset, a missing upload and bad automation data fail their job with the reason; the worker carries on', async () => {
   // Malformed: the export cut off in the middle.
   const truncated = join(scratch, 'truncated.json');
   const bytes = Buffer.alloc(200_000);
@@ -385,6 +466,55 @@ test('malformed JSON, a missing dataset and a missing upload fail their job with
     'Export s3://testplanit-uploads/uploads/imports/testmo/never-uploaded.json cannot be read: NoSuchKey',
   );
   expect((await importJobRow(urlA, goneJob)).status).toBe('FAILED');
+
+  // Bad automation data: a run's test of a case in another project. The chunk writes nothing and
+  // the job fails at once, naming the row.
+  const crossProject = join(scratch, 'cross-project.json');
+  writeFileSync(
+    crossProject,
+    JSON.stringify({
+      projects: {
+        data: [
+          { id: 1, name: 'Automation bad data A' },
+          { id: 2, name: 'Automation bad data B' },
+        ],
+      },
+      automation_cases: {
+        data: [
+          { id: 1, project_id: 1, name: 'test_login', folder: 'web.LoginTests' },
+          { id: 2, project_id: 2, name: 'test_logout', folder: 'web.LoginTests' },
+        ],
+      },
+      automation_runs: { data: [{ id: 1, project_id: 1, name: 'CI build 1', elapsed: 1_500_000 }] },
+      automation_run_tests: {
+        data: [
+          { id: 1, project_id: 1, run_id: 1, case_id: 1, status: 'passed', elapsed: 500_000 },
+          { id: 2, project_id: 1, run_id: 1, case_id: 2, status: 'failed', elapsed: 1_000_000 },
+        ],
+      },
+    }),
+  );
+  const crossJob = await newJob(urlA, await s3.upload(crossProject, 'cross-project.json'), crossProject);
+  await analysed(urlA, crossJob, tenantA);
+  await markImportStarted(urlA, crossJob, {});
+  const cross = await finished(await runImport(crossJob, tenantA));
+  expect(await cross.getState()).toBe('failed');
+  expect(cross.failedReason).toBe(
+    'Testmo automation_run_tests row 2 (id 2): automation case 2 and automation run 1 belong to different projects',
+  );
+  expect(cross.attemptsMade).toBe(1);
+  expect(await importJobRow(urlA, crossJob)).toMatchObject({
+    status: 'FAILED',
+    statusMessage: 'Import failed',
+    error: cross.failedReason,
+    currentEntity: 'automationRuns',
+  });
+  expect(
+    await query(
+      urlA,
+      `SELECT r.id FROM "JUnitTestResult" r JOIN "RepositoryCases" c ON c.id = r."repositoryCaseId" WHERE c.name IN ('test_login', 'test_logout')`,
+    ),
+  ).toEqual([]);
 
   // The same worker still analyses a good export afterwards.
   await analysed(urlA, await newJob(urlA, small.key, small.file), tenantA);

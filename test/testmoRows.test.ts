@@ -1,5 +1,7 @@
 /** Pure pieces of the Testmo import: staging rows, samples, value parsing, HTML to TipTap, the mapping configuration. */
 import { mappingConfiguration, entryFor } from '../src/testmo/configuration';
+import { checkReferences, folderPath, junitResultType } from '../src/testmo/phases/automation';
+import { ImportDataError } from '../src/testmo/phases/context';
 import { rowOf, sampleOf, stagingRow, DatasetSummaries } from '../src/testmo/staging';
 import { htmlToTipTap, toBool, toDate, toInt } from '../src/testmo/values';
 
@@ -18,6 +20,8 @@ test('step texts leave the JSON for text columns and come back whole', () => {
   expect(rowOf(staged as never)).toEqual({ id: 7, result_id: 3, text1: '<p>Open</p>', text3: '{"html":"<b>x</b>"}' });
   const field = stagingRow('job', 'automation_run_test_fields', 0, { id: 1, name: 'stdout', value: { lines: 2 } });
   expect(field).toMatchObject({ fieldName: 'stdout', fieldValue: '{"lines":2}', rowData: { id: 1, name: 'stdout' } });
+  // The import reads the value back from its column (the row keeps only its name).
+  expect(rowOf(field as never)).toEqual({ id: 1, name: 'stdout', value: '{"lines":2}' });
 });
 
 test('samples are cut to what the job page shows; configuration datasets keep their rows, others only samples', () => {
@@ -81,4 +85,39 @@ test('the mapping configuration: ids as keys, numbers coerced, unknown sections 
   expect(entryFor(config, 'tags', 1)).toBeUndefined();
   const bad = mappingConfiguration.safeParse({ tags: { 1: { action: 'merge' } } });
   expect(bad.success).toBe(false);
+});
+
+test('automation: dotted folders, JUnit result types, references that are not ids', () => {
+  expect(folderPath(' ios. checkout..CartTests ')).toEqual(['ios', 'checkout', 'CartTests']);
+  expect(folderPath(null)).toEqual([]);
+
+  const status = (name: string, isFailure = false) => ({
+    id: 1,
+    name,
+    systemName: name.toLowerCase(),
+    aliases: null,
+    isFailure,
+  });
+  expect(junitResultType('passed', status('Passed'))).toBe('PASSED');
+  expect(junitResultType(undefined, status('Broken', true))).toBe('FAILURE');
+  expect(junitResultType('failure', undefined)).toBe('FAILURE');
+  expect(junitResultType('error', status('Failed', true))).toBe('ERROR');
+  expect(junitResultType(undefined, status('Blocked', true))).toBe('SKIPPED');
+  expect(junitResultType(undefined, { ...status('Muted'), aliases: 'ignored, skipped' })).toBe('SKIPPED');
+  expect(junitResultType(undefined, undefined)).toBe('PASSED');
+
+  const rows = [
+    { rowIndex: 0, row: { id: 1, run_id: '7', test_id: null } },
+    { rowIndex: 4, row: { id: 9, run_id: 'nightly' } },
+  ];
+  expect(() => checkReferences('automation_run_links', rows.slice(0, 1), ['run_id', 'test_id'])).not.toThrow();
+  const bad = (() => {
+    try {
+      checkReferences('automation_run_links', rows, ['run_id']);
+    } catch (error) {
+      return error;
+    }
+  })();
+  expect(bad).toBeInstanceOf(ImportDataError);
+  expect((bad as Error).message).toBe('Testmo automation_run_links row 5 (id 9): run_id "nightly" is not an id');
 });

@@ -24,7 +24,7 @@ import {
   markFailed,
   runningStepOf,
 } from '../testmo/jobRow';
-import { ImportPrerequisiteError } from '../testmo/phases/context';
+import { ImportDataError, ImportPrerequisiteError } from '../testmo/phases/context';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
 import { cancellationRequested, heartbeat, heartbeatingWhile } from './heartbeat';
 
@@ -51,6 +51,7 @@ const NON_RETRYABLE = [
   ImportJobMissingError,
   ImportConfigurationError,
   ImportPrerequisiteError,
+  ImportDataError,
 ];
 
 /** Errors no retry can fix fail the job at once, with their message as the reason. */

@@ -43,6 +43,10 @@ export const FAILURE_TYPES = {
   ImportJobMissingError: { retryable: false, meaning: 'the import job row does not exist in the tenant' },
   ImportConfigurationError: { retryable: false, meaning: 'the import configuration is incomplete or wrong' },
   ImportPrerequisiteError: { retryable: false, meaning: 'something the import needs is missing in the tenant' },
+  ImportDataError: {
+    retryable: false,
+    meaning: 'a row of the export cannot be imported as it is; the message names it',
+  },
   TestmoImportFailed: { retryable: false, meaning: 'the import failed; the job row says why' },
   // Internal
   InvalidWorkflowInput: { retryable: false, meaning: 'a workflow was started with an input it cannot run' },

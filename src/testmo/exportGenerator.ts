@@ -6,7 +6,9 @@
  *
  * Shapes worth testing are built in: a milestone and a folder listed before their parents, a
  * snapshot repository per project (not imported), multi-select values, steps with test data,
- * and issues linked from cases, runs, results and sessions.
+ * issues linked from cases, runs, results and sessions, and automation data: CI runs of
+ * automation cases (some pairs of which are one test, as Testmo keeps a case per source), with
+ * fields, links, tags and test output.
  */
 import { seededRandom } from '../seededRandom';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -49,6 +51,21 @@ export interface GeneratedExport {
     sessionTags: number;
     issues: number;
     issueLinks: number;
+    /** JUnit cases: automation cases less those that are the same test as another. */
+    automationCases: number;
+    /** The Automation folder of each project and the folders of its cases' dotted paths. */
+    automationFolders: number;
+    automationRuns: number;
+    /** One JUnit result per automation run test. */
+    automationResults: number;
+    /** Test-run cases of automation runs: one per run and JUnit case. */
+    automationRunCases: number;
+    automationRunFields: number;
+    automationRunLinks: number;
+    automationRunTags: number;
+    /** Results with system-out (named fields, output), and with system-err (error fields). */
+    automationResultsWithOutput: number;
+    automationResultsWithErrors: number;
     users: number;
     statuses: number;
     tags: number;
@@ -179,6 +196,16 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
     sessionTags: 0,
     issues: 0,
     issueLinks: 0,
+    automationCases: 0,
+    automationFolders: 0,
+    automationRuns: 0,
+    automationResults: 0,
+    automationRunCases: 0,
+    automationRunFields: 0,
+    automationRunLinks: 0,
+    automationRunTags: 0,
+    automationResultsWithOutput: 0,
+    automationResultsWithErrors: 0,
     users,
     statuses: STATUSES.length,
     tags,
@@ -455,6 +482,152 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
         expected.caseTags += 1;
       }
     }
+  });
+
+  // ------------------------------------------------------------ automation (CI results)
+  const automationPerProject = Math.max(4, Math.floor(casesPerProject / 20));
+  const automationRunsPerProject = Math.max(2, Math.floor(casesPerProject / 300));
+  const automationCaseId = (p: number, a: number) => (p - 1) * automationPerProject + a;
+  /** Every tenth automation case is the same test as the one before it (another source's copy). */
+  const testOf = (a: number) => (a % 10 === 0 ? a - 1 : a);
+  const MODULES = ['checkout', 'search', 'accounts', 'billing'];
+  const CLASSES = ['ApiTests', 'UiTests', 'SmokeTests'];
+  /** A test's dotted folder (its JUnit class), or none for every seventh: filed under Automation itself. */
+  const automationFolder = (test: number) =>
+    test % 7 === 0 ? null : `tests.${MODULES[test % MODULES.length]}.${CLASSES[test % CLASSES.length]}`;
+  await dataset('automation_cases', { id: 'id', project_id: 'id', name: 'string', folder: 'string' }, async (emit) => {
+    for (let p = 1; p <= projects; p += 1) {
+      const tests = new Set<number>();
+      const folders = new Set<string>();
+      for (let a = 1; a <= automationPerProject; a += 1) {
+        const test = testOf(a);
+        const folder = automationFolder(test);
+        await emit({
+          id: automationCaseId(p, a),
+          project_id: p,
+          // The same test has the same name and folder: its copies are one JUnit case.
+          name: `test_${VERBS[test % VERBS.length]!.toLowerCase()}_${OBJECTS[test % OBJECTS.length]!.replace(/ /g, '_')}_${test}`,
+          folder,
+          key: `${folder ?? 'root'}#${test}`,
+          source: a % 10 === 0 ? 'nightly' : 'ci',
+          created_at: date(a % 300),
+        });
+        tests.add(test);
+        const segments = folder?.split('.') ?? [];
+        segments.forEach((_, depth) => folders.add(segments.slice(0, depth + 1).join('.')));
+      }
+      expected.automationCases += tests.size;
+      expected.automationFolders += 1 + folders.size;
+    }
+  });
+  await dataset('automation_runs', { id: 'id', project_id: 'id', name: 'string', elapsed: 'int' }, async (emit) => {
+    for (let p = 1; p <= projects; p += 1) {
+      for (let r = 1; r <= automationRunsPerProject; r += 1) {
+        await emit({
+          id: (p - 1) * automationRunsPerProject + r,
+          project_id: p,
+          name: `CI build ${r}`,
+          config_id: 1 + (r % 3),
+          milestone_id: (p - 1) * milestonesPerProject + 1 + (r % 3),
+          created_by: int(1, users),
+          created_at: date(r),
+          completed_at: r % 5 === 0 ? null : date(r),
+          is_completed: r % 5 !== 0,
+          elapsed: int(1, 600) * 1_000_000 + int(0, 999_999),
+          total_count: automationPerProject,
+        });
+      }
+    }
+    expected.automationRuns = projects * automationRunsPerProject;
+  });
+  // Every run runs every automation case of its project: passed, failed, blocked or skipped.
+  const automationStatusOf = (run: number, a: number) => [2, 2, 2, 2, 2, 3, 4, 6][(run + a) % 8]!;
+  await dataset(
+    'automation_run_tests',
+    { id: 'id', run_id: 'id', case_id: 'id', status_id: 'id', elapsed: 'int' },
+    async (emit) => {
+      let id = 1;
+      for (let p = 1; p <= projects; p += 1) {
+        for (let r = 1; r <= automationRunsPerProject; r += 1) {
+          const run = (p - 1) * automationRunsPerProject + r;
+          for (let a = 1; a <= automationPerProject; a += 1) {
+            const status = automationStatusOf(run, a);
+            const test = testOf(a);
+            await emit({
+              id: id++,
+              project_id: p,
+              run_id: run,
+              case_id: automationCaseId(p, a),
+              status_id: status,
+              status: STATUSES[status - 1]!.system_name,
+              elapsed: int(1_000, 30_000_000),
+              file: `tests/${MODULES[test % MODULES.length]}/test_${test}.py`,
+              line: int(1, 400),
+              assertions: int(0, 5),
+            });
+          }
+        }
+      }
+      expected.automationResults = id - 1;
+      expected.automationRunCases = expected.automationRuns * (expected.automationCases / projects);
+    },
+  );
+  await dataset(
+    'automation_run_fields',
+    { id: 'id', run_id: 'id', name: 'string', type: 'int', value: 'string' },
+    async (emit) => {
+      let id = 1;
+      for (let run = 1; run <= expected.automationRuns; run += 1) {
+        const p = Math.ceil(run / automationRunsPerProject);
+        await emit({ id: id++, project_id: p, run_id: run, name: 'Version', type: 1, value: `2.${run}.0` });
+        await emit({ id: id++, project_id: p, run_id: run, name: 'Build', type: 1, value: `#${1000 + run}` });
+      }
+      expected.automationRunFields = id - 1;
+    },
+  );
+  await dataset('automation_run_links', { id: 'id', run_id: 'id', name: 'string', url: 'string' }, async (emit) => {
+    for (let run = 1; run <= expected.automationRuns; run += 1) {
+      await emit({
+        id: run,
+        project_id: Math.ceil(run / automationRunsPerProject),
+        run_id: run,
+        name: 'CI job',
+        note: 'GitHub Actions',
+        url: `https://ci.example.test/jobs/${run}`,
+      });
+    }
+    expected.automationRunLinks = expected.automationRuns;
+  });
+  // Failed tests carry their error; every third test its output, every fourth the browser it ran in.
+  await dataset(
+    'automation_run_test_fields',
+    { id: 'id', run_id: 'id', test_id: 'id', name: 'string', value: 'text' },
+    async (emit) => {
+      let id = 1;
+      let test = 1;
+      for (let run = 1; run <= expected.automationRuns; run += 1) {
+        const p = Math.ceil(run / automationRunsPerProject);
+        for (let a = 1; a <= automationPerProject; a += 1, test += 1) {
+          const row = { project_id: p, run_id: run, test_id: test, type: 1 };
+          if (automationStatusOf(run, a) === 3) {
+            await emit({
+              id: id++,
+              ...row,
+              name: 'Error',
+              value: `AssertionError: expected the ${pick(OBJECTS)} ${pick(OUTCOMES)}\n  at test_${testOf(a)} (line ${int(1, 400)})`,
+            });
+            expected.automationResultsWithErrors += 1;
+          }
+          if (a % 3 === 0) await emit({ id: id++, ...row, name: 'Output', value: `${sentence()}\nok` });
+          if (a % 4 === 0) await emit({ id: id++, ...row, name: 'Browser', value: 'chromium 131' });
+          if (a % 3 === 0 || a % 4 === 0) expected.automationResultsWithOutput += 1;
+        }
+      }
+    },
+  );
+  await dataset('automation_run_tags', { run_id: 'id', tag_id: 'id' }, async (emit) => {
+    for (let run = 1; run <= expected.automationRuns; run += 1) await emit({ run_id: run, tag_id: 1 + (run % tags) });
+    expected.automationRunTags = expected.automationRuns;
   });
 
   const sessionsPerProject = Math.max(1, Math.floor(casesPerProject / 100));

@@ -32,6 +32,13 @@ export const ENTITY_TARGETS = {
   runResult: 'TestRunResults',
   issueTarget: 'Integration',
   issue: 'Issue',
+  // Testmo's automation datasets: several automation cases may share one JUnit case, and each
+  // automation run is a JUnit run with one suite (keyed by the run's Testmo id) and its tests'
+  // results.
+  automationCase: 'RepositoryCases',
+  automationRun: 'TestRuns',
+  automationSuite: 'JUnitTestSuite',
+  automationTest: 'JUnitTestResult',
 } as const;
 
 export type EntityType = keyof typeof ENTITY_TARGETS;

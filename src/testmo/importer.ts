@@ -141,6 +141,7 @@ export async function importChunk(
   steps?: ChunkSteps,
 ): Promise<ChunkOutcome> {
   const phase = phaseNamed(entity);
+  const size = Math.min(chunkSize, phase.maxChunkRows ?? chunkSize);
   // Rows of this phase before and after the chunk, to analyse its tables as they grow.
   let rowsBefore = 0;
   let rowsAfter = 0;
@@ -168,8 +169,18 @@ export async function importChunk(
     const staged = await tx.testmoImportStaging.findMany({
       where: { jobId, datasetName: phase.dataset, rowIndex: { gt: checkpoint } },
       orderBy: { rowIndex: 'asc' },
-      take: chunkSize,
-      select: { id: true, rowIndex: true, rowData: true, text1: true, text2: true, text3: true, text4: true },
+      take: size,
+      select: {
+        id: true,
+        rowIndex: true,
+        rowData: true,
+        text1: true,
+        text2: true,
+        text3: true,
+        text4: true,
+        fieldName: true,
+        fieldValue: true,
+      },
     });
 
     // The phase's last chunk also finishes it, in the same transaction.
@@ -229,7 +240,7 @@ export async function importChunk(
     });
     const last = staged[staged.length - 1]!.rowIndex;
     const more =
-      staged.length === chunkSize &&
+      staged.length === size &&
       (await tx.testmoImportStaging.findFirst({
         where: { jobId, datasetName: phase.dataset, rowIndex: { gt: last } },
         select: { id: true },
@@ -246,7 +257,7 @@ export async function importChunk(
   // doubled its rows, so no lookup of this phase plans from statistics of a far smaller table.
   if (
     outcome.status === 'phaseDone' ||
-    (outcome.status === 'imported' && grewByDoubling(rowsBefore, rowsAfter, chunkSize))
+    (outcome.status === 'imported' && grewByDoubling(rowsBefore, rowsAfter, size))
   ) {
     steps?.step('updating planner statistics');
     await analyzeTables(db, ['TestmoImportMapping', ...(phase.readsBack ?? [])]);

@@ -156,18 +156,22 @@ export function stagingRow(
   return staged;
 }
 
-/** The row as the export had it, with its text columns put back. */
+/** The row as the export had it, with its text columns and test field name and value put back. */
 export function rowOf(staged: {
   rowData: unknown;
   text1?: string | null;
   text2?: string | null;
   text3?: string | null;
   text4?: string | null;
+  fieldName?: string | null;
+  fieldValue?: string | null;
 }): Record<string, unknown> {
   const row = { ...((staged.rowData ?? {}) as Record<string, unknown>) };
   for (const column of TEXT_COLUMNS) {
     const value = staged[column];
     if (value !== undefined && value !== null && row[column] === undefined) row[column] = value;
   }
+  if (staged.fieldName != null && row.name === undefined) row.name = staged.fieldName;
+  if (staged.fieldValue != null && row.value === undefined) row.value = staged.fieldValue;
   return row;
 }

@@ -135,26 +135,47 @@ export async function importJobRow(url: string, jobId: string): Promise<ImportJo
   return row;
 }
 
+/**
+ * The folders of each repository's Automation tree (the Automation folder under the root and
+ * everything below it), where the import files automation cases.
+ */
+const AUTOMATION_TREE = `WITH RECURSIVE tree AS (
+    SELECT a.id FROM "RepositoryFolders" a JOIN "RepositoryFolders" r ON r.id = a."parentId"
+     WHERE a.name = 'Automation' AND r."parentId" IS NULL
+    UNION ALL
+    SELECT f.id FROM "RepositoryFolders" f JOIN tree ON f."parentId" = tree.id)
+  SELECT id FROM tree`;
+
 /** Row counts of the tables an import writes, for one database. */
 export async function importedCounts(url: string): Promise<Record<string, number>> {
   const tables = {
     projects: `SELECT count(*) FROM "Projects" WHERE name LIKE 'Testmo Project%'`,
     milestones: `SELECT count(*) FROM "Milestones"`,
     repositories: `SELECT count(*) FROM "Repositories" r JOIN "Projects" p ON p.id = r."projectId" WHERE p.name LIKE 'Testmo Project%'`,
-    folders: `SELECT count(*) FROM "RepositoryFolders" f JOIN "Projects" p ON p.id = f."projectId" WHERE p.name LIKE 'Testmo Project%' AND f.name <> 'Root'`,
-    cases: `SELECT count(*) FROM "RepositoryCases"`,
+    folders: `SELECT count(*) FROM "RepositoryFolders" f JOIN "Projects" p ON p.id = f."projectId" WHERE p.name LIKE 'Testmo Project%' AND f.name <> 'Root' AND f.id NOT IN (${AUTOMATION_TREE})`,
+    cases: `SELECT count(*) FROM "RepositoryCases" WHERE source = 'MANUAL'`,
     steps: `SELECT count(*) FROM "Steps"`,
     caseFieldValues: `SELECT count(*) FROM "CaseFieldValues"`,
     caseTags: `SELECT count(*) FROM "_RepositoryCasesToTags"`,
-    runs: `SELECT count(*) FROM "TestRuns"`,
-    runCases: `SELECT count(*) FROM "TestRunCases"`,
+    runs: `SELECT count(*) FROM "TestRuns" WHERE "testRunType" = 'REGULAR'`,
+    runCases: `SELECT count(*) FROM "TestRunCases" c JOIN "TestRuns" r ON r.id = c."testRunId" WHERE r."testRunType" = 'REGULAR'`,
     results: `SELECT count(*) FROM "TestRunResults"`,
-    runTags: `SELECT count(*) FROM "_TagsToTestRuns"`,
+    runTags: `SELECT count(*) FROM "_TagsToTestRuns" t JOIN "TestRuns" r ON r.id = t."B" WHERE r."testRunType" = 'REGULAR'`,
     sessions: `SELECT count(*) FROM "Sessions"`,
     sessionResults: `SELECT count(*) FROM "SessionResults"`,
     sessionTags: `SELECT count(*) FROM "_SessionsToTags"`,
     issues: `SELECT count(*) FROM "Issue"`,
     issueLinks: `SELECT (SELECT count(*) FROM "_IssueToRepositoryCases") + (SELECT count(*) FROM "_IssueToTestRuns") + (SELECT count(*) FROM "_IssueToTestRunResults") + (SELECT count(*) FROM "_IssueToSessions")`,
+    automationCases: `SELECT count(*) FROM "RepositoryCases" WHERE source = 'JUNIT' AND automated`,
+    automationFolders: `SELECT count(*) FROM (${AUTOMATION_TREE}) t`,
+    automationRuns: `SELECT count(*) FROM "TestRuns" r JOIN "JUnitTestSuite" s ON s."testRunId" = r.id WHERE r."testRunType" = 'JUNIT'`,
+    automationResults: `SELECT count(*) FROM "JUnitTestResult"`,
+    automationRunCases: `SELECT count(*) FROM "TestRunCases" c JOIN "TestRuns" r ON r.id = c."testRunId" WHERE r."testRunType" = 'JUNIT'`,
+    automationRunFields: `SELECT count(*) FROM "TestRuns" r, jsonb_object_keys(r.note) WHERE r."testRunType" = 'JUNIT' AND jsonb_typeof(r.note) = 'object'`,
+    automationRunLinks: `SELECT count(*) FROM "Attachments" a JOIN "TestRuns" r ON r.id = a."testRunsId" WHERE r."testRunType" = 'JUNIT'`,
+    automationRunTags: `SELECT count(*) FROM "_TagsToTestRuns" t JOIN "TestRuns" r ON r.id = t."B" WHERE r."testRunType" = 'JUNIT'`,
+    automationResultsWithOutput: `SELECT count(*) FROM "JUnitTestResult" WHERE "systemOut" IS NOT NULL`,
+    automationResultsWithErrors: `SELECT count(*) FROM "JUnitTestResult" WHERE "systemErr" IS NOT NULL`,
     users: `SELECT count(*) FROM "User" WHERE email LIKE '%@testmo.example'`,
     statuses: `SELECT count(*) FROM "Status"`,
     tags: `SELECT count(*) FROM "Tags"`,

@@ -37,6 +37,12 @@ export interface ImportPhase {
    * matches or updates): analysed with the id map as the phase grows (see ../statistics.ts).
    */
   readsBack?: string[];
+  /**
+   * At most this many staged rows per chunk, below TESTMO_IMPORT_CHUNK_SIZE: TestPlanIt's sizes for
+   * datasets whose rows cost more than one insert each (automation cases find or create their
+   * folders, automation runs write a suite as well, test fields carry whole logs).
+   */
+  maxChunkRows?: number;
   importRows(ctx: PhaseContext, rows: StagedRow[]): Promise<ChunkOutcome>;
   /** What `finish` does, for the status shown while it runs. */
   finishStep?: string;
@@ -47,6 +53,15 @@ export interface ImportPhase {
 /** A setting the import cannot do without is missing in TestPlanIt; retrying will not add it. */
 export class ImportPrerequisiteError extends Error {
   override readonly name = 'ImportPrerequisiteError';
+}
+
+/**
+ * A staged row cannot be imported as it is (a reference that is not an id, rows that contradict
+ * each other): the same rows fail the same way on every retry, so the job fails at once, and the
+ * message names the dataset, the row and what is wrong with it.
+ */
+export class ImportDataError extends Error {
+  override readonly name = 'ImportDataError';
 }
 
 /** TestPlanIt's default rows, looked up once per chunk and only when a row needs one. */

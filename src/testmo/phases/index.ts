@@ -1,7 +1,8 @@
 /**
- * The import's phases in dependency order (TestPlanIt's order, without the automation datasets):
- * each reads one staged dataset and may rely on every phase before it being complete.
+ * The import's phases in dependency order (TestPlanIt's order): each reads one staged dataset and
+ * may rely on every phase before it being complete.
  */
+import { automationPhases } from './automation';
 import { casesPhase, caseStepsPhase, caseTagsPhase, caseValuesPhase } from './cases';
 import {
   configurationsPhase,
@@ -53,6 +54,7 @@ export const IMPORT_PHASES: readonly ImportPhase[] = [
   caseStepsPhase,
   caseValuesPhase,
   caseTagsPhase,
+  ...automationPhases,
   runsPhase,
   runCasesPhase,
   runResultsPhase,
