@@ -213,7 +213,9 @@ describe('updateAllCasesForecastWorkflow', () => {
     // Each plan starts after the previous plan's last case; the last plan finds none.
     const planEnds = Array.from({ length: PLANS_PER_RUN + 1 }, (_, i) => caseIds[(i + 1) * perPlan - 1]!);
     expect(plans.map((call) => call.input.afterCaseId)).toEqual([0, ...planEnds, caseIds[caseIds.length - 1]]);
-    expect(plans.every((call) => call.input.rangeSize === CASES_PER_RANGE && call.input.count === RANGES_PER_PLAN)).toBe(true);
+    expect(
+      plans.every((call) => call.input.rangeSize === CASES_PER_RANGE && call.input.count === RANGES_PER_PLAN),
+    ).toBe(true);
     // The ranges tile the cases: each starts where the one before it ended, none is asked twice;
     // two ran at once, never more.
     const bounds = ranges
