@@ -2,7 +2,8 @@
  * issue-sync jobs on the real stack against Jira, GitHub and Azure DevOps APIs served on loopback
  * (test/support/fakeTrackers.ts): two tenants, rate limits, auth failures, crash and resume.
  */
-import type { Job, Queue } from 'bullmq';
+import type { Job, JobsOptions, Queue } from 'bullmq';
+import { jobInstanceKey, trackerCreationMark } from '../src/jobs/ids';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { FakeTrackers } from './support/fakeTrackers';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
@@ -58,21 +59,31 @@ async function localIssues(url: string, integrationId: number, externalIds: stri
   );
 }
 
-const syncJob = (name: string, tenantId: string, integrationId: number, extra: Record<string, unknown> = {}) =>
-  queue.add(name, {
-    userId: 'user-admin',
-    integrationId,
-    action:
-      name === 'create-issue'
-        ? 'create'
-        : name === 'update-issue'
-          ? 'update'
-          : name === 'refresh-issue'
-            ? 'refresh'
-            : 'sync',
-    tenantId,
-    ...extra,
-  });
+const syncJob = (
+  name: string,
+  tenantId: string,
+  integrationId: number,
+  extra: Record<string, unknown> = {},
+  options: JobsOptions = {},
+) =>
+  queue.add(
+    name,
+    {
+      userId: 'user-admin',
+      integrationId,
+      action:
+        name === 'create-issue'
+          ? 'create'
+          : name === 'update-issue'
+            ? 'update'
+            : name === 'refresh-issue'
+              ? 'refresh'
+              : 'sync',
+      tenantId,
+      ...extra,
+    },
+    options,
+  );
 
 beforeAll(async () => {
   await fake.start();
@@ -240,6 +251,36 @@ test('refresh-issue, create-issue and update-issue act on the right tenant’s t
   ]);
 });
 
+test('a create-issue whose earlier attempt created the tracker issue and died before its row links that issue and creates none', async () => {
+  // Delayed, so the test can leave behind what such an attempt leaves before the job runs: the
+  // tracker's issue, carrying the job's mark, and no local row.
+  const job = await syncJob(
+    'create-issue',
+    tenantA,
+    jiraA,
+    { projectId: '1', data: { title: 'Left behind', description: 'by a crash', project: 'CRASH' } },
+    { delay: 2_000 },
+  );
+  const mark = trackerCreationMark(
+    jobInstanceKey({ tenantKey: tenantA, queue: 'issue-sync', jobId: job.id!, createdAt: job.timestamp }),
+  );
+  fake.jira.set('CRASH', [
+    { number: 1, title: 'Someone else’s', body: '', state: 'To Do', labels: [] },
+    { number: 2, title: 'Left behind', body: 'by a crash', state: 'To Do', labels: [mark] },
+  ]);
+  const createsBefore = fake.seen(/^POST \/jira\/rest\/api\/3\/issue$/).length;
+
+  const done = await finished(job);
+  expect(await done.getState()).toBe('completed');
+  expect(done.returnvalue).toMatchObject({ success: true, externalId: 'CRASH-2' });
+  expect(fake.seen(/^POST \/jira\/rest\/api\/3\/issue$/).length).toBe(createsBefore);
+  expect(fake.jira.get('CRASH')).toHaveLength(2);
+  expect(await query(urlA, `SELECT title FROM "Issue" WHERE "externalId" LIKE 'CRASH-%'`)).toEqual([
+    { title: 'Left behind' },
+  ]);
+  expect(worker.output()).toContain('Issue CRASH-2 in CRASH was created by an earlier attempt');
+});
+
 test('update-issue moves a Jira issue through the transition to the requested status; when none leads there it fails at once, the issue untouched', async () => {
   const transitionCalls = () =>
     fake.seen(/^\w+ \/jira\/rest\/api\/3\/issue\/AUTH-2\/transitions$/).map((request) => request.method);
@@ -314,8 +355,9 @@ test('a worker killed during a 3,001-issue project import resumes without refetc
   const searches = fake.seen(/search\/jql/).length - searchesBefore;
   expect(searches).toBeGreaterThanOrEqual(31);
   expect(searches).toBeLessThanOrEqual(32);
-  // Synced Jira issues, the updated GitHub issue and every imported one are searchable.
-  expect(await documentIds(`testplanit-${tenantA}-issues`)).toHaveLength(120 + 1 + total);
+  // Synced Jira issues, the updated GitHub issue, the issue linked after a crash (CRASH-2) and
+  // every imported one are searchable.
+  expect(await documentIds(`testplanit-${tenantA}-issues`)).toHaveLength(120 + 1 + 1 + total);
 }, 300_000);
 
 test('bad input fails that job alone with a precise message', async () => {

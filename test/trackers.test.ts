@@ -5,6 +5,7 @@
 import { createCipheriv, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { TrackerAuthFailed, TrackerError, TrackerRateLimited } from '../src/integrations/errors';
 import { trackerFor, type IntegrationRow } from '../src/integrations/trackers';
+import { trackerCreationMark } from '../src/jobs/ids';
 import type { IssueTracker } from '../src/integrations/types';
 import { FakeTrackers } from './support/fakeTrackers';
 
@@ -120,16 +121,24 @@ test('Jira: decrypted API key as Basic auth, issue by key, JQL pages by token, c
   } while (cursor);
   expect(pages).toBe(3);
   expect(keys).toEqual(Array.from({ length: 23 }, (_, i) => `AUTH-${i + 1}`));
+  const mark = trackerCreationMark('tenant-a/issue-sync/7@1700000000000');
+  expect(await jira.findCreatedIssue('AUTH', mark)).toBeUndefined();
   const created = await jira.createIssue('AUTH', {
     title: 'Created from TestPlanIt',
     description: 'Found in run 12',
     issueType: 'Bug',
+    mark,
   });
   expect(created).toMatchObject({
     externalId: 'AUTH-24',
     title: 'Created from TestPlanIt',
     description: 'Found in run 12',
   });
+  expect(fake.jira.get('AUTH')!.at(-1)!.labels).toEqual([mark]);
+  expect(await jira.findCreatedIssue('AUTH', mark)).toMatchObject({ externalId: 'AUTH-24' });
+  expect(
+    await jira.findCreatedIssue('AUTH', trackerCreationMark('tenant-a/issue-sync/8@1700000000000')),
+  ).toBeUndefined();
   expect(await jira.updateIssue('AUTH-24', { title: 'Renamed' })).toMatchObject({
     title: 'Renamed',
     description: 'Found in run 12',
@@ -147,8 +156,20 @@ test('GitHub: owner/repo#n ids, Link-header pages, create and update (state too)
   const first = await github.listIssues('acme/web', undefined, 5);
   const second = await github.listIssues('acme/web', first.next, 5);
   expect([first.issues.length, first.next, second.issues.length, second.next]).toEqual([5, '2', 2, undefined]);
-  const created = await github.createIssue('acme/web', { title: 'From a failed result', description: 'Stack trace' });
-  expect(created.externalId).toBe('acme/web#8');
+  const mark = trackerCreationMark('tenant-a/issue-sync/9@1700000000000');
+  expect(await github.findCreatedIssue('acme/web', mark)).toBeUndefined();
+  const created = await github.createIssue('acme/web', {
+    title: 'From a failed result',
+    description: 'Stack trace',
+    mark,
+  });
+  expect(created).toMatchObject({ externalId: 'acme/web#8', description: 'Stack trace' });
+  // The mark is an HTML comment GitHub does not render, and it is not part of TestPlanIt's copy.
+  expect(fake.github.get('acme/web')!.at(-1)!.body).toBe(`Stack trace\n\n<!-- ${mark} -->`);
+  expect(await github.findCreatedIssue('acme/web', mark)).toMatchObject({
+    externalId: 'acme/web#8',
+    description: 'Stack trace',
+  });
   expect(await github.updateIssue('acme/web#8', { status: 'closed' })).toMatchObject({
     status: 'closed',
     title: 'From a failed result',
@@ -176,12 +197,17 @@ test('Azure DevOps: PAT as Basic with an empty user, WIQL keyset pages, create a
     Array.from({ length: 12 }, (_, i) => String(100 + i)),
   );
   expect(third.next).toBeUndefined();
+  const mark = trackerCreationMark('tenant-b/issue-sync/3@1700000000000');
+  expect(await ado.findCreatedIssue('Mobile', mark)).toBeUndefined();
   const created = await ado.createIssue('Mobile', {
     title: 'New crash',
     description: 'From session 4',
     issueType: 'Bug',
+    mark,
   });
   expect(created).toMatchObject({ externalId: '112', title: 'New crash', issueTypeName: 'Bug' });
+  expect(fake.ado.get('Mobile')!.at(-1)!.labels).toEqual([mark]);
+  expect(await ado.findCreatedIssue('Mobile', mark)).toMatchObject({ externalId: '112', title: 'New crash' });
   expect(await ado.updateIssue('112', { status: 'Resolved' })).toMatchObject({ status: 'Resolved' });
 });
 

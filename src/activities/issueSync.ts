@@ -11,6 +11,7 @@ import type { Prisma } from '@prisma/client';
 import { TrackerAuthFailed, TrackerError, TrackerRateLimited, TrackerStatusUnavailable } from '../integrations/errors';
 import { trackerFor } from '../integrations/trackers';
 import type { IssueTracker, TrackerIssue } from '../integrations/types';
+import { trackerCreationMark } from '../jobs/ids';
 import type { JobOrigin } from '../jobs/jobInput';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import { logForJob, withTenantDatabase, type ActivityDeps } from './deps';
@@ -237,7 +238,8 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
 
     /**
      * `create-issue`: creates the issue in the tracker and its local row. The job's idempotency
-     * key is stored with the row; a retry that finds it does not create a second issue.
+     * key is stored with the row, its mark with the tracker's issue: a retry that finds either
+     * does not create a second issue.
      */
     async createTrackerIssue(
       input: SyncTarget & { title: string; description?: string; issueType?: string; project?: string },
@@ -254,13 +256,22 @@ export function createIssueSyncActivities(deps: ActivityDeps) {
         const project = input.project ?? projectKey;
         if (!project)
           throw failure('ProjectNotLinked', 'create-issue needs data.project or a project linked to the integration');
-        let issue: TrackerIssue;
+        // An earlier attempt may have created the issue and died before the row below: the
+        // tracker's copy carries the job's mark, so it is linked rather than created again.
+        const mark = trackerCreationMark(input.origin.idempotencyKey);
+        let issue: TrackerIssue | undefined;
         try {
-          issue = await tracker.createIssue(project, {
-            title: input.title,
-            description: input.description,
-            issueType: input.issueType,
-          });
+          issue = await tracker.findCreatedIssue(project, mark);
+          if (issue) {
+            logForJob(deps, input.origin, `Issue ${issue.externalId} in ${project} was created by an earlier attempt`);
+          } else {
+            issue = await tracker.createIssue(project, {
+              title: input.title,
+              description: input.description,
+              issueType: input.issueType,
+              mark,
+            });
+          }
         } catch (error) {
           throw asActivityFailure(error);
         }

@@ -1,4 +1,7 @@
-/** Azure DevOps work items: by id, a project's items by WIQL (keyset on id), create, update. */
+/**
+ * Azure DevOps work items: by id, a project's items by WIQL (keyset on id), create, update. A work
+ * item created for a job carries the job's mark as a tag (`trackerCreationMark`).
+ */
 import { plainText } from '../search/text';
 import { trackerRequest } from './http';
 import {
@@ -84,12 +87,26 @@ export function createAzureDevOpsTracker(organizationUrl: string, auth: TrackerA
           method: 'POST',
           url: `${base}/${encodeURIComponent(project)}/_apis/wit/workitems/$${type}?${API}`,
           headers,
-          body: patchOf(input),
+          body: [...patchOf(input), { op: 'add', path: '/fields/System.Tags', value: input.mark }],
           contentType: 'application/json-patch+json',
         },
         `Azure DevOps create in ${project}`,
       );
       return toIssue(body);
+    },
+    async findCreatedIssue(project, mark) {
+      const { body } = await trackerRequest<{ workItems: Array<{ id: number }> }>(
+        {
+          method: 'POST',
+          url: `${base}/${encodeURIComponent(project)}/_apis/wit/wiql?$top=1&${API}`,
+          headers,
+          body: {
+            query: `Select [System.Id] From WorkItems Where [System.TeamProject] = @project And [System.Tags] Contains '${mark}'`,
+          },
+        },
+        `Azure DevOps query of ${project}`,
+      );
+      return body.workItems[0] && get(String(body.workItems[0].id));
     },
     async updateIssue(id, input) {
       const { body } = await trackerRequest<WorkItem>(

@@ -13,6 +13,13 @@ interface GitHubIssue {
   pull_request?: unknown;
 }
 
+/** How many of a repository's newest issues are searched for a create's mark. */
+const RECENT_ISSUES = 100;
+
+/** The job's mark, as an HTML comment GitHub does not render, on a line of its own at the end. */
+const markComment = (mark: string) => `\n\n<!-- ${mark} -->`;
+const withoutMark = (body: string) => body.replace(/\n*<!-- testplanit-job-[0-9a-f]+ -->\s*$/, '');
+
 export function parseGitHubId(externalId: string): { owner: string; repo: string; number: number } {
   const match = /^([^/\s]+)\/([^#\s]+)#(\d+)$/.exec(externalId);
   if (!match)
@@ -31,7 +38,7 @@ export function createGitHubTracker(baseUrl: string | undefined, auth: TrackerAu
     externalId: `${repo}#${issue.number}`,
     externalKey: `${repo}#${issue.number}`,
     title: issue.title,
-    description: issue.body ?? '',
+    description: withoutMark(issue.body ?? ''),
     status: issue.state,
     url: issue.html_url,
     issueTypeName: 'Issue',
@@ -73,11 +80,24 @@ export function createGitHubTracker(baseUrl: string | undefined, auth: TrackerAu
           method: 'POST',
           url: `${base}/repos/${repo}/issues`,
           headers,
-          body: { title: input.title, body: input.description ?? '' },
+          body: { title: input.title, body: `${input.description ?? ''}${markComment(input.mark)}` },
         },
         `GitHub create in ${repo}`,
       );
       return toIssue(repo, body);
+    },
+    async findCreatedIssue(repo, mark) {
+      // The newest issues, not the search API: search is eventually consistent and could miss an
+      // issue created seconds ago. A retry comes within minutes, so the issue is among them.
+      const { body } = await trackerRequest<GitHubIssue[]>(
+        {
+          url: `${base}/repos/${repo}/issues?state=all&sort=created&direction=desc&per_page=${RECENT_ISSUES}`,
+          headers,
+        },
+        `GitHub issues of ${repo}`,
+      );
+      const found = body.find((issue) => !issue.pull_request && (issue.body ?? '').includes(markComment(mark)));
+      return found && toIssue(repo, found);
     },
     async updateIssue(id, input) {
       const { url, repo } = issueUrl(id);

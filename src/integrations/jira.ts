@@ -1,5 +1,6 @@
 /**
  * Jira Cloud REST v3: issues by key, a project's issues by JQL (token-paged), create, update.
+ * An issue created for a job carries the job's mark as a label (`trackerCreationMark`).
  * Jira has no writable status field: an update that carries a status moves the issue through the
  * transition of its workflow that leads there (`to.name`, compared case-insensitively).
  */
@@ -114,12 +115,25 @@ export function createJiraTracker(baseUrl: string, auth: TrackerAuth): IssueTrac
               description: adf(input.description ?? ''),
               issuetype: { name: input.issueType ?? 'Task' },
               ...(input.priority ? { priority: { name: input.priority } } : {}),
+              labels: [input.mark],
             },
           },
         },
         `Jira create in ${project}`,
       );
       return get(body.key);
+    },
+    async findCreatedIssue(project, mark) {
+      const params = new URLSearchParams({
+        jql: `project = "${project.replace(/"/g, '\\"')}" AND labels = "${mark}"`,
+        maxResults: '1',
+        fields: FIELDS,
+      });
+      const { body } = await trackerRequest<{ issues: JiraIssue[] }>(
+        { url: `${base}/rest/api/3/search/jql?${params}`, headers },
+        `Jira search of project ${project}`,
+      );
+      return body.issues[0] && toIssue(body.issues[0]);
     },
     async updateIssue(key, input) {
       // The transition is looked up before any field is written, so a status the workflow cannot

@@ -19,6 +19,11 @@ export interface IssueInput {
   priority?: string;
 }
 
+/** A create carries the job's mark (`trackerCreationMark`), so a later attempt can find it. */
+export interface CreateIssueInput extends IssueInput {
+  mark: string;
+}
+
 export interface IssuePage {
   issues: TrackerIssue[];
   /** Where the next page starts; undefined on the last page. */
@@ -30,7 +35,9 @@ export interface IssueTracker {
   getIssue(externalId: string): Promise<TrackerIssue>;
   /** One page of a project's issues (`project` is the tracker's project key, repo or area). */
   listIssues(project: string, cursor: string | undefined, pageSize: number): Promise<IssuePage>;
-  createIssue(project: string, input: IssueInput): Promise<TrackerIssue>;
+  createIssue(project: string, input: CreateIssueInput): Promise<TrackerIssue>;
+  /** The issue of `project` created with `mark`, if there is one. */
+  findCreatedIssue(project: string, mark: string): Promise<TrackerIssue | undefined>;
   updateIssue(externalId: string, input: Partial<IssueInput> & { status?: string }): Promise<TrackerIssue>;
 }
 

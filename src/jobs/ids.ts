@@ -46,6 +46,21 @@ export function jobInstanceKey({ tenantKey, queue, jobId, createdAt }: JobInstan
   return `${tenantKey}/${queue}/${jobId}@${createdAt}`;
 }
 
+/**
+ * The mark a tracker issue made by a create-issue job carries (a Jira label, an Azure DevOps tag,
+ * a comment in a GitHub issue's body). An attempt that died between the tracker's create and the
+ * local row leaves the issue behind; the next attempt finds it by this mark and links it instead
+ * of creating a second one. A 64-bit FNV-1a digest of the job's key: valid as a label or a tag,
+ * short, and it does not spell out the tenant or the job.
+ */
+export function trackerCreationMark(idempotencyKey: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(idempotencyKey)) {
+    hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return `testplanit-job-${hash.toString(16).padStart(16, '0')}`;
+}
+
 /** The workflow running one attempt of one job. */
 export function workflowIdForJob(instance: JobInstance, attemptsMade: number): string {
   return `${jobInstanceKey(instance)}/attempt-${attemptsMade}`;

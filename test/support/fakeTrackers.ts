@@ -14,6 +14,8 @@ export interface FakeIssue {
   body: string;
   state: string;
   type?: string;
+  /** Jira labels, Azure DevOps tags. */
+  labels?: string[];
 }
 
 export interface SeenRequest {
@@ -140,8 +142,10 @@ export class FakeTrackers {
       return this.send(res, 200, this.jiraIssue(match[1]!, issue));
     }
     if (path === '/jira/rest/api/3/search/jql') {
-      const project = /project = "([^"]+)"/.exec(url.searchParams.get('jql') ?? '')?.[1] ?? '';
-      const all = this.jira.get(project) ?? [];
+      const jql = url.searchParams.get('jql') ?? '';
+      const project = /project = "([^"]+)"/.exec(jql)?.[1] ?? '';
+      const label = /labels = "([^"]+)"/.exec(jql)?.[1];
+      const all = (this.jira.get(project) ?? []).filter((issue) => !label || issue.labels?.includes(label));
       const size = Number(url.searchParams.get('maxResults') ?? 50);
       const start = Number(url.searchParams.get('nextPageToken') ?? 0);
       const page = all.slice(start, start + size);
@@ -162,6 +166,7 @@ export class FakeTrackers {
         body: body.fields.description?.content?.[0]?.content?.[0]?.text ?? '',
         state: 'To Do',
         type: body.fields.issuetype.name,
+        labels: body.fields.labels ?? [],
       };
       list.push(issue);
       return this.send(res, 201, { id: String(10_000 + issue.number), key: `${project}-${issue.number}` });
@@ -189,7 +194,8 @@ export class FakeTrackers {
       }
       const size = Number(url.searchParams.get('per_page') ?? 30);
       const page = Number(url.searchParams.get('page') ?? 1);
-      const items = list.slice((page - 1) * size, page * size);
+      const ordered = url.searchParams.get('direction') === 'desc' ? [...list].reverse() : list;
+      const items = ordered.slice((page - 1) * size, page * size);
       const link = page * size < list.length ? `<${this.baseUrl}${path}?page=${page + 1}>; rel="next"` : '';
       return this.send(
         res,
@@ -203,9 +209,10 @@ export class FakeTrackers {
     if ((match = /^\/ado\/[^/]+\/([^/]+)\/_apis\/wit\/wiql$/.exec(path))) {
       const project = decodeURIComponent(match[1]!);
       const after = Number(/\[System\.Id\] > (\d+)/.exec(body.query)?.[1] ?? 0);
+      const tag = /\[System\.Tags\] Contains '([^']+)'/.exec(body.query)?.[1];
       const top = Number(url.searchParams.get('$top') ?? 200);
       const ids = (this.ado.get(project) ?? [])
-        .filter((issue) => issue.number > after)
+        .filter((issue) => issue.number > after && (!tag || issue.labels?.includes(tag)))
         .slice(0, top)
         .map((issue) => ({ id: issue.number }));
       return this.send(res, 200, { workItems: ids });
@@ -250,6 +257,7 @@ export class FakeTrackers {
       if (operation.path === '/fields/System.Title') issue.title = operation.value;
       if (operation.path === '/fields/System.Description') issue.body = operation.value;
       if (operation.path === '/fields/System.State') issue.state = operation.value;
+      if (operation.path === '/fields/System.Tags') issue.labels = operation.value.split(';').map((t) => t.trim());
     }
   }
 
