@@ -1,6 +1,6 @@
 /**
- * Runs the real bridge and worker as child processes (`node --import tsx src/main.ts <role>`), as an operator
- * would, so tests can SIGKILL and SIGTERM them.
+ * Runs the real bridge and worker as child processes (`node --import tsx src/main.ts <role>`, with the
+ * node flags of `npm run <role>`), as an operator would, so tests can SIGKILL and SIGTERM them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,6 +16,18 @@ export interface AppProcess {
   output(): string;
   /** Resolves with the exit code (or signal name) once the process has exited. */
   exited: Promise<number | string>;
+}
+
+/**
+ * The node flags of `npm run <role>` (package.json), e.g. the worker's heap bound: tests run each
+ * role exactly as an operator starts it, so a job that outgrows the bound fails here first.
+ */
+function nodeFlagsOf(role: string): string[] {
+  const scripts = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  const script = role === 'all' ? scripts.start : scripts[role];
+  return script?.match(/--max-old-space-size=\d+/g) ?? [];
 }
 
 const READY_LINE: Record<string, RegExp> = {
@@ -35,7 +47,7 @@ export async function startApp(
   // which a SIGKILL of the CLI would leave running.
   // A V8 CPU profile of one role, for benches (node refuses --cpu-prof in NODE_OPTIONS).
   const prof = process.env.TPW_CPU_PROFILE === role ? ['--cpu-prof', '--cpu-prof-dir=/tmp/tpw-prof'] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'src/main.ts', role], {
+  const child = spawn(process.execPath, [...prof, ...nodeFlagsOf(role), '--import', 'tsx', 'src/main.ts', role], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out],
