@@ -267,7 +267,12 @@ function runBench(bench: Bench, log: string, timeoutMs: number): Promise<BenchRu
       current = undefined;
       out.end();
       const failed = timedOut || code !== 0;
-      resolve({ stdout, failure: failed ? failureReason({ code, signal, timedOut }, stderr) : undefined });
+      resolve({
+        stdout,
+        failure: failed
+          ? failureReason({ code, signal, timedOutAfterMinutes: timedOut ? timeoutMs / 60_000 : undefined }, stderr)
+          : undefined,
+      });
     });
   });
 }

@@ -345,17 +345,22 @@ export function markdownTable(rows: Row[]): string {
   return lines.join('\n');
 }
 
-/** Why a bench failed, from its exit and the end of its stderr: the error's first line if there is one. */
+/**
+ * Why a bench failed: how it ended, and the first line of the error it printed (or else its last
+ * line of stderr that is neither a stack frame nor an npm warning). A timeout says only that:
+ * what the bench last wrote is not why it was stopped.
+ */
 export function failureReason(
-  exit: { code: number | null; signal: string | null; timedOut: boolean },
+  exit: { code: number | null; signal: string | null; timedOutAfterMinutes?: number },
   stderr: string,
 ): string {
-  const how = exit.timedOut ? 'timed out' : exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`;
+  if (exit.timedOutAfterMinutes !== undefined) return `timed out after ${exit.timedOutAfterMinutes} min`;
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`;
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter(Boolean);
-  const error = lines.find((l) => /^(\w*Error|Error)\b/.test(l)) ?? lines.filter((l) => !l.startsWith('at ')).at(-1);
+    .filter((l) => l && !l.startsWith('at ') && !l.startsWith('npm warn'));
+  const error = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.at(-1);
   const text = error && error.length > 160 ? `${error.slice(0, 157)}...` : error;
   return text ? `${how}: ${text}` : how;
 }

@@ -273,7 +273,7 @@ describe('rows and the table', () => {
 
   test('a crashed bench fails each of its figures with the reason, even one it printed', () => {
     const failure = failureReason(
-      { code: 1, signal: null, timedOut: false },
+      { code: 1, signal: null },
       'npm warn Unknown user config "nodedir".\nError: reindex failed: boom\n    at workflowRun (bench/reindex.ts:70:11)\n',
     );
     expect(failure).toBe('exit 1: Error: reindex failed: boom');
@@ -283,8 +283,13 @@ describe('rows and the table', () => {
       reason: failure,
     });
     expect(evaluate(info, { stdout: '', failure })).toMatchObject({ value: '-', result: 'FAIL' });
-    expect(failureReason({ code: null, signal: 'SIGTERM', timedOut: true }, '')).toBe('timed out');
-    expect(failureReason({ code: null, signal: 'SIGKILL', timedOut: false }, '')).toBe('killed by SIGKILL');
+    expect(
+      failureReason({ code: null, signal: 'SIGTERM', timedOutAfterMinutes: 60 }, 'workflow bundle is up to date\n'),
+    ).toBe('timed out after 60 min');
+    expect(failureReason({ code: null, signal: 'SIGKILL' }, '')).toBe('killed by SIGKILL');
+    expect(failureReason({ code: 1, signal: null }, 'npm warn Unknown user config\nseeding failed\n')).toBe(
+      'exit 1: seeding failed',
+    );
   });
 
   test('an unreadable figure fails with what was missing', () => {
