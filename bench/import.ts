@@ -101,6 +101,8 @@ interface Row {
   /** The five slowest import phases, slowest first: entity and seconds. */
   slowestPhases: Array<[string, number]>;
   databaseMb: number;
+  /** The rows the import wrote, loaded again by a plain COPY: how many, and in how many seconds. */
+  ceiling: { rows: number; seconds: number };
 }
 
 /**
@@ -117,6 +119,51 @@ function slowestPhases(activityLog: Array<Record<string, unknown>>, importStarte
     (end - (i === 0 ? importStarted : ends[i - 1]![1])) / 1000,
   ]);
   return phases.sort((a, b) => b[1] - a[1]).slice(0, 5);
+}
+
+/** Rows per table of the tenant database (exact counts; the tables are what the import writes). */
+async function tableRows(url: string): Promise<Map<string, number>> {
+  const tables = await query<{ name: string }>(
+    url,
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE '\\_%' ORDER BY 1`,
+  );
+  const counts = new Map<string, number>();
+  for (const { name } of tables) {
+    const [row] = await query<{ n: string }>(url, `SELECT count(*) AS n FROM "${name}"`);
+    counts.set(name, Number(row!.n));
+  }
+  return counts;
+}
+
+function psql(url: string, command: string): void {
+  const run = spawnSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qc', command], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`psql ${command}: ${run.stderr}`);
+}
+
+/**
+ * The ceiling an import is held to: the same rows it wrote (every table whose row count grew,
+ * its staging tables left out) loaded with a plain COPY into empty copies of those tables (same
+ * columns, defaults, checks and indexes; no foreign keys, no id mapping, no transformation).
+ * Returns the rows and the seconds the COPYs took.
+ */
+async function copyCeiling(url: string, before: Map<string, number>): Promise<{ rows: number; seconds: number }> {
+  const after = await tableRows(url);
+  const written = [...after].filter(([table, n]) => n > (before.get(table) ?? 0) && !/^Testmo/.test(table));
+  await query(url, 'DROP SCHEMA IF EXISTS ceiling CASCADE; CREATE SCHEMA ceiling');
+  let rows = 0;
+  let seconds = 0;
+  for (const [table, n] of written) {
+    const file = join(scratch, `ceiling-${table}.copy`);
+    psql(url, `\\copy (SELECT * FROM public."${table}") TO '${file}'`);
+    await query(url, `CREATE TABLE ceiling."${table}" (LIKE public."${table}" INCLUDING ALL)`);
+    const started = process.hrtime.bigint();
+    psql(url, `\\copy ceiling."${table}" FROM '${file}'`);
+    seconds += Number(process.hrtime.bigint() - started) / 1e9;
+    rows += n;
+    fs.rmSync(file, { force: true });
+  }
+  await query(url, 'DROP SCHEMA ceiling CASCADE');
+  return { rows, seconds };
 }
 
 async function benchSize(size: string, s3: TestS3Server): Promise<Row> {
@@ -168,6 +215,7 @@ async function benchSize(size: string, s3: TestS3Server): Promise<Row> {
     );
     const analyseSeconds = (Date.now() - started) / 1000;
     await markImportStarted(url, jobId, {});
+    const rowsBefore = await tableRows(url);
     started = Date.now();
     const importing = await peakWhile(worker.child.pid!, async () =>
       finished(
@@ -195,8 +243,10 @@ async function benchSize(size: string, s3: TestS3Server): Promise<Row> {
     );
     if (Number(cases!.n) !== generated.expected.cases)
       throw new Error(`import ${size}: ${cases!.n} cases, expected ${generated.expected.cases}`);
+    const ceiling = await copyCeiling(url, rowsBefore);
     return {
       size,
+      ceiling,
       bytes: generated.bytes,
       rows,
       entities: row.processedCount,
@@ -266,6 +316,23 @@ async function main(): Promise<void> {
         `${(peak / Math.max(first.analysePeakMb, first.importPeakMb)).toFixed(2)}x for ${(r.bytes / first.bytes).toFixed(0)}x the data`,
         r.databaseMb.toFixed(0),
         r.parse,
+      ].join(' | '),
+    );
+  }
+  console.log(
+    '\nimport against its ceiling: the rows it wrote, loaded by a plain COPY into empty copies of the tables',
+  );
+  console.log('size | table rows written | import s | COPY s | import rows/s | COPY rows/s | import / COPY');
+  for (const r of results) {
+    console.log(
+      [
+        r.size,
+        r.ceiling.rows,
+        r.importSeconds.toFixed(1),
+        r.ceiling.seconds.toFixed(1),
+        (r.ceiling.rows / r.importSeconds).toFixed(0),
+        (r.ceiling.rows / r.ceiling.seconds).toFixed(0),
+        `x${(r.ceiling.seconds / r.importSeconds).toFixed(2)}`,
       ].join(' | '),
     );
   }
