@@ -32,14 +32,28 @@ function belongs(scope: DocumentScope): Prisma.RepositoryCasesWhereInput {
   };
 }
 
-/** A case's step as the statement below returns it: a shared step carries its group's name and items. */
+/** A case's step as the statement below returns it; a shared step names its group. */
 interface StepRow {
   id: number;
   order: number;
   step: unknown;
   expectedResult: unknown;
   sharedStepGroupId: number | null;
-  sharedStepGroup: { name: string; items: Array<{ step: unknown; expectedResult: unknown }> } | null;
+}
+
+interface SharedStepGroupRow {
+  name: string;
+  items: Array<{ step: unknown; expectedResult: unknown }>;
+}
+
+/**
+ * The custom fields and shared step groups the chunk's cases use, keyed by id: on the first row
+ * only, so each is sent once a chunk rather than once per case (a field's options alone are most
+ * of a small case's bytes).
+ */
+interface ChunkLookups {
+  fields: Record<string, CustomFieldRow['field']>;
+  groups: Record<string, SharedStepGroupRow>;
 }
 
 /** A case with everything its document names, as the statement below returns it. */
@@ -72,16 +86,17 @@ interface CaseRow {
   creatorImage: string | null;
   tags: Array<{ id: number; name: string }>;
   steps: StepRow[];
-  caseFieldValues: CustomFieldRow[];
+  /** [fieldId, value] in value id order. */
+  fieldValues: Array<[number, unknown]>;
+  lookups: ChunkLookups | null;
 }
 
 /**
  * Every case of `ids` that belongs in the index, with its project, template, state, creator,
- * folder path, tags, steps (shared ones with their group's items) and custom field values, in ONE
- * statement: a chunk costs one round trip instead of a query per relation. The nested rows come
- * as JSON in the shapes customFieldDocuments and stepDocuments read; rich text stays JSON, made
- * plain text in JS (src/search/text.ts). Each lookup row (shared step group, custom field with its
- * options) is built once per chunk, not once per case using it.
+ * folder path, tags, steps and custom field values, and the chunk's lookups (ChunkLookups), in
+ * ONE statement: a chunk costs one round trip instead of a query per relation. Nested rows come
+ * as JSON; rich text stays JSON, made plain text in JS (src/search/text.ts). Orders are those of
+ * the Prisma builder this replaced, with the id as the tie-break it left to the database.
  */
 function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
   return db.$queryRaw<CaseRow[]>`
@@ -100,24 +115,32 @@ function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
     tags AS (
       SELECT ct."A" AS "caseId", json_agg(json_build_object('id', t.id, 'name', t.name) ORDER BY t.id) AS tags
       FROM "_RepositoryCasesToTags" ct JOIN "Tags" t ON t.id = ct."B"
-      WHERE ct."A" IN (SELECT id FROM cases) GROUP BY ct."A"
+      WHERE ct."A" = ANY(${ids}::int[]) GROUP BY ct."A"
     ),
-    live_steps AS (SELECT s.* FROM "Steps" s WHERE s."testCaseId" IN (SELECT id FROM cases) AND NOT s."isDeleted"),
-    step_groups AS (
-      SELECT g.id, json_build_object('name', g.name, 'items', COALESCE(
-        (SELECT json_agg(json_build_object('step', i.step, 'expectedResult', i."expectedResult") ORDER BY i."order", i.id)
-         FROM "SharedStepItem" i WHERE i."sharedStepGroupId" = g.id), '[]')) AS "group"
-      FROM "SharedStepGroup" g WHERE g.id IN (SELECT "sharedStepGroupId" FROM live_steps)
+    live_steps AS MATERIALIZED (
+      SELECT s.* FROM "Steps" s WHERE s."testCaseId" = ANY(${ids}::int[]) AND NOT s."isDeleted"
     ),
     steps AS (
       SELECT s."testCaseId" AS "caseId", json_agg(json_build_object(
         'id', s.id, 'order', s."order", 'step', s.step, 'expectedResult', s."expectedResult",
-        'sharedStepGroupId', s."sharedStepGroupId", 'sharedStepGroup', g."group") ORDER BY s."order", s.id) AS steps
-      FROM live_steps s LEFT JOIN step_groups g ON g.id = s."sharedStepGroupId" GROUP BY s."testCaseId"
+        'sharedStepGroupId', s."sharedStepGroupId") ORDER BY s."order", s.id) AS steps
+      FROM live_steps s GROUP BY s."testCaseId"
     ),
-    field_values AS (SELECT v.* FROM "CaseFieldValues" v WHERE v."testCaseId" IN (SELECT id FROM cases)),
+    groups AS (
+      SELECT json_object_agg(g.id, json_build_object('name', g.name, 'items', COALESCE(
+        (SELECT json_agg(json_build_object('step', i.step, 'expectedResult', i."expectedResult") ORDER BY i."order", i.id)
+         FROM "SharedStepItem" i WHERE i."sharedStepGroupId" = g.id), '[]'))) AS groups
+      FROM "SharedStepGroup" g WHERE g.id IN (SELECT "sharedStepGroupId" FROM live_steps)
+    ),
+    field_values AS MATERIALIZED (
+      SELECT v.id, v."testCaseId", v."fieldId", v.value FROM "CaseFieldValues" v WHERE v."testCaseId" = ANY(${ids}::int[])
+    ),
+    case_values AS (
+      SELECT "testCaseId" AS "caseId", json_agg(json_build_array("fieldId", value) ORDER BY id) AS "values"
+      FROM field_values GROUP BY "testCaseId"
+    ),
     fields AS (
-      SELECT f.id, json_build_object(
+      SELECT json_object_agg(f.id, json_build_object(
         'displayName', f."displayName", 'systemName', f."systemName",
         'type', CASE WHEN ft.id IS NOT NULL THEN json_build_object('type', ft.type) END,
         'fieldOptions', COALESCE((
@@ -127,14 +150,9 @@ function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
             'iconColor', CASE WHEN oc.id IS NOT NULL THEN json_build_object('value', oc.value) END)) ORDER BY o.id)
           FROM "CaseFieldAssignment" a JOIN "FieldOptions" o ON o.id = a."fieldOptionId"
           LEFT JOIN "FieldIcon" oi ON oi.id = o."iconId" LEFT JOIN "Color" oc ON oc.id = o."iconColorId"
-          WHERE a."caseFieldId" = f.id), '[]')) AS field
+          WHERE a."caseFieldId" = f.id), '[]'))) AS fields
       FROM "CaseFields" f LEFT JOIN "CaseFieldTypes" ft ON ft.id = f."typeId"
       WHERE f.id IN (SELECT "fieldId" FROM field_values)
-    ),
-    case_values AS (
-      SELECT v."testCaseId" AS "caseId",
-        json_agg(json_build_object('fieldId', v."fieldId", 'value', v.value, 'field', f.field) ORDER BY v.id) AS "values"
-      FROM field_values v JOIN fields f ON f.id = v."fieldId" GROUP BY v."testCaseId"
     )
     SELECT c.id, c."projectId", p.name AS "projectName", p."iconUrl" AS "projectIconUrl", c."repositoryId",
       c."folderId", COALESCE(paths.path, '/') AS "folderPath", c."templateId", t."templateName", c.name,
@@ -142,7 +160,10 @@ function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
       wc.value AS "stateColor", c.estimate, c."forecastManual", c."forecastAutomated", c.automated,
       c."isArchived", c."isDeleted", c."createdAt", c."creatorId", u.name AS "creatorName", u.image AS "creatorImage",
       COALESCE(tags.tags, '[]') AS tags, COALESCE(steps.steps, '[]') AS steps,
-      COALESCE(case_values."values", '[]') AS "caseFieldValues"
+      COALESCE(case_values."values", '[]') AS "fieldValues",
+      CASE WHEN row_number() OVER (ORDER BY c.id) = 1 THEN json_build_object(
+        'fields', COALESCE((SELECT fields FROM fields), '{}'),
+        'groups', COALESCE((SELECT groups FROM groups), '{}')) END AS lookups
     FROM cases c
     JOIN "Projects" p ON p.id = c."projectId"
     JOIN "Templates" t ON t.id = c."templateId"
@@ -168,12 +189,13 @@ interface StepDocument {
 }
 
 /** Shared steps are expanded into their items, with ids TestPlanIt derives: step id * 1000 + i. */
-function stepDocuments(steps: StepRow[]): StepDocument[] {
+function stepDocuments(steps: StepRow[], groups: ChunkLookups['groups']): StepDocument[] {
   return steps.flatMap((step): StepDocument[] => {
-    if (step.sharedStepGroupId !== null && step.sharedStepGroup) {
+    const group = step.sharedStepGroupId !== null ? groups[step.sharedStepGroupId] : undefined;
+    if (step.sharedStepGroupId !== null && group) {
       const groupId = step.sharedStepGroupId;
-      const groupName = step.sharedStepGroup.name;
-      return step.sharedStepGroup.items.map((item, index) => ({
+      const groupName = group.name;
+      return group.items.map((item, index) => ({
         id: step.id * 1000 + index,
         order: step.order,
         step: plainText(item.step),
@@ -195,9 +217,11 @@ function stepDocuments(steps: StepRow[]): StepDocument[] {
   });
 }
 
-function caseDocument(row: CaseRow): SearchDocument {
-  const customFields = customFieldDocuments(row.caseFieldValues);
-  const steps = stepDocuments(row.steps);
+function caseDocument(row: CaseRow, lookups: ChunkLookups): SearchDocument {
+  const customFields = customFieldDocuments(
+    row.fieldValues.map(([fieldId, value]) => ({ fieldId, value, field: lookups.fields[fieldId]! })),
+  );
+  const steps = stepDocuments(row.steps, lookups.groups);
   const tags = row.tags.map((tag) => ({ id: tag.id, name: tag.name }));
   return {
     id: row.id,
@@ -263,7 +287,9 @@ export const repositoryCaseSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    return (await caseRows(db, ids)).map(caseDocument);
+    const rows = await caseRows(db, ids);
+    const lookups = rows[0]?.lookups ?? { fields: {}, groups: {} };
+    return rows.map((row) => caseDocument(row, lookups));
   },
   changeSources: [
     direct('RepositoryCases', 'id'),
