@@ -111,7 +111,7 @@ function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
       SELECT c.leaf, p."parentId", p.name, c.depth + 1 FROM chain c JOIN "RepositoryFolders" p ON p.id = c."parentId"
       WHERE c.depth < 100
     ),
-    paths AS (SELECT leaf, '/' || string_agg(name, '/' ORDER BY depth DESC) AS path FROM chain GROUP BY leaf),
+    paths AS MATERIALIZED (SELECT leaf, '/' || string_agg(name, '/' ORDER BY depth DESC) AS path FROM chain GROUP BY leaf),
     tags AS (
       SELECT ct."A" AS "caseId", json_agg(json_build_object('id', t.id, 'name', t.name) ORDER BY t.id) AS tags
       FROM "_RepositoryCasesToTags" ct JOIN "Tags" t ON t.id = ct."B"
