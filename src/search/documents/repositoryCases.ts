@@ -80,7 +80,8 @@ interface CaseRow {
   automated: boolean;
   isArchived: boolean;
   isDeleted: boolean;
-  createdAt: Date;
+  /** ISO 8601 with microseconds, as JSON renders timestamptz. */
+  createdAt: string;
   creatorId: string;
   creatorName: string;
   creatorImage: string | null;
@@ -94,12 +95,13 @@ interface CaseRow {
 /**
  * Every case of `ids` that belongs in the index, with its project, template, state, creator,
  * folder path, tags, steps and custom field values, and the chunk's lookups (ChunkLookups), in
- * ONE statement: a chunk costs one round trip instead of a query per relation. Nested rows come
- * as JSON; rich text stays JSON, made plain text in JS (src/search/text.ts). Orders are those of
+ * ONE statement: a chunk costs one round trip instead of a query per relation. The whole chunk
+ * comes as one JSON value (parsed at once, not row by row and column by column); rich text stays
+ * JSON, made plain text in JS (src/search/text.ts). Orders are those of
  * the Prisma builder this replaced, with the id as the tie-break it left to the database.
  */
-function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
-  return db.$queryRaw<CaseRow[]>`
+async function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
+  const [result] = await db.$queryRaw<Array<{ rows: CaseRow[] | null }>>`
     WITH RECURSIVE cases AS (
       SELECT c.* FROM "RepositoryCases" c JOIN "Projects" p ON p.id = c."projectId"
       WHERE c.id = ANY(${ids}::int[]) AND NOT c."isArchived" AND NOT p."isDeleted"
@@ -153,29 +155,32 @@ function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
           WHERE a."caseFieldId" = f.id), '[]'))) AS fields
       FROM "CaseFields" f LEFT JOIN "CaseFieldTypes" ft ON ft.id = f."typeId"
       WHERE f.id IN (SELECT "fieldId" FROM field_values)
+    ),
+    documents AS (
+      SELECT c.id, c."projectId", p.name AS "projectName", p."iconUrl" AS "projectIconUrl", c."repositoryId",
+        c."folderId", COALESCE(paths.path, '/') AS "folderPath", c."templateId", t."templateName", c.name,
+        c."className", c.source::text AS source, c."stateId", w.name AS "stateName", wi.name AS "stateIcon",
+        wc.value AS "stateColor", c.estimate, c."forecastManual", c."forecastAutomated", c.automated,
+        c."isArchived", c."isDeleted", c."createdAt", c."creatorId", u.name AS "creatorName", u.image AS "creatorImage",
+        COALESCE(tags.tags, '[]') AS tags, COALESCE(steps.steps, '[]') AS steps,
+        COALESCE(case_values."values", '[]') AS "fieldValues",
+        CASE WHEN row_number() OVER (ORDER BY c.id) = 1 THEN json_build_object(
+          'fields', COALESCE((SELECT fields FROM fields), '{}'),
+          'groups', COALESCE((SELECT groups FROM groups), '{}')) END AS lookups
+      FROM cases c
+      JOIN "Projects" p ON p.id = c."projectId"
+      JOIN "Templates" t ON t.id = c."templateId"
+      JOIN "Workflows" w ON w.id = c."stateId"
+      JOIN "FieldIcon" wi ON wi.id = w."iconId"
+      JOIN "Color" wc ON wc.id = w."colorId"
+      JOIN "User" u ON u.id = c."creatorId"
+      LEFT JOIN paths ON paths.leaf = c."folderId"
+      LEFT JOIN tags ON tags."caseId" = c.id
+      LEFT JOIN steps ON steps."caseId" = c.id
+      LEFT JOIN case_values ON case_values."caseId" = c.id
     )
-    SELECT c.id, c."projectId", p.name AS "projectName", p."iconUrl" AS "projectIconUrl", c."repositoryId",
-      c."folderId", COALESCE(paths.path, '/') AS "folderPath", c."templateId", t."templateName", c.name,
-      c."className", c.source::text AS source, c."stateId", w.name AS "stateName", wi.name AS "stateIcon",
-      wc.value AS "stateColor", c.estimate, c."forecastManual", c."forecastAutomated", c.automated,
-      c."isArchived", c."isDeleted", c."createdAt", c."creatorId", u.name AS "creatorName", u.image AS "creatorImage",
-      COALESCE(tags.tags, '[]') AS tags, COALESCE(steps.steps, '[]') AS steps,
-      COALESCE(case_values."values", '[]') AS "fieldValues",
-      CASE WHEN row_number() OVER (ORDER BY c.id) = 1 THEN json_build_object(
-        'fields', COALESCE((SELECT fields FROM fields), '{}'),
-        'groups', COALESCE((SELECT groups FROM groups), '{}')) END AS lookups
-    FROM cases c
-    JOIN "Projects" p ON p.id = c."projectId"
-    JOIN "Templates" t ON t.id = c."templateId"
-    JOIN "Workflows" w ON w.id = c."stateId"
-    JOIN "FieldIcon" wi ON wi.id = w."iconId"
-    JOIN "Color" wc ON wc.id = w."colorId"
-    JOIN "User" u ON u.id = c."creatorId"
-    LEFT JOIN paths ON paths.leaf = c."folderId"
-    LEFT JOIN tags ON tags."caseId" = c.id
-    LEFT JOIN steps ON steps."caseId" = c.id
-    LEFT JOIN case_values ON case_values."caseId" = c.id
-    ORDER BY c.id`;
+    SELECT json_agg(d ORDER BY d.id) AS rows FROM documents d`;
+  return result?.rows ?? [];
 }
 
 interface StepDocument {
@@ -246,7 +251,8 @@ function caseDocument(row: CaseRow, lookups: ChunkLookups): SearchDocument {
     automated: row.automated,
     isArchived: row.isArchived,
     isDeleted: row.isDeleted,
-    createdAt: row.createdAt,
+    // Milliseconds, as Prisma made the Date: JavaScript drops the digits beyond them.
+    createdAt: new Date(row.createdAt),
     creatorId: row.creatorId,
     creatorName: row.creatorName,
     creatorImage: row.creatorImage,
