@@ -110,6 +110,9 @@ test('one SQL statement per chunk builds exactly the documents the Prisma builde
       await prismaCaseDocuments(db, chunk),
     ];
     expect(fromSql.map((doc) => doc.id)).toEqual(fromPrisma.map((doc) => doc.id));
+    // Pruning keeps exactly the documents the build makes.
+    const kept = await DOCUMENT_SOURCES.repositoryCases.belonging(db, chunk);
+    expect([...kept].sort((a, b) => a - b)).toEqual(fromPrisma.map((doc) => doc.id));
     expect(fromSql).toEqual(fromPrisma);
     // What Elasticsearch receives, key order and Date serialisation included.
     expect(JSON.stringify(fromSql)).toBe(JSON.stringify(fromPrisma));

@@ -286,10 +286,10 @@ export const repositoryCaseSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async belonging(db, ids) {
-    const rows = await db.repositoryCases.findMany({
-      where: { ...belongs({}), id: { in: ids } },
-      select: { id: true },
-    });
+    // One array parameter: a prune page is thousands of ids, which Prisma would bind one by one.
+    const rows = await db.$queryRaw<Array<{ id: number }>>`
+      SELECT c.id FROM "RepositoryCases" c JOIN "Projects" p ON p.id = c."projectId"
+      WHERE c.id = ANY(${ids}::int[]) AND NOT c."isArchived" AND NOT p."isDeleted"`;
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
