@@ -6,7 +6,10 @@ test('a read-ahead is handed to the first taker of its key only', async () => {
   let reads = 0;
   prefetch.start('job/index/1000', async () => `chunk ${++reads}`);
   expect(prefetch.take('job/index/2000')).toBeUndefined();
+  // Started again for the same cursor, the read already held is kept: the key is read once.
+  prefetch.start('job/index/1000', async () => `chunk ${++reads}`);
   await expect(prefetch.take('job/index/1000')).resolves.toBe('chunk 1');
+  expect(reads).toBe(1);
   expect(prefetch.take('job/index/1000')).toBeUndefined();
   expect(prefetch.size).toBe(0);
 });
@@ -35,15 +38,16 @@ test('a failed read-ahead raises no unhandled rejection and fails its taker alon
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
   try {
-    prefetch.start('dropped', async () => {
+    prefetch.start('evicted', async () => {
       throw new Error('database gone');
     });
     prefetch.start('taken', async () => {
       throw new Error('database gone');
     });
-    prefetch.start('dropped', async () => 7);
+    prefetch.start('newest', async () => 7);
+    expect(prefetch.take('evicted')).toBeUndefined();
     await expect(prefetch.take('taken')).rejects.toThrow('database gone');
-    await expect(prefetch.take('dropped')).resolves.toBe(7);
+    await expect(prefetch.take('newest')).resolves.toBe(7);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(unhandled).toEqual([]);
   } finally {

@@ -152,6 +152,26 @@ export function createSearchActivities(deps: ActivityDeps) {
       afterId,
     ].join('\u0000');
 
+  /**
+   * A short page ends its project's load: a rebuild that loads project by project goes on with the
+   * next live project in id order (the plan's order), whose first page is read ahead. A project's
+   * in-place reindex (written to the alias itself) has no next project.
+   */
+  async function readAheadNextProject(
+    search: TenantSearch,
+    input: ChunkInput,
+    readAheadFrom: (next: ChunkInput, afterId: number) => void,
+  ): Promise<void> {
+    const projectId = input.scope.projectId;
+    if (projectId === undefined || input.index === aliasOf(search.tenant, input.entity)) return;
+    const next = await search.db.projects.findFirst({
+      where: { isDeleted: false, id: { gt: projectId } },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    if (next) readAheadFrom({ ...input, scope: { projectId: next.id } }, 0);
+  }
+
   async function writeRead(search: TenantSearch, index: string, read: ChunkRead, refresh = false) {
     // A chunk lost with a killed worker is retried after the heartbeat timeout, not the whole
     // start-to-close timeout.
@@ -245,13 +265,15 @@ export function createSearchActivities(deps: ActivityDeps) {
         // A read-ahead that failed is read again here: its error is this attempt's only if it recurs.
         const read =
           (ahead && (await ahead.catch(() => undefined))) || (await readPage(search.db, input, input.afterId));
+        // The read-ahead holds its own lease on the tenant's client.
+        const readAheadFrom = (next: ChunkInput, afterId: number) =>
+          readAhead.start(readAheadKey(next, afterId), () =>
+            deps.databases.use(search.tenant, (db) => readPage(db, next, afterId)),
+          );
+        if (read.ids.length === chunkSize) readAheadFrom(input, read.ids[read.ids.length - 1]!);
+        else await readAheadNextProject(search, input, readAheadFrom);
         if (read.ids.length === 0) return { lastId: null, indexed: 0, deleted: 0 };
         const lastId = read.ids[read.ids.length - 1]!;
-        // A short page is the last one. The read-ahead holds its own lease on the tenant's client.
-        if (read.ids.length === chunkSize)
-          readAhead.start(readAheadKey(input, lastId), () =>
-            deps.databases.use(search.tenant, (db) => readPage(db, input, lastId)),
-          );
         const result = await writeRead(search, input.index, read);
         return { lastId, indexed: result.indexed, deleted: result.deleted };
       });

@@ -27,9 +27,12 @@ export class ChunkPrefetch<T> {
 
   constructor(private readonly options: ChunkPrefetchOptions) {}
 
-  /** Starts `read` now and keeps it for the chunk activity that will ask for `key`. */
+  /**
+   * Starts `read` now and keeps it for the chunk activity that will ask for `key`; a read already
+   * held for `key` (started by an earlier attempt, or the same cursor reached twice) is kept instead.
+   */
   start(key: string, read: () => Promise<T>): void {
-    this.drop(key);
+    if (this.entries.has(key)) return;
     while (this.entries.size >= this.options.maxEntries) this.drop(this.entries.keys().next().value!);
     const promise = read();
     // Unclaimed, a failed read is nobody's error: the activity that would have claimed it reads again.
