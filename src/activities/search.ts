@@ -11,7 +11,8 @@ import { failure } from '../failures/types';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeRejections, writeDocuments } from '../search/bulkWriter';
 import { beginChangeTracking, changedDocumentIds, endChangeTracking, transactionHorizon } from '../search/changes';
-import { DOCUMENT_SOURCES, type DocumentScope } from '../search/documents';
+import { ChunkPrefetch } from '../search/chunkPrefetch';
+import { DOCUMENT_SOURCES, type DocumentScope, type SearchDocument } from '../search/documents';
 import { entitiesFor, INDEX_BASE, type SearchEntity } from '../search/entities';
 import {
   abandonedBuilds,
@@ -65,11 +66,27 @@ interface TenantSearch {
   tenant: ResolvedTenant;
 }
 
+/** A chunk read: its ids, the documents of those that belong in the index, and the others. */
+interface ChunkRead {
+  ids: number[];
+  documents: SearchDocument[];
+  gone: number[];
+}
+
+/**
+ * How long a read-ahead chunk waits for its activity (src/search/chunkPrefetch.ts): the next
+ * chunk activity normally claims it within milliseconds; a minute covers a worker busy with other
+ * tasks. At most one read-ahead per rebuild is held; the cap bounds a worker running many.
+ */
+const READ_AHEAD_TTL_MS = 60_000;
+const READ_AHEAD_MAX = 8;
+
 /** TestPlanIt's wording for a tenant without Elasticsearch; retrying cannot fix it. */
 const NOT_CONFIGURED = 'Elasticsearch is not configured or unavailable';
 
 export function createSearchActivities(deps: ActivityDeps) {
   const { chunkSize, bulkFlushBytes, bulkConcurrency } = deps.reindex;
+  const readAhead = new ChunkPrefetch<ChunkRead>({ ttlMs: READ_AHEAD_TTL_MS, maxEntries: READ_AHEAD_MAX });
 
   function withTenantSearch<T>(origin: JobOrigin, work: (search: TenantSearch) => Promise<T>): Promise<T> {
     return withTenantDatabase(deps, origin, (db, tenant) => {
@@ -100,6 +117,8 @@ export function createSearchActivities(deps: ActivityDeps) {
       flushBytes: bulkFlushBytes,
       concurrency: bulkConcurrency,
       refresh,
+      // A chunk's bulk write can outlast the heartbeat timeout on a busy cluster.
+      onProgress: () => heartbeat(),
     });
     if (result.rejected.length > 0) {
       const message = describeRejections(index, documents.length + deleteIds.length, result.rejected);
@@ -109,17 +128,61 @@ export function createSearchActivities(deps: ActivityDeps) {
     return result;
   }
 
-  /** Builds and writes the documents of `ids`; ids that no longer qualify are deleted. */
-  async function writeByIds(search: TenantSearch, entity: SearchEntity, index: string, ids: number[], refresh = false) {
-    const source = DOCUMENT_SOURCES[entity];
+  /** The documents of `ids`; those that no longer qualify are `gone` (to be deleted). */
+  async function readDocuments(db: DatabaseClient, entity: SearchEntity, ids: number[]): Promise<ChunkRead> {
+    const documents = await DOCUMENT_SOURCES[entity].build(db, ids);
+    const built = new Set(documents.map((document) => document.id));
+    return { ids, documents, gone: ids.filter((id) => !built.has(id)) };
+  }
+
+  /** The next page of the load after `afterId`, with its documents. */
+  async function readPage(db: DatabaseClient, input: ChunkInput, afterId: number): Promise<ChunkRead> {
+    const ids = await DOCUMENT_SOURCES[input.entity].pageIds(db, input.scope, afterId, chunkSize);
+    return ids.length === 0 ? { ids, documents: [], gone: [] } : readDocuments(db, input.entity, ids);
+  }
+
+  /** A read-ahead belongs to one job's load of one index and scope, at one cursor. */
+  const readAheadKey = (input: ChunkInput, afterId: number) =>
+    [
+      input.origin.tenantId ?? '',
+      input.origin.idempotencyKey,
+      input.entity,
+      input.index,
+      input.scope.projectId ?? '',
+      afterId,
+    ].join('\u0000');
+
+  /**
+   * A short page ends its project's load: a rebuild that loads project by project goes on with the
+   * next live project in id order (the plan's order), whose first page is read ahead. A project's
+   * in-place reindex (written to the alias itself) has no next project.
+   */
+  async function readAheadNextProject(
+    search: TenantSearch,
+    input: ChunkInput,
+    readAheadFrom: (next: ChunkInput, afterId: number) => void,
+  ): Promise<void> {
+    const projectId = input.scope.projectId;
+    if (projectId === undefined || input.index === aliasOf(search.tenant, input.entity)) return;
+    const next = await search.db.projects.findFirst({
+      where: { isDeleted: false, id: { gt: projectId } },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    if (next) readAheadFrom({ ...input, scope: { projectId: next.id } }, 0);
+  }
+
+  async function writeRead(search: TenantSearch, index: string, read: ChunkRead, refresh = false) {
     // A chunk lost with a killed worker is retried after the heartbeat timeout, not the whole
     // start-to-close timeout.
     heartbeat();
-    const documents = await source.build(search.db, ids);
+    return write(search.client, index, read.documents, read.gone, refresh);
+  }
+
+  /** Builds and writes the documents of `ids`; ids that no longer qualify are deleted. */
+  async function writeByIds(search: TenantSearch, entity: SearchEntity, index: string, ids: number[], refresh = false) {
     heartbeat();
-    const built = new Set(documents.map((document) => document.id));
-    const gone = ids.filter((id) => !built.has(id));
-    return write(search.client, index, documents, gone, refresh);
+    return writeRead(search, index, await readDocuments(search.db, entity, ids), refresh);
   }
 
   return {
@@ -191,13 +254,28 @@ export function createSearchActivities(deps: ActivityDeps) {
       });
     },
 
-    /** The next chunk of documents in id order after the cursor, written to `index`. */
+    /**
+     * The next chunk of documents in id order after the cursor, written to `index`. While it is
+     * written, the chunk after it is read ahead (src/search/chunkPrefetch.ts) for the next call.
+     */
     async indexChunk(input: ChunkInput): Promise<ChunkResult> {
       return withTenantSearch(input.origin, async (search) => {
-        const ids = await DOCUMENT_SOURCES[input.entity].pageIds(search.db, input.scope, input.afterId, chunkSize);
-        if (ids.length === 0) return { lastId: null, indexed: 0, deleted: 0 };
-        const result = await writeByIds(search, input.entity, input.index, ids);
-        return { lastId: ids[ids.length - 1]!, indexed: result.indexed, deleted: result.deleted };
+        heartbeat();
+        const ahead = readAhead.take(readAheadKey(input, input.afterId));
+        // A read-ahead that failed is read again here: its error is this attempt's only if it recurs.
+        const read =
+          (ahead && (await ahead.catch(() => undefined))) || (await readPage(search.db, input, input.afterId));
+        // The read-ahead holds its own lease on the tenant's client.
+        const readAheadFrom = (next: ChunkInput, afterId: number) =>
+          readAhead.start(readAheadKey(next, afterId), () =>
+            deps.databases.use(search.tenant, (db) => readPage(db, next, afterId)),
+          );
+        if (read.ids.length === chunkSize) readAheadFrom(input, read.ids[read.ids.length - 1]!);
+        else await readAheadNextProject(search, input, readAheadFrom);
+        if (read.ids.length === 0) return { lastId: null, indexed: 0, deleted: 0 };
+        const lastId = read.ids[read.ids.length - 1]!;
+        const result = await writeRead(search, input.index, read);
+        return { lastId, indexed: result.indexed, deleted: result.deleted };
       });
     },
 

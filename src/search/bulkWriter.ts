@@ -13,7 +13,11 @@ export interface BulkWriteOptions {
   concurrency: number;
   /** Refresh the index when done, so the writes are searchable at once (live index writes). */
   refresh?: boolean;
+  /** Called as items are acknowledged (every PROGRESS_EVERY of them), so a long write can show it is alive. */
+  onProgress?: () => void;
 }
+
+const PROGRESS_EVERY = 500;
 
 export interface RejectedItem {
   id: string;
@@ -57,6 +61,7 @@ export async function writeDocuments(
     onSuccess: ({ result: item }) => {
       if (item.index) result.indexed += 1;
       else if (item.delete) result.deleted += 1;
+      if ((result.indexed + result.deleted) % PROGRESS_EVERY === 0) options.onProgress?.();
     },
     onDrop: (dropped) => {
       const action = dropped.operation as { index?: { _id?: string }; delete?: { _id?: string } };
