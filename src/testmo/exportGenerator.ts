@@ -486,7 +486,9 @@ export async function generateTestmoExport(file: string, options: GeneratorOptio
 
   // ------------------------------------------------------------ automation (CI results)
   const automationPerProject = Math.max(4, Math.floor(casesPerProject / 20));
-  const automationRunsPerProject = Math.max(2, Math.floor(casesPerProject / 300));
+  // Each run runs every automation case of its project, so the runs are capped: with both growing
+  // with the cases the run tests grew as their square (a "1 GB" export came out at 2.2 GB).
+  const automationRunsPerProject = Math.min(10, Math.max(2, Math.floor(casesPerProject / 300)));
   const automationCaseId = (p: number, a: number) => (p - 1) * automationPerProject + a;
   /** Every tenth automation case is the same test as the one before it (another source's copy). */
   const testOf = (a: number) => (a % 10 === 0 ? a - 1 : a);
