@@ -325,7 +325,7 @@ export class QueueConsumer {
         for (const jobId of stalled) {
           const { label, tenant } = await this.describeStalled(state.source, jobId);
           this.logger.warn(
-            `${this.queue} job ${jobId} for tenant ${label} stalled; it is redelivered and reattaches to its workflow`,
+            `${this.queue} job ${jobId} for tenant ${label} stalled; it is redelivered and reattaches to its own workflow, or joins a new batch whose writes skip what the old one did`,
             { tenant },
           );
         }
