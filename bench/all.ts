@@ -23,6 +23,7 @@ import {
   fairnessOwnPrefixRatio,
   fairnessRatio,
   forecastRatio,
+  importCopyRatio,
   importPeakRss,
   importWorkerPeakRss,
   markdownTable,
@@ -132,6 +133,14 @@ export const GOALS: Goal[] = [
     target: { op: '<', limit: 400 },
     source: 'the "peak RSS import" column of the import table, highest over the sizes',
     read: importPeakRss,
+  },
+  {
+    bench: 'import',
+    figure: 'import / plain COPY of the same rows',
+    unit: 'x',
+    target: { op: '>=', limit: 0.5 },
+    source: 'the "import / COPY" column of the ceiling table, lowest over the sizes',
+    read: importCopyRatio,
   },
   {
     bench: 'import',

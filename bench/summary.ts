@@ -219,6 +219,21 @@ export function importWorkerPeakRss(stdout: string): Reading {
   );
 }
 
+/** The import's share of its COPY ceiling (`import / COPY` of the ceiling table), lowest over the sizes. */
+export function importCopyRatio(stdout: string): Reading {
+  const lines = stdout.split('\n');
+  const header = lines.findIndex((l) => l.startsWith('size | table rows written'));
+  if (header < 0) throw new Error('no "size | table rows written | ... | import / COPY" table in the output');
+  const readings: Reading[] = [];
+  for (const line of lines.slice(header + 1)) {
+    const cells = line.split(' | ').map((c) => c.trim());
+    const ratio = /^x(\S+)$/.exec(cells[cells.length - 1] ?? '');
+    if (cells.length < 7 || !ratio) break;
+    readings.push({ value: number(ratio[1]!, `${cells[0]} import / COPY`), note: cells[0] });
+  }
+  return lowest(readings, 'import ceiling table row');
+}
+
 // --- bench:schedules ---------------------------------------------------------------------------
 
 /** `create, staggered  <ms>  <schedules/s>  <result>`: schedules created per second. */

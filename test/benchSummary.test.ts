@@ -12,6 +12,7 @@ import {
   fairnessOwnPrefixRatio,
   fairnessRatio,
   forecastRatio,
+  importCopyRatio,
   importPeakRss,
   importWorkerPeakRss,
   markdownTable,
@@ -91,6 +92,10 @@ Testmo import: generated export -> S3 -> analyse (stage) -> import, one tenant, 
 
 size | MB | rows | analyse s | analyse rows/s | import s | import rows/s | idle RSS | peak RSS analyse | peak RSS import | peak vs first | database MB | JSON.parse whole file
 10MB | 9.6 | 62114 | 13.2 | 4718 | 25.9 | 2403 | 249 MB | 435 MB | 434 MB | 1.00x for 1x the data | 99 | 65 MB
+
+import against its ceiling: the rows it wrote, loaded by a plain COPY into empty copies of the tables
+size | table rows written | import s | COPY s | import rows/s | COPY rows/s | import / COPY
+10MB | 57156 | 19.2 | 1.4 | 2978 | 40953 | x0.07
 
 slowest import phases (seconds, from the job row's phase summaries):
 10MB: repositoryCaseSteps 4.8, repositoryCases 3.6, repositoryCaseValues 3.1, automationRunTests 3.1, testRunResults 1.6
@@ -176,6 +181,18 @@ describe('parsers, on real output', () => {
     );
     expect(importPeakRss(twoSizes)).toEqual({ value: 562, note: '100MB' });
     expect(importWorkerPeakRss(twoSizes)).toEqual({ value: 567, note: '100MB' });
+  });
+
+  test('bench:import: the import / COPY column of the ceiling table, the lowest over sizes', () => {
+    expect(importCopyRatio(SAMPLES.import)).toEqual({ value: 0.07, note: '10MB' });
+    const twoSizes = SAMPLES.import.replace(
+      /^(10MB \| 57156 .*)$/m,
+      '$1\n1GB | 7014339 | 938.4 | 312.0 | 7475 | 22482 | x0.33',
+    );
+    expect(importCopyRatio(twoSizes)).toEqual({ value: 0.07, note: '10MB' });
+    expect(() => importCopyRatio(SAMPLES.import.replace(/^import against[\s\S]*?\n\n/m, ''))).toThrow(
+      'no "size | table rows written',
+    );
   });
 
   test('bench:schedules', () => {
