@@ -186,7 +186,9 @@ async function infra(command: 'up-temporal' | 'down-temporal', env: NodeJS.Proce
 async function sparePort(): Promise<number> {
   const offsets = [0, 1, 2, 6, 10, -300, -299, -298, -294];
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // Under 32768: the server stores membership ports in a smallint column (and fails to start with
+    // a higher one); also below Linux's ephemeral range, where outgoing connections could take one.
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await Promise.all(offsets.map((offset) => portFree(port + offset)));
     if (free.every(Boolean)) return port;
   }
