@@ -9,7 +9,10 @@
  *   (e) those one-per-job workflows started and awaited straight from the SDK client, as many at
  *       once as the bridge's start window: the ceiling (d) is held to.
  *
- * Env: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (comma list, default "10,50").
+ * Env: BENCH_JOBS (default 2000), BENCH_CONCURRENCY (comma list, default "10,50"), BENCH_TEMPORAL
+ * (default "dev"; "dev,server" runs (b) to (e) against the dev server and a Temporal server on PostgreSQL
+ * started for the bench, each scenario on one then the other, and prints both with their ratios:
+ * bench/temporals.ts). (a) uses no Temporal and runs once per concurrency.
  */
 import { Worker, type Job, type Queue } from 'bullmq';
 import { Client, Connection } from '@temporalio/client';
@@ -29,6 +32,7 @@ import { startApp, stopApp, waitFor } from '../test/support/processes';
 import { services, uniqueSuffix } from '../test/support/services';
 import { auditEventData, testplanitQueue } from '../test/support/testplanit';
 import { ExportStore } from '../src/testmo/exportSource';
+import { marked, withBenchTemporals, type BenchTemporal } from './temporals';
 
 const JOBS = Number(process.env.BENCH_JOBS ?? 2000);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '10,50').split(',').map(Number);
@@ -42,6 +46,8 @@ const logger = createLogger('bench', 'warn');
 
 interface Row {
   mode: string;
+  /** The Temporal it ran on; none for the plain BullMQ worker. */
+  temporal?: BenchTemporal;
   concurrency: number;
   jobs: number;
   seconds: number;
@@ -176,12 +182,17 @@ async function plainBullmq(concurrency: number): Promise<Row> {
   }
 }
 
-function appEnv(prefix: string, taskQueuePrefix: string, concurrency: number): Record<string, string> {
+function appEnv(
+  prefix: string,
+  taskQueuePrefix: string,
+  concurrency: number,
+  temporal: BenchTemporal,
+): Record<string, string> {
   return {
     MULTI_TENANT_MODE: 'true',
     TENANT_CONFIGS: tenantConfigs,
     VALKEY_URL: services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
+    TEMPORAL_ADDRESS: temporal.address,
     BULLMQ_PREFIX: prefix,
     TEMPORAL_TASK_QUEUE_PREFIX: taskQueuePrefix,
     SCHEDULES_SYNC_ON_START: 'false',
@@ -198,11 +209,16 @@ const BRIDGE_MODES = {
   'bridge apart, no batches': { oneProcess: false, env: { BRIDGE_BATCH_MAX_JOBS: '1' } },
 } as const;
 
-async function bridgeAndTemporal(concurrency: number, mode: keyof typeof BRIDGE_MODES): Promise<Row> {
+async function bridgeAndTemporal(
+  concurrency: number,
+  mode: keyof typeof BRIDGE_MODES,
+  temporal: BenchTemporal,
+): Promise<Row> {
   const { oneProcess, env: modeEnv } = BRIDGE_MODES[mode];
-  const tag = Object.keys(BRIDGE_MODES).indexOf(mode);
+  // Prefixes and audit rows of their own per Temporal (the tenants' databases are shared).
+  const tag = `${Object.keys(BRIDGE_MODES).indexOf(mode)}${temporal.kind === 'dev' ? '' : temporal.kind}`;
   const prefix = `benchbridge${suffix}c${concurrency}m${tag}`;
-  const env = { ...appEnv(prefix, `bench-${suffix}-c${concurrency}-m${tag}`, concurrency), ...modeEnv };
+  const env = { ...appEnv(prefix, `bench-${suffix}-c${concurrency}-m${tag}`, concurrency, temporal), ...modeEnv };
   const apps = oneProcess
     ? [await startApp('all', { ...env, LOG_LEVEL: 'info' })]
     : [
@@ -211,7 +227,7 @@ async function bridgeAndTemporal(concurrency: number, mode: keyof typeof BRIDGE_
       ];
   const queue = testplanitQueue('audit-logs', prefix);
   try {
-    return await measure(mode, concurrency, queue, `${prefix}`);
+    return { ...(await measure(mode, concurrency, queue, `${prefix}`)), temporal };
   } finally {
     for (const app of apps.reverse()) await stopApp(app);
     await queue.obliterate({ force: true });
@@ -220,14 +236,15 @@ async function bridgeAndTemporal(concurrency: number, mode: keyof typeof BRIDGE_
 }
 
 /** The same workflows with the same inputs, started and awaited by the SDK client alone. */
-async function sdkDirect(client: Client, concurrency: number): Promise<Row> {
-  const taskQueuePrefix = `bench-${suffix}-c${concurrency}-sdk`;
+async function sdkDirect(client: Client, concurrency: number, temporal: BenchTemporal): Promise<Row> {
+  const tag = temporal.kind === 'dev' ? '' : temporal.kind;
+  const taskQueuePrefix = `bench-${suffix}-c${concurrency}-sdk${tag}`;
   const worker = await startApp('worker', {
-    ...appEnv(`benchsdk${suffix}`, taskQueuePrefix, concurrency),
+    ...appEnv(`benchsdk${suffix}`, taskQueuePrefix, concurrency, temporal),
     LOG_LEVEL: 'info',
   });
   const inFlight = defaultStartWindow(concurrency);
-  const run = `sdk${concurrency}`;
+  const run = `sdk${concurrency}${tag}`;
   const latencies: number[] = [];
   let next = 0;
   const started = Date.now();
@@ -262,56 +279,106 @@ async function sdkDirect(client: Client, concurrency: number): Promise<Row> {
     await stopApp(worker);
   }
   const seconds = (Date.now() - started) / 1000;
-  return checkedRow('one per job via SDK', 'SDK', concurrency, run, seconds, latencies);
+  return { ...(await checkedRow('one per job via SDK', 'SDK', concurrency, run, seconds, latencies)), temporal };
 }
 
-function printTable(rows: Row[]): void {
+const TEMPORAL_MODES = [
+  'bridge, worker apart',
+  'bridge+worker, 1 process',
+  'bridge apart, no batches',
+  'one per job via SDK',
+];
+
+/** The table; with several Temporals a column for each row's, then each scenario's figures relative to the first's. */
+function printTable(rows: Row[], temporals: BenchTemporal[]): void {
   const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits));
-  console.log('\nmode                        conc   jobs  seconds   jobs/s   p50 ms   p99 ms');
+  const several = temporals.length > 1;
+  const column = (r: Row) => (several ? ` ${(r.temporal?.kind ?? '-').padEnd(8)}` : '');
+  console.log(
+    `\nmode                        ${several ? 'temporal ' : ''}conc   jobs  seconds   jobs/s   p50 ms   p99 ms`,
+  );
   for (const r of rows) {
     console.log(
-      `${r.mode.padEnd(27)} ${String(r.concurrency).padStart(4)} ${String(r.jobs).padStart(6)} ${fmt(r.seconds, 2).padStart(8)} ${fmt(r.perSecond, 1).padStart(8)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)}`,
+      `${r.mode.padEnd(27)}${column(r)} ${String(r.concurrency).padStart(4)} ${String(r.jobs).padStart(6)} ${fmt(r.seconds, 2).padStart(8)} ${fmt(r.perSecond, 1).padStart(8)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)}`,
     );
   }
+  const [reference, ...others] = temporals as [BenchTemporal, ...BenchTemporal[]];
+  const of = (mode: string, c: number, temporal?: BenchTemporal) =>
+    rows.find((r) => r.mode === mode && r.concurrency === c && (r.temporal === undefined || r.temporal === temporal))!;
+  for (const other of others) {
+    console.log(`\n${other.kind} / ${reference.kind}, same scenario (${other.kind}: ${other.description}):`);
+    for (const c of CONCURRENCIES)
+      for (const mode of TEMPORAL_MODES) {
+        const [o, r] = [of(mode, c, other), of(mode, c, reference)];
+        console.log(
+          `  concurrency ${c}, ${mode}: jobs/s x${(o.perSecond / r.perSecond).toFixed(2)}, p50 x${(o.p50! / r.p50!).toFixed(2)}, p99 x${(o.p99! / r.p99!).toFixed(2)}`,
+        );
+      }
+  }
+  if (several)
+    console.log(
+      `\nlines marked [${others.map((t) => t.kind).join('], [')}]: on that Temporal; unmarked: ${reference.kind}`,
+    );
   console.log(
-    '\nratios at equal execution concurrency (goals: bridge x0.5 of plain BullMQ; one workflow per job x0.9 of the SDK):',
+    `${several ? '' : '\n'}ratios at equal execution concurrency (goals: bridge x0.5 of plain BullMQ; one workflow per job x0.9 of the SDK):`,
   );
+  // The reference Temporal's line last of each pair, so the run's last line is as without BENCH_TEMPORAL.
+  const inOrder = [...others, reference];
   for (const c of CONCURRENCIES) {
-    const of = (mode: string) => rows.find((r) => r.mode === mode && r.concurrency === c)!;
-    const plain = of('plain BullMQ worker');
-    const sdk = of('one per job via SDK');
-    for (const mode of ['bridge, worker apart', 'bridge+worker, 1 process']) {
-      const bridge = of(mode);
+    const plain = of('plain BullMQ worker', c);
+    for (const mode of ['bridge, worker apart', 'bridge+worker, 1 process'])
+      for (const temporal of inOrder) {
+        const bridge = of(mode, c, temporal);
+        console.log(
+          marked(
+            temporal,
+            reference,
+            `  concurrency ${c}, ${mode}: x${(bridge.perSecond / plain.perSecond).toFixed(2)} plain BullMQ; p50 x${(bridge.p50! / plain.p50!).toFixed(2)}, p99 x${(bridge.p99! / plain.p99!).toFixed(2)}`,
+          ),
+        );
+      }
+    for (const temporal of inOrder) {
+      const sdk = of('one per job via SDK', c, temporal);
+      const unbatched = of('bridge apart, no batches', c, temporal);
       console.log(
-        `  concurrency ${c}, ${mode}: x${(bridge.perSecond / plain.perSecond).toFixed(2)} plain BullMQ; p50 x${(bridge.p50! / plain.p50!).toFixed(2)}, p99 x${(bridge.p99! / plain.p99!).toFixed(2)}`,
+        marked(
+          temporal,
+          reference,
+          `  concurrency ${c}, bridge apart, no batches: x${(unbatched.perSecond / sdk.perSecond).toFixed(2)} the same workflows via SDK, x${(unbatched.perSecond / plain.perSecond).toFixed(2)} plain BullMQ`,
+        ),
       );
     }
-    const unbatched = of('bridge apart, no batches');
-    console.log(
-      `  concurrency ${c}, bridge apart, no batches: x${(unbatched.perSecond / sdk.perSecond).toFixed(2)} the same workflows via SDK, x${(unbatched.perSecond / plain.perSecond).toFixed(2)} plain BullMQ`,
-    );
   }
 }
 
 async function main(): Promise<void> {
   for (const db of dbs) await seedBasics(await createTenantDatabase(db));
-  const connection = await Connection.connect({ address: services.temporalAddress });
-  const client = new Client({ connection });
-  const rows: Row[] = [];
   try {
-    for (const concurrency of CONCURRENCIES) {
-      rows.push(await plainBullmq(concurrency));
-      for (const mode of Object.keys(BRIDGE_MODES) as (keyof typeof BRIDGE_MODES)[])
-        rows.push(await bridgeAndTemporal(concurrency, mode));
-      rows.push(await sdkDirect(client, concurrency));
-      console.log(`concurrency ${concurrency} done`);
-    }
-    console.log(
-      `\n${JOBS} audit-event jobs, ${tenants.length} tenants, ${new Date().toISOString()}, ${require('node:os').cpus().length} cores`,
-    );
-    printTable(rows);
+    await withBenchTemporals(async (temporals) => {
+      const clients = new Map<BenchTemporal, Client>();
+      try {
+        for (const temporal of temporals)
+          clients.set(temporal, new Client({ connection: await Connection.connect({ address: temporal.address }) }));
+        const rows: Row[] = [];
+        // Scenario by scenario, each Temporal in turn, so both see the machine as busy as the other.
+        for (const concurrency of CONCURRENCIES) {
+          rows.push(await plainBullmq(concurrency));
+          for (const mode of Object.keys(BRIDGE_MODES) as (keyof typeof BRIDGE_MODES)[])
+            for (const temporal of temporals) rows.push(await bridgeAndTemporal(concurrency, mode, temporal));
+          for (const temporal of temporals) rows.push(await sdkDirect(clients.get(temporal)!, concurrency, temporal));
+          console.log(`concurrency ${concurrency} done`);
+        }
+        console.log(
+          `\n${JOBS} audit-event jobs, ${tenants.length} tenants, ${new Date().toISOString()}, ${require('node:os').cpus().length} cores`,
+        );
+        if (temporals.length > 1)
+          console.log(`Temporal: ${temporals.map((t) => `${t.kind} = ${t.description} (${t.address})`).join('; ')}`);
+        printTable(rows, temporals);
+      } finally {
+        for (const client of clients.values()) await client.connection.close();
+      }
+    });
   } finally {
-    await connection.close();
     for (const db of dbs) await dropDatabase(db);
   }
 }

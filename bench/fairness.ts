@@ -13,6 +13,9 @@
  * and where the rest went, split at their workflow's start and close as Temporal recorded them.
  * `BENCH_ONLY=<scenario>` runs one scenario; with `TPW_CPU_PROFILE=bridge` (or worker) that process
  * writes a V8 CPU profile to /tmp/tpw-prof.
+ * `BENCH_TEMPORAL=dev,server` runs each scenario on the dev server and on a Temporal server on
+ * PostgreSQL started for the bench (bench/temporals.ts), and prints both, with their ratios; the
+ * server's lines are marked `[server]`, and its last line comes just before the dev server's.
  * Last line, read by machines: `quiet tenant p95 under flood / alone: x<ratio>` (goal <= 2).
  */
 import type { Job, Queue } from 'bullmq';
@@ -23,6 +26,7 @@ import { startStack, stackEnv, stopStack } from '../test/support/stack';
 import { auditEventData, testplanitQueue } from '../test/support/testplanit';
 import { withTemporal } from '../test/support/temporal';
 import { tenantKeyOf, workflowIdForJob } from '../src/jobs/ids';
+import { marked, withBenchTemporals, type BenchTemporal } from './temporals';
 
 const FLOOD = Number(process.env.BENCH_FLOOD ?? 1800);
 const QUIET = Number(process.env.BENCH_QUIET ?? 200);
@@ -64,7 +68,7 @@ interface QuietLegs {
 }
 
 /** Splits each quiet job's time at its workflow's start and close, from Temporal's own record of it. */
-async function quietLegs(queue: Queue, jobs: Job[], tenantId: string): Promise<QuietLegs> {
+async function quietLegs(queue: Queue, jobs: Job[], tenantId: string, temporalAddress: string): Promise<QuietLegs> {
   const toStart: number[] = [];
   const running: number[] = [];
   const settling: number[] = [];
@@ -91,7 +95,7 @@ async function quietLegs(queue: Queue, jobs: Job[], tenantId: string): Promise<Q
         }),
       );
     }
-  });
+  }, temporalAddress);
   const p95 = (values: number[]) =>
     percentile(
       values.sort((a, b) => a - b),
@@ -115,9 +119,12 @@ async function scenario(
   label: string,
   flood: number,
   extraEnv: Record<string, string>,
+  temporal: BenchTemporal,
   ownPrefixes = false,
 ): Promise<Scenario> {
-  const name = `fair${label.replace(/\W/g, '').slice(0, 12)}`;
+  // Prefixes, task queues and audit rows of their own per Temporal (the tenants' databases are shared).
+  const key = temporal.kind === 'dev' ? label : `${temporal.kind}${label}`;
+  const name = `fair${key.replace(/\W/g, '').slice(0, 12)}`;
   const prefix = `${name}${suffix}`; // stackEnv's BULLMQ_PREFIX
   const own = (tenant: string): Record<string, string> => (ownPrefixes ? { bullmqPrefix: `${prefix}-${tenant}` } : {});
   const env = stackEnv({
@@ -128,6 +135,7 @@ async function scenario(
       [quiet]: { databaseUrl: databaseUrl(dbs[1]!), ...own(quiet) },
     },
     extra: { BRIDGE_QUEUES: 'audit-logs', WORKER_QUEUES: 'audit-logs', ...extraEnv },
+    temporalAddress: temporal.address,
   });
   const { worker, bridge } = await startStack(env);
   const noisyQueue: Queue = testplanitQueue('audit-logs', ownPrefixes ? `${prefix}-${noisy}` : prefix);
@@ -141,14 +149,14 @@ async function scenario(
         ...(await noisyQueue.addBulk(
           Array.from({ length: Math.min(500, flood - i) }, (_, k) => ({
             name: 'audit-event',
-            data: auditEventData({ tenantId: noisy, entityId: `${label}-n${i + k}` }),
+            data: auditEventData({ tenantId: noisy, entityId: `${key}-n${i + k}` }),
           })),
         )),
       );
     }
     const quietJobs: Job[] = [];
     for (let i = 0; i < QUIET; i += 1) {
-      quietJobs.push(await queue.add('audit-event', auditEventData({ tenantId: quiet, entityId: `${label}-q${i}` })));
+      quietJobs.push(await queue.add('audit-event', auditEventData({ tenantId: quiet, entityId: `${key}-q${i}` })));
       await new Promise((resolve) => setTimeout(resolve, QUIET_EVERY_MS));
     }
     const total = flood + QUIET;
@@ -169,7 +177,7 @@ async function scenario(
       const [row] = await query<{ n: string }>(
         databaseUrl(db),
         `SELECT count(DISTINCT "entityId") AS n FROM "AuditLog" WHERE "entityId" LIKE $1`,
-        [`${label}-%`],
+        [`${key}-%`],
       );
       rows += Number(row!.n);
     }
@@ -179,7 +187,7 @@ async function scenario(
       quiet: await latencies(queue, quietJobs),
       quietInRedis: await latencies(queue, quietJobs, 'taken'),
       noisy: await latencies(noisyQueue, floodJobs),
-      legs: await quietLegs(queue, quietJobs, quiet),
+      legs: await quietLegs(queue, quietJobs, quiet, temporal.address),
       seconds,
       rows,
     };
@@ -197,57 +205,129 @@ async function completedOf(queues: Queue[]): Promise<number> {
   return counts.reduce((sum, c) => sum + c.completed!, 0);
 }
 
+/**
+ * The scenarios, in the order they run: alternating, so neither mode always runs on a server busier
+ * with earlier scenarios' histories.
+ */
+const SCENARIOS = {
+  alone: { flood: 0, env: {}, ownPrefixes: false },
+  ownalone: { flood: 0, env: {}, ownPrefixes: true },
+  flood: { flood: FLOOD, env: {}, ownPrefixes: false },
+  ownflood: { flood: FLOOD, env: {}, ownPrefixes: true },
+  fifo: { flood: FLOOD, env: { BRIDGE_MAX_IN_FLIGHT: '10' }, ownPrefixes: false },
+} as const;
+type ScenarioName = keyof typeof SCENARIOS;
+
+const ROWS: [string, ScenarioName][] = [
+  ['quiet tenant alone (default configuration)', 'alone'],
+  ['under flood (default configuration)', 'flood'],
+  ['under flood, admission = concurrency (FIFO)', 'fifo'],
+  ['own prefixes: quiet tenant alone', 'ownalone'],
+  ['own prefixes: under flood', 'ownflood'],
+];
+
 async function main(): Promise<void> {
   for (const db of dbs) await seedBasics(await createTenantDatabase(db));
   try {
-    if (ONLY) {
-      // One scenario, for profiling (TPW_CPU_PROFILE=bridge|worker) or a quick look.
-      const r = await scenario(ONLY, ONLY.endsWith('alone') ? 0 : FLOOD, {}, ONLY.startsWith('own'));
-      console.log(
-        `${ONLY}: quiet p50/p95 ${percentile(r.quiet, 50)}/${percentile(r.quiet, 95)} ms, in Redis p95 ${percentile(r.quietInRedis, 95)} ms; legs p95 ${r.legs.toStart}/${r.legs.running}/${r.legs.settling} ms; ${(r.rows / r.seconds).toFixed(1)} jobs/s`,
+    await withBenchTemporals(async (temporals) => {
+      const [reference, ...others] = temporals as [BenchTemporal, ...BenchTemporal[]];
+      const several = temporals.length > 1;
+      if (ONLY) {
+        // One scenario, for profiling (TPW_CPU_PROFILE=bridge|worker) or a quick look.
+        for (const temporal of temporals) {
+          const r = await scenario(ONLY, ONLY.endsWith('alone') ? 0 : FLOOD, {}, temporal, ONLY.startsWith('own'));
+          console.log(
+            marked(
+              temporal,
+              reference,
+              `${ONLY}: quiet p50/p95 ${percentile(r.quiet, 50)}/${percentile(r.quiet, 95)} ms, in Redis p95 ${percentile(r.quietInRedis, 95)} ms; legs p95 ${r.legs.toStart}/${r.legs.running}/${r.legs.settling} ms; ${(r.rows / r.seconds).toFixed(1)} jobs/s`,
+            ),
+          );
+        }
+        return;
+      }
+      const results = new Map<BenchTemporal, Record<ScenarioName, Scenario>>(
+        temporals.map((t) => [t, {} as Record<ScenarioName, Scenario>]),
       );
-      return;
-    }
-    // Alternating, so neither mode always runs on a server busier with earlier scenarios' histories.
-    const alone = await scenario('alone', 0, {});
-    const ownAlone = await scenario('ownalone', 0, {}, true);
-    const flooded = await scenario('flood', FLOOD, {});
-    const ownFlooded = await scenario('ownflood', FLOOD, {}, true);
-    const fifo = await scenario('fifo', FLOOD, { BRIDGE_MAX_IN_FLIGHT: '10' });
-    console.log(
-      `\naudit-logs, worker concurrency 10; quiet tenant: ${QUIET} jobs, one every ${QUIET_EVERY_MS} ms; noisy tenant: ${FLOOD} jobs at once (${Math.round((100 * FLOOD) / (FLOOD + QUIET))} % of the load)`,
-    );
-    console.log(
-      'scenario                                        quiet p50  quiet p95  quiet max  in Redis p95  noisy p50  noisy max  jobs/s',
-    );
-    const line = (name: string, r: Scenario) =>
+      // Each scenario on each Temporal in turn, so both see the machine as busy as the other.
+      for (const [name, s] of Object.entries(SCENARIOS) as [ScenarioName, (typeof SCENARIOS)[ScenarioName]][])
+        for (const temporal of temporals)
+          results.get(temporal)![name] = await scenario(name, s.flood, s.env, temporal, s.ownPrefixes);
+
       console.log(
-        `${name.padEnd(46)} ${String(percentile(r.quiet, 50)).padStart(10)} ${String(percentile(r.quiet, 95)).padStart(10)} ${String(r.quiet.at(-1)).padStart(10)} ${String(percentile(r.quietInRedis, 95)).padStart(13)} ${String(percentile(r.noisy, 50)).padStart(10)} ${String(r.noisy.at(-1) ?? '-').padStart(10)} ${(r.rows / r.seconds).toFixed(1).padStart(7)}`,
+        `\naudit-logs, worker concurrency 10; quiet tenant: ${QUIET} jobs, one every ${QUIET_EVERY_MS} ms; noisy tenant: ${FLOOD} jobs at once (${Math.round((100 * FLOOD) / (FLOOD + QUIET))} % of the load)`,
       );
-    line('quiet tenant alone (default configuration)', alone);
-    line('under flood (default configuration)', flooded);
-    line('under flood, admission = concurrency (FIFO)', fifo);
-    line('own prefixes: quiet tenant alone', ownAlone);
-    line('own prefixes: under flood', ownFlooded);
-    console.log('\nquiet jobs, p95 of each leg (ms): taken from Redis -> workflow started -> closed -> job finished');
-    for (const [name, r] of [
-      ['alone', alone],
-      ['under flood', flooded],
-      ['own prefixes: alone', ownAlone],
-      ['own prefixes: under flood', ownFlooded],
-    ] as const)
+      const group = (temporal: BenchTemporal) => {
+        if (several) console.log(`${temporal.kind}: ${temporal.description} (${temporal.address})`);
+      };
       console.log(
-        `${name.padEnd(46)} ${String(r.legs.toStart).padStart(10)} ${String(r.legs.running).padStart(10)} ${String(r.legs.settling).padStart(10)}   (${r.legs.alone} of ${r.quiet.length} in a workflow of their own)`,
+        'scenario                                        quiet p50  quiet p95  quiet max  in Redis p95  noisy p50  noisy max  jobs/s',
       );
-    console.log(
-      `FIFO admission for reference: quiet p95 x${(percentile(fifo.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)} alone`,
-    );
-    console.log(
-      `own prefixes (tenant-bound mode): quiet p95 under flood / alone: x${(percentile(ownFlooded.quiet, 95) / percentile(ownAlone.quiet, 95)).toFixed(2)}`,
-    );
-    console.log(
-      `quiet tenant p95 under flood / alone: x${(percentile(flooded.quiet, 95) / percentile(alone.quiet, 95)).toFixed(2)}`,
-    );
+      for (const temporal of temporals) {
+        group(temporal);
+        for (const [name, key] of ROWS) {
+          const r = results.get(temporal)![key];
+          console.log(
+            `${name.padEnd(46)} ${String(percentile(r.quiet, 50)).padStart(10)} ${String(percentile(r.quiet, 95)).padStart(10)} ${String(r.quiet.at(-1)).padStart(10)} ${String(percentile(r.quietInRedis, 95)).padStart(13)} ${String(percentile(r.noisy, 50)).padStart(10)} ${String(r.noisy.at(-1) ?? '-').padStart(10)} ${(r.rows / r.seconds).toFixed(1).padStart(7)}`,
+          );
+        }
+      }
+      console.log('\nquiet jobs, p95 of each leg (ms): taken from Redis -> workflow started -> closed -> job finished');
+      for (const temporal of temporals) {
+        group(temporal);
+        const r = results.get(temporal)!;
+        for (const [name, s] of [
+          ['alone', r.alone],
+          ['under flood', r.flood],
+          ['own prefixes: alone', r.ownalone],
+          ['own prefixes: under flood', r.ownflood],
+        ] as const)
+          console.log(
+            `${name.padEnd(46)} ${String(s.legs.toStart).padStart(10)} ${String(s.legs.running).padStart(10)} ${String(s.legs.settling).padStart(10)}   (${s.legs.alone} of ${s.quiet.length} in a workflow of their own)`,
+          );
+      }
+      for (const other of others) {
+        console.log(`\n${other.kind} / ${reference.kind}, same scenario:`);
+        for (const [name, key] of ROWS) {
+          const [o, r] = [results.get(other)![key], results.get(reference)![key]];
+          const x = (a: number, b: number) => `x${(a / b).toFixed(2)}`;
+          const noisyP50 = key.endsWith('alone')
+            ? ''
+            : `, noisy p50 ${x(percentile(o.noisy, 50), percentile(r.noisy, 50))}`;
+          console.log(
+            `  ${name}: quiet p50 ${x(percentile(o.quiet, 50), percentile(r.quiet, 50))}, quiet p95 ${x(percentile(o.quiet, 95), percentile(r.quiet, 95))}${noisyP50}, jobs/s ${x(o.rows / o.seconds, r.rows / r.seconds)}`,
+          );
+        }
+      }
+      if (several)
+        console.log(
+          `\nlines marked [${others.map((t) => t.kind).join('], [')}]: on that Temporal; unmarked: ${reference.kind}`,
+        );
+      // The reference Temporal's line last of each pair, so the run's last line is as without BENCH_TEMPORAL.
+      const inOrder = [...others, reference];
+      const ratio = (r: Record<ScenarioName, Scenario>, under: ScenarioName, alone: ScenarioName) =>
+        (percentile(r[under].quiet, 95) / percentile(r[alone].quiet, 95)).toFixed(2);
+      for (const t of inOrder)
+        console.log(
+          marked(
+            t,
+            reference,
+            `FIFO admission for reference: quiet p95 x${ratio(results.get(t)!, 'fifo', 'alone')} alone`,
+          ),
+        );
+      for (const t of inOrder)
+        console.log(
+          marked(
+            t,
+            reference,
+            `own prefixes (tenant-bound mode): quiet p95 under flood / alone: x${ratio(results.get(t)!, 'ownflood', 'ownalone')}`,
+          ),
+        );
+      for (const t of inOrder)
+        console.log(
+          marked(t, reference, `quiet tenant p95 under flood / alone: x${ratio(results.get(t)!, 'flood', 'alone')}`),
+        );
+    });
   } finally {
     for (const db of dbs) await dropDatabase(db);
   }

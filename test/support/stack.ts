@@ -16,6 +16,8 @@ export interface StackEnvOptions {
   databaseUrl?: string;
   /** Defaults to the shared Redis of scripts/infra.sh. */
   redisUrl?: string;
+  /** Defaults to the shared Temporal (TEMPORAL_ADDRESS); benches comparing two pass each in turn. */
+  temporalAddress?: string;
   /** Any further variables (concurrency, SMTP, queues served, ...). */
   extra?: Record<string, string>;
 }
@@ -27,7 +29,7 @@ export function stackEnv(options: StackEnvOptions): Record<string, string> {
   return {
     ...tenancy,
     VALKEY_URL: options.redisUrl ?? services.redisUrl,
-    TEMPORAL_ADDRESS: services.temporalAddress,
+    TEMPORAL_ADDRESS: options.temporalAddress ?? services.temporalAddress,
     BULLMQ_PREFIX: `${options.name}${options.suffix}`,
     TEMPORAL_TASK_QUEUE_PREFIX: `${options.name}-${options.suffix}`,
     SCHEDULES_SYNC_ON_START: 'false',
