@@ -320,6 +320,15 @@ test('a job stays active while its workflow runs, is handed back on SIGTERM, and
   );
   const { count: runs } = await temporal.workflow.count(`WorkflowId = '${workflowId}'`);
   expect(runs).toBe(1);
+  // The new bridge logs the job before it reattaches (its start call, conflict policy USE_EXISTING);
+  // the terminate below must come after that call, or the start would begin a second run of a
+  // terminated workflow, as a redelivered job whose workflow failed does.
+  await waitFor(
+    async () => (bridge.output().includes(`Processing audit-logs job ${job.id} `) ? true : undefined),
+    30_000,
+    () => 'the new bridge never took the job',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 1000));
 
   // An operator terminates the workflow: the job fails with the reason, not retried.
   await temporal.workflow.getHandle(workflowId).terminate('operator gave up');
