@@ -54,22 +54,27 @@ export function createAzureDevOpsTracker(organizationUrl: string, auth: TrackerA
       ).body,
     );
 
+  /** The ids of up to `top` work items of the project that match `condition` (WIQL). */
+  const query = async (project: string, condition: string, top: number): Promise<number[]> => {
+    const { body } = await trackerRequest<{ workItems: Array<{ id: number }> }>(
+      {
+        method: 'POST',
+        url: `${base}/${encodeURIComponent(project)}/_apis/wit/wiql?$top=${top}&${API}`,
+        headers,
+        body: {
+          query: `Select [System.Id] From WorkItems Where [System.TeamProject] = @project And ${condition}`,
+        },
+      },
+      `Azure DevOps query of ${project}`,
+    );
+    return body.workItems.map((item) => item.id);
+  };
+
   return {
     getIssue: get,
     async listIssues(project, cursor, pageSize): Promise<IssuePage> {
       const after = Number(cursor ?? 0);
-      const { body } = await trackerRequest<{ workItems: Array<{ id: number }> }>(
-        {
-          method: 'POST',
-          url: `${base}/${encodeURIComponent(project)}/_apis/wit/wiql?$top=${pageSize}&${API}`,
-          headers,
-          body: {
-            query: `Select [System.Id] From WorkItems Where [System.TeamProject] = @project And [System.Id] > ${after} Order By [System.Id] Asc`,
-          },
-        },
-        `Azure DevOps query of ${project}`,
-      );
-      const ids = body.workItems.map((item) => item.id);
+      const ids = await query(project, `[System.Id] > ${after} Order By [System.Id] Asc`, pageSize);
       if (ids.length === 0) return { issues: [] };
       const items = await trackerRequest<{ value: WorkItem[] }>(
         { url: `${base}/_apis/wit/workitems?ids=${ids.join(',')}&${API}`, headers },
@@ -95,18 +100,8 @@ export function createAzureDevOpsTracker(organizationUrl: string, auth: TrackerA
       return toIssue(body);
     },
     async findCreatedIssue(project, mark) {
-      const { body } = await trackerRequest<{ workItems: Array<{ id: number }> }>(
-        {
-          method: 'POST',
-          url: `${base}/${encodeURIComponent(project)}/_apis/wit/wiql?$top=1&${API}`,
-          headers,
-          body: {
-            query: `Select [System.Id] From WorkItems Where [System.TeamProject] = @project And [System.Tags] Contains '${mark}'`,
-          },
-        },
-        `Azure DevOps query of ${project}`,
-      );
-      return body.workItems[0] && get(String(body.workItems[0].id));
+      const [id] = await query(project, `[System.Tags] Contains '${mark}'`, 1);
+      return id === undefined ? undefined : get(String(id));
     },
     async updateIssue(id, input) {
       const { body } = await trackerRequest<WorkItem>(

@@ -83,19 +83,24 @@ export function createJiraTracker(baseUrl: string, auth: TrackerAuth): IssueTrac
     ];
     throw new TrackerStatusUnavailable(key, status, available);
   };
+  /** One page of the project's issues that match `rest` of the JQL (after `project = ...`). */
+  const search = async (project: string, rest: string, maxResults: number, cursor?: string) => {
+    const params = new URLSearchParams({
+      jql: `project = "${project.replace(/"/g, '\\"')}" ${rest}`,
+      maxResults: String(maxResults),
+      fields: FIELDS,
+    });
+    if (cursor) params.set('nextPageToken', cursor);
+    const { body } = await trackerRequest<{ issues: JiraIssue[]; nextPageToken?: string; isLast?: boolean }>(
+      { url: `${base}/rest/api/3/search/jql?${params}`, headers },
+      `Jira search of project ${project}`,
+    );
+    return body;
+  };
   return {
     getIssue: get,
     async listIssues(project, cursor, pageSize): Promise<IssuePage> {
-      const params = new URLSearchParams({
-        jql: `project = "${project.replace(/"/g, '\\"')}" ORDER BY key ASC`,
-        maxResults: String(pageSize),
-        fields: FIELDS,
-      });
-      if (cursor) params.set('nextPageToken', cursor);
-      const { body } = await trackerRequest<{ issues: JiraIssue[]; nextPageToken?: string; isLast?: boolean }>(
-        { url: `${base}/rest/api/3/search/jql?${params}`, headers },
-        `Jira search of project ${project}`,
-      );
+      const body = await search(project, 'ORDER BY key ASC', pageSize, cursor);
       return {
         issues: body.issues.map(toIssue),
         next:
@@ -124,16 +129,8 @@ export function createJiraTracker(baseUrl: string, auth: TrackerAuth): IssueTrac
       return get(body.key);
     },
     async findCreatedIssue(project, mark) {
-      const params = new URLSearchParams({
-        jql: `project = "${project.replace(/"/g, '\\"')}" AND labels = "${mark}"`,
-        maxResults: '1',
-        fields: FIELDS,
-      });
-      const { body } = await trackerRequest<{ issues: JiraIssue[] }>(
-        { url: `${base}/rest/api/3/search/jql?${params}`, headers },
-        `Jira search of project ${project}`,
-      );
-      return body.issues[0] && toIssue(body.issues[0]);
+      const { issues } = await search(project, `AND labels = "${mark}"`, 1);
+      return issues[0] && toIssue(issues[0]);
     },
     async updateIssue(key, input) {
       // The transition is looked up before any field is written, so a status the workflow cannot
