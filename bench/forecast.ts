@@ -9,7 +9,7 @@
  * and checked against an in-memory reference computation.
  */
 import { Client } from 'pg';
-import { RUN_FORECASTS, WRITE_TARGET_FORECASTS } from '../src/activities/forecasts';
+import { refreshRunCasesSql, RUN_FORECASTS, WRITE_TARGET_FORECASTS } from '../src/activities/forecasts';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from '../test/support/databases';
 import { actualForecasts, referenceForecasts, seedForecastData } from '../test/support/forecastData';
 import { startApp, stopApp, waitFor } from '../test/support/processes';
@@ -70,11 +70,7 @@ async function chunkedWorkflow(): Promise<number> {
 const OPEN_RUNS = `SELECT id FROM "TestRuns" WHERE NOT "isCompleted" AND NOT "isDeleted"`;
 const SINGLE_PASS = [
   `WITH targets AS (SELECT id FROM "RepositoryCases" WHERE NOT "isDeleted" AND NOT "isArchived"), ${WRITE_TARGET_FORECASTS}`,
-  `WITH targets AS (
-     SELECT DISTINCT rc.id FROM "TestRunCases" trc
-     JOIN "RepositoryCases" rc ON rc.id = trc."repositoryCaseId" AND NOT rc."isDeleted" AND rc."isArchived"
-     WHERE trc."testRunId" IN (${OPEN_RUNS})
-   ), ${WRITE_TARGET_FORECASTS}`,
+  refreshRunCasesSql({ runs: `trc."testRunId" IN (${OPEN_RUNS})`, onlyArchived: true }),
   `WITH runs AS (${OPEN_RUNS}), ${RUN_FORECASTS}`,
 ];
 

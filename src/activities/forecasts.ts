@@ -72,6 +72,28 @@ export const WRITE_TARGET_FORECASTS = `${GROUP_FORECASTS}
   FROM forecasts f WHERE rc.id = f.case_id`;
 
 /**
+ * The statement that refreshes the forecasts of the undeleted cases of some runs. `runs` is a
+ * condition on `trc."testRunId"`, `exceptCaseIds` an int[] expression of cases to leave alone.
+ * Shared with the forecast bench: its single pass must refresh exactly the cases the workflow
+ * refreshes, and a restated copy there once drifted and measured something else.
+ */
+export function refreshRunCasesSql({
+  runs,
+  exceptCaseIds,
+  onlyArchived,
+}: {
+  runs: string;
+  exceptCaseIds?: string;
+  onlyArchived: boolean;
+}): string {
+  return `WITH targets AS (
+       SELECT DISTINCT rc.id FROM "TestRunCases" trc
+       JOIN "RepositoryCases" rc ON rc.id = trc."repositoryCaseId" AND NOT rc."isDeleted"${onlyArchived ? ' AND rc."isArchived"' : ''}
+       WHERE ${runs}${exceptCaseIds ? ` AND NOT (rc.id = ANY(${exceptCaseIds}))` : ''}
+     ), ${WRITE_TARGET_FORECASTS}`;
+}
+
+/**
  * Refreshes the forecasts of the undeleted cases of runs `$1`, except ids in `$2`, then sums the
  * runs. `onlyArchived` limits the refresh to archived cases, for the all-cases job whose case
  * phase has just refreshed every active one. Two statements: a data-modifying CTE's writes are
@@ -84,11 +106,7 @@ async function refreshAndSumRuns(
   onlyArchived: boolean,
 ): Promise<number> {
   const refreshed = await db.$executeRawUnsafe(
-    `WITH targets AS (
-       SELECT DISTINCT rc.id FROM "TestRunCases" trc
-       JOIN "RepositoryCases" rc ON rc.id = trc."repositoryCaseId" AND NOT rc."isDeleted"${onlyArchived ? ' AND rc."isArchived"' : ''}
-       WHERE trc."testRunId" = ANY($1::int[]) AND NOT (rc.id = ANY($2::int[]))
-     ), ${WRITE_TARGET_FORECASTS}`,
+    refreshRunCasesSql({ runs: 'trc."testRunId" = ANY($1::int[])', exceptCaseIds: '$2::int[]', onlyArchived }),
     runIds,
     except,
   );
