@@ -187,6 +187,7 @@ async function seedEntityEdgeCases(): Promise<void> {
   const case2 = await one(`SELECT min(id) AS id FROM "RepositoryCases" WHERE "projectId" = 2`);
   const case3 = await one(`SELECT min(id) AS id FROM "RepositoryCases" WHERE "projectId" = 3`);
   const session1 = await one(`SELECT min(id) AS id FROM "Sessions" WHERE "projectId" = 1`);
+  const assignedSession = await one(`SELECT id FROM "Sessions" WHERE name = 'Assigned session'`);
   const session2 = await one(`SELECT min(id) AS id FROM "Sessions" WHERE "projectId" = 2 AND NOT "isDeleted"`);
   const session3 = await one(`SELECT min(id) AS id FROM "Sessions" WHERE "projectId" = 3`);
   const deletedSession = await one(`SELECT id FROM "Sessions" WHERE name = 'Bare session'`);
@@ -230,14 +231,19 @@ async function seedEntityEdgeCases(): Promise<void> {
   await link('_IssueToRepositoryCases', ownDeleted, case3);
   await link('_IssueToRepositoryCases', ownDeleted, case2);
   // A deleted session does not count; the live one does.
+  // (The deleted session has the lower id: taken first if its deletion were overlooked.)
   const viaSession = await issue('EDGE-session');
   await link('_IssueToSessions', viaSession, deletedSession);
-  await link('_IssueToSessions', viaSession, session1);
-  // Only a deleted run and a run of the deleted project: not searchable.
+  await link('_IssueToSessions', viaSession, assignedSession);
+  // Only a deleted run (and its results) and a run of the deleted project: not searchable.
   const deadRuns = await issue('EDGE-dead-runs', { integrationId: null });
   await link('_IssueToTestRuns', deadRuns, deletedRun);
   await link('_IssueToTestRuns', deadRuns, run3);
   await link('_IssueToTestRunStepResults', deadRuns, stepResultOfDeletedRun);
+  await link('_IssueToTestRunResults', deadRuns, deletedRunResult);
+  // Only a result of a deleted session: not searchable.
+  const deadSessionResult = await issue('EDGE-dead-session-result');
+  await link('_IssueToSessionResults', deadSessionResult, await sessionResult(deletedSession));
   const viaSessionResult = await issue('EDGE-session-result');
   await link('_IssueToSessionResults', viaSessionResult, sessionResult3);
   await link('_IssueToSessionResults', viaSessionResult, sessionResult2);
@@ -252,6 +258,27 @@ async function seedEntityEdgeCases(): Promise<void> {
   const casesFirst = await issue('EDGE-cases-first');
   await link('_IssueToSessions', casesFirst, session1);
   await link('_IssueToRepositoryCases', casesFirst, case2);
+  // Within each path the lowest linked id decides: each issue links a project 2 row and a later
+  // project 1 row.
+  const run1 = await one(`SELECT min(id) AS id FROM "TestRuns" WHERE "projectId" = 1 AND NOT "isDeleted"`);
+  const bareCase = await one(`SELECT id FROM "RepositoryCases" WHERE name = 'Bare case'`);
+  const fullRun = await one(`SELECT id FROM "TestRuns" WHERE name = 'Full run'`);
+  const laterRunResult = await runResult(run1, case1);
+  const laterStepResult = await one(`INSERT INTO "TestRunStepResults" ("testRunResultId", "stepId", "statusId")
+    SELECT ${laterRunResult}, (SELECT min(id) FROM "Steps" WHERE "testCaseId" = ${case1}), id FROM "Status" RETURNING id`);
+  const orders: Array<[string, string, number, number]> = [
+    ['EDGE-case-order', '_IssueToRepositoryCases', case2, bareCase],
+    ['EDGE-session-order', '_IssueToSessions', session2, assignedSession],
+    ['EDGE-run-order', '_IssueToTestRuns', run2, fullRun],
+    ['EDGE-session-result-order', '_IssueToSessionResults', sessionResult2, await sessionResult(session1)],
+    ['EDGE-run-result-order', '_IssueToTestRunResults', runResult2, laterRunResult],
+    ['EDGE-step-result-order', '_IssueToTestRunStepResults', stepResult2, laterStepResult],
+  ];
+  for (const [name, table, first, later] of orders) {
+    const id = await issue(name);
+    await link(table, id, later);
+    await link(table, id, first);
+  }
   // The own project alone, deleted: not searchable.
   await issue('EDGE-own-deleted-alone', { projectId: 3 });
   // The url: from data when a string there, else externalUrl, else absent.
@@ -504,6 +531,12 @@ test("the other entities' edge cases are in the compared documents", async () =>
     'EDGE-step-result': 2,
     'EDGE-own-first': 1,
     'EDGE-cases-first': 2,
+    'EDGE-case-order': 2,
+    'EDGE-session-order': 2,
+    'EDGE-run-order': 2,
+    'EDGE-session-result-order': 2,
+    'EDGE-run-result-order': 2,
+    'EDGE-step-result-order': 2,
     'EDGE-no-integration': 2,
     'EDGE-url-number': 2,
     'EDGE-data-string': 2,

@@ -94,11 +94,17 @@ export async function jsonRows<Row>(db: DatabaseClient, documents: Prisma.Sql): 
 /**
  * A timestamp as JSON renders it (ISO 8601 with microseconds and an offset) as the Date Prisma
  * made: milliseconds, JavaScript drops the digits beyond them. A `timestamp` column (no time
- * zone) must be selected `AT TIME ZONE 'UTC'`, as Prisma reads it as UTC: rendered bare, JavaScript
- * would take it as local time.
+ * zone) must be selected `AT TIME ZONE 'UTC'`, as Prisma reads it as UTC: rendered bare,
+ * JavaScript would take it as local time, a shift only a worker outside UTC would show. So a
+ * value without an offset is refused here, whatever the zone the tests run in.
  */
 export function jsonDate(value: string): Date;
 export function jsonDate(value: string | null): Date | null;
 export function jsonDate(value: string | null): Date | null {
-  return value === null ? null : new Date(value);
+  if (value === null) return null;
+  if (!ZONED.test(value))
+    throw new Error(`timestamp without time zone from SQL: ${value} (select it AT TIME ZONE 'UTC')`);
+  return new Date(value);
 }
+
+const ZONED = /(Z|[+-]\d\d(:\d\d)?)$/;
