@@ -2,11 +2,21 @@
  * Issue documents. An issue belongs to a project directly or through whatever links it (cases,
  * sessions, runs, their results and step results); issues reachable from no live project are not
  * searchable. Each issue is indexed once per tenant, under its own project when it has one,
- * else the first linked project found in TestPlanIt's order.
+ * else the first linked project found in TestPlanIt's order. A chunk is one SQL statement
+ * (jsonRows); the Prisma builder it replaced is test/support/prismaDocuments.ts.
  */
-import type { Prisma } from '@prisma/client';
+import { Prisma } from '@prisma/client';
 import { joinText, plainText } from '../text';
-import { afterCursor, direct, referencing, via, type DocumentScope, type DocumentSource } from './source';
+import {
+  afterCursor,
+  direct,
+  jsonDate,
+  jsonRows,
+  referencing,
+  via,
+  type DocumentScope,
+  type DocumentSource,
+} from './source';
 
 /**
  * Issues reached from changed rows, every way `belongs` and `owningProject` reach a project:
@@ -34,8 +44,6 @@ function issuesOf(key: string): string {
     .join(' UNION ');
 }
 
-const projectFields = { id: true, name: true, iconUrl: true } as const;
-
 function live(scope: DocumentScope): Prisma.ProjectsWhereInput {
   return scope.projectId ? { id: scope.projectId, isDeleted: false } : { isDeleted: false };
 }
@@ -57,58 +65,54 @@ function belongs(scope: DocumentScope): Prisma.IssueWhereInput {
   };
 }
 
-const liveRun = { isDeleted: false, project: { isDeleted: false } } as const;
-const include = {
-  createdBy: { select: { name: true, image: true } },
-  integration: { select: { name: true } },
-  project: { select: { ...projectFields, isDeleted: true } },
-  repositoryCases: {
-    where: { project: { isDeleted: false } },
-    take: 1,
-    orderBy: { id: 'asc' },
-    select: { project: { select: projectFields } },
-  },
-  sessions: { where: liveRun, take: 1, orderBy: { id: 'asc' }, select: { project: { select: projectFields } } },
-  testRuns: { where: liveRun, take: 1, orderBy: { id: 'asc' }, select: { project: { select: projectFields } } },
-  sessionResults: {
-    where: { session: liveRun },
-    take: 1,
-    orderBy: { id: 'asc' },
-    select: { session: { select: { project: { select: projectFields } } } },
-  },
-  testRunResults: {
-    where: { testRun: liveRun },
-    take: 1,
-    orderBy: { id: 'asc' },
-    select: { testRun: { select: { project: { select: projectFields } } } },
-  },
-  testRunStepResults: {
-    where: { testRunResult: { testRun: liveRun } },
-    take: 1,
-    orderBy: { id: 'asc' },
-    select: { testRunResult: { select: { testRun: { select: { project: { select: projectFields } } } } } },
-  },
-} satisfies Prisma.IssueInclude;
-
-type IssueRow = Prisma.IssueGetPayload<{ include: typeof include }>;
-
-function owningProject(issue: IssueRow): { id: number; name: string; iconUrl: string | null } | undefined {
-  if (issue.project && !issue.project.isDeleted) return issue.project;
-  return (
-    issue.repositoryCases[0]?.project ??
-    issue.sessions[0]?.project ??
-    issue.testRuns[0]?.project ??
-    issue.sessionResults[0]?.session.project ??
-    issue.testRunResults[0]?.testRun.project ??
-    issue.testRunStepResults[0]?.testRunResult.testRun.project
-  );
+/** An issue with its owning project (owningProject), creator and integration, as the statement in `build` returns it. */
+interface IssueRow {
+  id: number;
+  projectId: number;
+  projectName: string;
+  projectIconUrl: string | null;
+  name: string;
+  title: string;
+  description: string | null;
+  externalId: string | null;
+  note: Prisma.JsonValue;
+  /** `data.url` when it is a string, else externalUrl; null when neither. */
+  url: string | null;
+  /** Null when the issue has no integration. */
+  integrationName: string | null;
+  isDeleted: boolean;
+  createdAt: string;
+  createdById: string;
+  createdByName: string;
+  createdByImage: string | null;
 }
 
-function issueUrl(issue: IssueRow): string | undefined {
-  const data = issue.data as { url?: unknown } | null;
-  if (data && typeof data.url === 'string') return data.url;
-  return issue.externalUrl ?? undefined;
-}
+/**
+ * The project an issue is indexed under, for `issues` of the statement in `build`: its own when
+ * live, else the first of TestPlanIt's order (linked cases, sessions, runs, session results, run
+ * results, step results), each by the lowest linked id whose project is live and, for sessions
+ * and runs, which is not deleted itself. The same rules `belongs` states: an issue gets a project
+ * exactly when it belongs. COALESCE stops at the first path that finds one.
+ */
+const owningProject = Prisma.sql`COALESCE(
+  (SELECT p.id FROM "Projects" p WHERE p.id = i."projectId" AND NOT p."isDeleted"),
+  (SELECT p.id FROM "_IssueToRepositoryCases" l JOIN "RepositoryCases" c ON c.id = l."B"
+     JOIN "Projects" p ON p.id = c."projectId"
+   WHERE l."A" = i.id AND NOT p."isDeleted" ORDER BY c.id LIMIT 1),
+  (SELECT p.id FROM "_IssueToSessions" l JOIN "Sessions" s ON s.id = l."B" JOIN "Projects" p ON p.id = s."projectId"
+   WHERE l."A" = i.id AND NOT s."isDeleted" AND NOT p."isDeleted" ORDER BY s.id LIMIT 1),
+  (SELECT p.id FROM "_IssueToTestRuns" l JOIN "TestRuns" r ON r.id = l."B" JOIN "Projects" p ON p.id = r."projectId"
+   WHERE l."A" = i.id AND NOT r."isDeleted" AND NOT p."isDeleted" ORDER BY r.id LIMIT 1),
+  (SELECT p.id FROM "_IssueToSessionResults" l JOIN "SessionResults" sr ON sr.id = l."B"
+     JOIN "Sessions" s ON s.id = sr."sessionId" JOIN "Projects" p ON p.id = s."projectId"
+   WHERE l."A" = i.id AND NOT s."isDeleted" AND NOT p."isDeleted" ORDER BY sr.id LIMIT 1),
+  (SELECT p.id FROM "_IssueToTestRunResults" l JOIN "TestRunResults" rr ON rr.id = l."B"
+     JOIN "TestRuns" r ON r.id = rr."testRunId" JOIN "Projects" p ON p.id = r."projectId"
+   WHERE l."A" = i.id AND NOT r."isDeleted" AND NOT p."isDeleted" ORDER BY rr.id LIMIT 1),
+  (SELECT p.id FROM "_IssueToTestRunStepResults" l JOIN "TestRunStepResults" sx ON sx.id = l."B"
+     JOIN "TestRunResults" rr ON rr.id = sx."testRunResultId" JOIN "TestRuns" r ON r.id = rr."testRunId"
+     JOIN "Projects" p ON p.id = r."projectId"
+   WHERE l."A" = i.id AND NOT r."isDeleted" AND NOT p."isDeleted" ORDER BY sx.id LIMIT 1))`;
 
 export const issueSource: DocumentSource = {
   entity: 'issues',
@@ -128,39 +132,52 @@ export const issueSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    const issues = await db.issue.findMany({ where: { id: { in: ids } }, include, orderBy: { id: 'asc' } });
-    return issues.flatMap((issue) => {
-      const project = owningProject(issue);
-      if (!project) return [];
+    // Issues no live project reaches have no owner and are left out by the inner join.
+    const issues = await jsonRows<IssueRow>(
+      db,
+      Prisma.sql`
+        WITH issues AS (
+          SELECT i.*, ${owningProject} AS "ownerId" FROM "Issue" i WHERE i.id = ANY(${ids}::int[])
+        )
+        SELECT i.id, o.id AS "projectId", o.name AS "projectName", o."iconUrl" AS "projectIconUrl", i.name, i.title,
+          i.description, i."externalId", i.note,
+          CASE WHEN jsonb_typeof(i.data -> 'url') = 'string' THEN i.data ->> 'url' ELSE i."externalUrl" END AS url,
+          g.name AS "integrationName", i."isDeleted", i."createdAt", i."createdById", u.name AS "createdByName",
+          u.image AS "createdByImage"
+        FROM issues i
+        JOIN "Projects" o ON o.id = i."ownerId"
+        JOIN "User" u ON u.id = i."createdById"
+        LEFT JOIN "Integration" g ON g.id = i."integrationId"`,
+    );
+    return issues.map((issue) => {
       const note = plainText(issue.note);
-      return [
-        {
-          id: issue.id,
-          projectId: project.id,
-          projectName: project.name,
-          projectIconUrl: project.iconUrl,
-          name: issue.name,
-          title: issue.title,
-          description: issue.description,
-          externalId: issue.externalId,
+      return {
+        id: issue.id,
+        projectId: issue.projectId,
+        projectName: issue.projectName,
+        projectIconUrl: issue.projectIconUrl,
+        name: issue.name,
+        title: issue.title,
+        description: issue.description,
+        externalId: issue.externalId,
+        note,
+        // Absent rather than null without a url, as the Prisma builder left it.
+        url: issue.url ?? undefined,
+        issueSystem: issue.integrationName ?? 'Unknown',
+        isDeleted: issue.isDeleted,
+        createdAt: jsonDate(issue.createdAt),
+        createdById: issue.createdById,
+        createdByName: issue.createdByName,
+        createdByImage: issue.createdByImage,
+        searchableContent: joinText(
+          issue.name,
+          issue.title,
+          issue.description,
+          issue.externalId,
           note,
-          url: issueUrl(issue),
-          issueSystem: issue.integration?.name ?? 'Unknown',
-          isDeleted: issue.isDeleted,
-          createdAt: issue.createdAt,
-          createdById: issue.createdById,
-          createdByName: issue.createdBy.name,
-          createdByImage: issue.createdBy.image,
-          searchableContent: joinText(
-            issue.name,
-            issue.title,
-            issue.description,
-            issue.externalId,
-            note,
-            issue.integration?.name,
-          ),
-        },
-      ];
+          issue.integrationName,
+        ),
+      };
     });
   },
   changeSources: [

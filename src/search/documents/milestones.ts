@@ -1,22 +1,49 @@
 /**
  * Milestone documents. Unlike TestPlanIt's (which reads a name off the creator's id and never
  * sets the due date), createdByName and dueDate are filled: a milestone's due date is its
- * `completedAt`.
+ * `completedAt`. A chunk is one SQL statement (jsonRows); the Prisma builder it replaced is
+ * test/support/prismaDocuments.ts.
  */
-import type { Prisma } from '@prisma/client';
+import { Prisma } from '@prisma/client';
 import { joinText, plainText } from '../text';
-import { afterCursor, direct, referencing, via, type DocumentScope, type DocumentSource } from './source';
+import {
+  afterCursor,
+  direct,
+  jsonDate,
+  jsonRows,
+  referencing,
+  via,
+  type DocumentScope,
+  type DocumentSource,
+} from './source';
 
 function belongs(scope: DocumentScope): Prisma.MilestonesWhereInput {
   return { project: { isDeleted: false }, ...(scope.projectId ? { projectId: scope.projectId } : {}) };
 }
 
-const include = {
-  project: { select: { name: true, iconUrl: true } },
-  creator: { select: { name: true, image: true } },
-  milestoneType: { select: { name: true, icon: { select: { name: true } } } },
-  parent: { select: { name: true } },
-} satisfies Prisma.MilestonesInclude;
+/** A milestone with everything its document names, as the statement in `build` returns it. */
+interface MilestoneRow {
+  id: number;
+  projectId: number;
+  projectName: string;
+  projectIconUrl: string | null;
+  name: string;
+  note: Prisma.JsonValue;
+  docs: Prisma.JsonValue;
+  milestoneTypesId: number;
+  milestoneTypeName: string;
+  /** Null when the type has no icon (likewise parentName without a parent). */
+  milestoneTypeIcon: string | null;
+  parentId: number | null;
+  parentName: string | null;
+  isCompleted: boolean;
+  completedAt: string | null;
+  isDeleted: boolean;
+  createdAt: string;
+  createdBy: string;
+  creatorName: string;
+  creatorImage: string | null;
+}
 
 export const milestoneSource: DocumentSource = {
   entity: 'milestones',
@@ -36,35 +63,48 @@ export const milestoneSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    const milestones = await db.milestones.findMany({
-      where: { ...belongs({}), id: { in: ids } },
-      include,
-      orderBy: { id: 'asc' },
-    });
+    // The parent is named whatever its own state (deleted or not), as the Prisma relation was.
+    const milestones = await jsonRows<MilestoneRow>(
+      db,
+      Prisma.sql`
+        SELECT m.id, m."projectId", p.name AS "projectName", p."iconUrl" AS "projectIconUrl", m.name, m.note, m.docs,
+          m."milestoneTypesId", t.name AS "milestoneTypeName", ti.name AS "milestoneTypeIcon", m."parentId",
+          parent.name AS "parentName", m."isCompleted", m."completedAt", m."isDeleted", m."createdAt", m."createdBy",
+          u.name AS "creatorName", u.image AS "creatorImage"
+        FROM "Milestones" m
+        JOIN "Projects" p ON p.id = m."projectId"
+        JOIN "MilestoneTypes" t ON t.id = m."milestoneTypesId"
+        JOIN "User" u ON u.id = m."createdBy"
+        LEFT JOIN "FieldIcon" ti ON ti.id = t."iconId"
+        LEFT JOIN "Milestones" parent ON parent.id = m."parentId"
+        WHERE m.id = ANY(${ids}::int[]) AND NOT p."isDeleted"`,
+    );
     return milestones.map((milestone) => {
       const note = plainText(milestone.note);
       const docs = plainText(milestone.docs);
       return {
         id: milestone.id,
         projectId: milestone.projectId,
-        projectName: milestone.project.name,
-        projectIconUrl: milestone.project.iconUrl,
+        projectName: milestone.projectName,
+        projectIconUrl: milestone.projectIconUrl,
         name: milestone.name,
         note,
         docs,
         milestoneTypeId: milestone.milestoneTypesId,
-        milestoneTypeName: milestone.milestoneType.name,
-        milestoneTypeIcon: milestone.milestoneType.icon?.name,
+        milestoneTypeName: milestone.milestoneTypeName,
+        // Absent rather than null without an icon or a parent, as Prisma's missing relation left
+        // them: Elasticsearch is sent no such field.
+        milestoneTypeIcon: milestone.milestoneTypeIcon ?? undefined,
         parentId: milestone.parentId,
-        parentName: milestone.parent?.name,
-        dueDate: milestone.completedAt,
+        parentName: milestone.parentName ?? undefined,
+        dueDate: jsonDate(milestone.completedAt),
         isCompleted: milestone.isCompleted,
-        completedAt: milestone.completedAt,
+        completedAt: jsonDate(milestone.completedAt),
         isDeleted: milestone.isDeleted,
-        createdAt: milestone.createdAt,
+        createdAt: jsonDate(milestone.createdAt),
         createdById: milestone.createdBy,
-        createdByName: milestone.creator.name,
-        createdByImage: milestone.creator.image,
+        createdByName: milestone.creatorName,
+        createdByImage: milestone.creatorImage,
         searchableContent: joinText(milestone.name, note, docs),
       };
     });

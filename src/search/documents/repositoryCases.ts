@@ -10,6 +10,7 @@ import { customFieldDocuments, customFieldText, type CustomFieldRow } from './cu
 import {
   afterCursor,
   direct,
+  jsonDate,
   referencing,
   stateStyle,
   via,
@@ -251,8 +252,7 @@ function caseDocument(row: CaseRow, lookups: ChunkLookups): SearchDocument {
     automated: row.automated,
     isArchived: row.isArchived,
     isDeleted: row.isDeleted,
-    // Milliseconds, as Prisma made the Date: JavaScript drops the digits beyond them.
-    createdAt: new Date(row.createdAt),
+    createdAt: jsonDate(row.createdAt),
     creatorId: row.creatorId,
     creatorName: row.creatorName,
     creatorImage: row.creatorImage,

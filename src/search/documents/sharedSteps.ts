@@ -1,18 +1,46 @@
-/** Shared step group documents; items keep their rich text as JSON strings, as TestPlanIt's do. */
-import type { Prisma } from '@prisma/client';
+/**
+ * Shared step group documents; items keep their rich text as JSON strings, as TestPlanIt's do. A
+ * chunk is one SQL statement (jsonRows); the Prisma builder it replaced is
+ * test/support/prismaDocuments.ts.
+ */
+import { Prisma } from '@prisma/client';
 import { joinText, plainText } from '../text';
-import { afterCursor, direct, referencing, via, type DocumentScope, type DocumentSource } from './source';
+import {
+  afterCursor,
+  direct,
+  jsonDate,
+  jsonRows,
+  referencing,
+  via,
+  type DocumentScope,
+  type DocumentSource,
+} from './source';
 
 function belongs(scope: DocumentScope): Prisma.SharedStepGroupWhereInput {
   return { project: { isDeleted: false }, ...(scope.projectId ? { projectId: scope.projectId } : {}) };
 }
 
-const include = {
-  project: { select: { name: true, iconUrl: true } },
-  createdBy: { select: { name: true, image: true } },
-  items: { orderBy: [{ order: 'asc' }, { id: 'asc' }] },
-} satisfies Prisma.SharedStepGroupInclude;
+/** A group with its project, creator and items, as the statement in `build` returns it. */
+interface GroupRow {
+  id: number;
+  name: string;
+  projectId: number;
+  projectName: string;
+  projectIconUrl: string | null;
+  createdAt: string;
+  createdById: string;
+  createdByName: string;
+  createdByImage: string | null;
+  isDeleted: boolean;
+  /** step and expectedResult as parsed JSON, as Prisma gave them. */
+  items: Array<{ id: number; order: number; step: Prisma.JsonValue; expectedResult: Prisma.JsonValue }>;
+}
 
+/**
+ * Rich text as the JSON string the document carries. Made in JS, not with jsonb::text: PostgreSQL
+ * writes spaces after colons and commas and keeps numbers as written (1.50), JSON.stringify of
+ * the parsed value does not, and the documents must stay those TestPlanIt's Prisma reads made.
+ */
 function richTextSource(value: Prisma.JsonValue): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
@@ -38,21 +66,31 @@ export const sharedStepSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    const groups = await db.sharedStepGroup.findMany({
-      where: { ...belongs({}), id: { in: ids } },
-      include,
-      orderBy: { id: 'asc' },
-    });
+    // Items in order, the id breaking ties as the Prisma builder's orderBy did.
+    const groups = await jsonRows<GroupRow>(
+      db,
+      Prisma.sql`
+        SELECT g.id, g.name, g."projectId", p.name AS "projectName", p."iconUrl" AS "projectIconUrl", g."createdAt",
+          g."createdById", u.name AS "createdByName", u.image AS "createdByImage", g."isDeleted",
+          COALESCE((
+            SELECT json_agg(json_build_object('id', i.id, 'order', i."order", 'step', i.step,
+              'expectedResult', i."expectedResult") ORDER BY i."order", i.id)
+            FROM "SharedStepItem" i WHERE i."sharedStepGroupId" = g.id), '[]') AS items
+        FROM "SharedStepGroup" g
+        JOIN "Projects" p ON p.id = g."projectId"
+        JOIN "User" u ON u.id = g."createdById"
+        WHERE g.id = ANY(${ids}::int[]) AND NOT p."isDeleted"`,
+    );
     return groups.map((group) => ({
       id: group.id,
       name: group.name,
       projectId: group.projectId,
-      projectName: group.project.name,
-      projectIconUrl: group.project.iconUrl,
-      createdAt: group.createdAt,
+      projectName: group.projectName,
+      projectIconUrl: group.projectIconUrl,
+      createdAt: jsonDate(group.createdAt),
       createdById: group.createdById,
-      createdByName: group.createdBy.name,
-      createdByImage: group.createdBy.image,
+      createdByName: group.createdByName,
+      createdByImage: group.createdByImage,
       isDeleted: group.isDeleted,
       items: group.items.map((item) => ({
         id: item.id,
