@@ -310,6 +310,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       workflowId,
       queue,
       jobName: job.name,
+      workflowTaskTimeoutMs: route.workflowTaskTimeoutMs,
       args: [input],
       tenantKey: tenant.key,
       tenantLabel,

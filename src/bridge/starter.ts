@@ -39,6 +39,8 @@ export interface StartRequest {
   tenantKey: string;
   /** For log lines: the tenant id, or "(single-tenant)". */
   tenantLabel: string;
+  /** JobRoute.workflowTaskTimeoutMs; Temporal's default when absent. */
+  workflowTaskTimeoutMs?: number;
 }
 
 const START_RETRY_MAX_DELAY_MS = 30_000;
@@ -80,6 +82,7 @@ export function createWorkflowStarter(deps: StarterDeps): StartOrAttach {
           // with other tenants' tasks, in the same proportions as the bridge's starts.
           priority: { fairnessKey: tenantKey, fairnessWeight: deps.weightOf(tenantKey) },
           requestEagerStart: deps.eagerStart,
+          workflowTaskTimeout: request.workflowTaskTimeoutMs,
         });
       } catch (error) {
         if (error instanceof WorkflowExecutionAlreadyStartedError) return deps.client.workflow.getHandle(workflowId);
