@@ -45,6 +45,9 @@ export type EntityType = keyof typeof ENTITY_TARGETS;
 
 const keyOf = (type: EntityType, sourceId: number) => `${type}:${sourceId}`;
 
+/** `sourceId` is a PostgreSQL int. */
+const INT_MAX = 2_147_483_647;
+
 export class IdMap {
   private readonly known = new Map<string, string>();
   private readonly pending: Prisma.TestmoImportMappingCreateManyInput[] = [];
@@ -57,13 +60,24 @@ export class IdMap {
   /** Loads the targets of these Testmo ids (already-loaded and absent ones cost nothing). */
   async load(type: EntityType, sourceIds: Iterable<number | undefined>): Promise<void> {
     const wanted = [
-      ...new Set([...sourceIds].filter((id): id is number => id !== undefined && !this.known.has(keyOf(type, id)))),
+      ...new Set(
+        [...sourceIds].filter(
+          // An id beyond the int column's range is mapped to nothing (it could not have been stored).
+          (id): id is number => id !== undefined && Math.abs(id) <= INT_MAX && !this.known.has(keyOf(type, id)),
+        ),
+      ),
     ];
     if (wanted.length === 0) return;
-    const rows = await this.tx.testmoImportMapping.findMany({
-      where: { jobId: this.jobId, entityType: type, sourceId: { in: wanted } },
-      select: { sourceId: true, targetId: true },
-    });
+    // One array parameter, not Prisma's `IN ($3, ..., $2002)`: PostgreSQL takes about as long
+    // either way, but the client building and binding thousands of parameters for each of a
+    // chunk's few loads took ~12% of a 100 MB import (13.6 s of 111 s; 4.3 s this way).
+    const rows = await this.tx.$queryRawUnsafe<Array<{ sourceId: number; targetId: string | null }>>(
+      `SELECT "sourceId", "targetId" FROM "TestmoImportMapping"
+        WHERE "jobId" = $1 AND "entityType" = $2 AND "sourceId" = ANY($3::int[])`,
+      this.jobId,
+      type,
+      wanted,
+    );
     for (const row of rows) if (row.targetId !== null) this.known.set(keyOf(type, row.sourceId), row.targetId);
   }
 
