@@ -18,7 +18,7 @@ import { Worker, type Job, type Queue } from 'bullmq';
 import { Client, Connection } from '@temporalio/client';
 import { createAuditActivities } from '../src/activities/audit';
 import { defaultStartWindow } from '../src/config';
-import { jobInstanceKey, taskQueueFor } from '../src/jobs/ids';
+import { jobInstanceOf, jobInstanceKey, taskQueueFor } from '../src/jobs/ids';
 import type { JobWorkflowInput } from '../src/jobs/jobInput';
 import { auditEventPayload, type AuditEventPayload } from '../src/jobs/payloads';
 import { EmailLedger } from '../src/email/ledger';
@@ -158,12 +158,7 @@ async function plainBullmq(concurrency: number): Promise<Row> {
           jobName: job.name,
           jobId: job.id!,
           tenantId: tenant.tenantId,
-          idempotencyKey: jobInstanceKey({
-            tenantKey: tenant.key,
-            queue: 'audit-logs',
-            jobId: job.id!,
-            createdAt: job.timestamp,
-          }),
+          idempotencyKey: jobInstanceKey(jobInstanceOf(tenant.key, 'audit-logs', job)),
         },
         payload,
       };

@@ -25,7 +25,7 @@ import { uniqueSuffix } from '../test/support/services';
 import { startStack, stackEnv, stopStack } from '../test/support/stack';
 import { auditEventData, testplanitQueue } from '../test/support/testplanit';
 import { withTemporal } from '../test/support/temporal';
-import { tenantKeyOf, workflowIdForJob } from '../src/jobs/ids';
+import { jobInstanceOf, tenantKeyOf, workflowIdForJob } from '../src/jobs/ids';
 import { marked, withBenchTemporals, type BenchTemporal } from './temporals';
 
 const FLOOD = Number(process.env.BENCH_FLOOD ?? 1800);
@@ -84,11 +84,7 @@ async function quietLegs(queue: Queue, jobs: Job[], tenantId: string, temporalAd
           const { logs } = await queue.getJobLogs(job.id!);
           const batch = logs.map((line) => /^Ran in workflow (\S+)/.exec(line)?.[1]).find(Boolean);
           const workflowId =
-            batch ??
-            workflowIdForJob(
-              { tenantKey: tenantKeyOf(tenantId), queue: 'audit-logs', jobId: job.id!, createdAt: job.timestamp },
-              job.attemptsMade - 1,
-            );
+            batch ?? workflowIdForJob(jobInstanceOf(tenantKeyOf(tenantId), 'audit-logs', job), job.attemptsMade - 1);
           const described = await client.workflow.getHandle(workflowId).describe();
           if (!batch) alone += 1;
           toStart.push(described.startTime.getTime() - job.processedOn!);

@@ -5,7 +5,7 @@
 import type { Job, Queue } from 'bullmq';
 import { Client, Connection } from '@temporalio/client';
 import { auditLogIdFor } from '../src/activities/audit';
-import { jobInstanceKey, workflowIdForJob, type JobInstance } from '../src/jobs/ids';
+import { jobInstanceOf, jobInstanceKey, workflowIdForJob, type JobInstance } from '../src/jobs/ids';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
 import { services, uniqueSuffix } from './support/services';
@@ -46,7 +46,7 @@ function namedTenant(job: Job): string {
 }
 
 function instanceOf(tenantKey: string, job: Job): JobInstance {
-  return { tenantKey, queue: 'audit-logs', jobId: job.id!, createdAt: job.timestamp };
+  return jobInstanceOf(tenantKey, 'audit-logs', job);
 }
 
 async function jobState(id: string): Promise<{ state: string; job: Job }> {

@@ -7,7 +7,7 @@ import { startApp, stopApp, waitFor, type AppProcess } from './support/processes
 import { services, uniqueSuffix } from './support/services';
 import { startStack, stackEnv, stopStack } from './support/stack';
 import { jobFinished, testplanitQueue } from './support/testplanit';
-import { workflowIdForJob } from '../src/jobs/ids';
+import { jobInstanceOf, workflowIdForJob } from '../src/jobs/ids';
 import { CASES_PER_RANGE } from '../src/workflows/forecasts';
 
 const suffix = uniqueSuffix();
@@ -76,7 +76,7 @@ async function forecastHistory(job: Job) {
   const connection = await Connection.connect({ address: services.temporalAddress });
   try {
     const handle = new Client({ connection }).workflow.getHandle(
-      workflowIdForJob({ tenantKey: tenantA, queue: 'forecast-updates', jobId: job.id!, createdAt: job.timestamp }, 0),
+      workflowIdForJob(jobInstanceOf(tenantA, 'forecast-updates', job), 0),
     );
     const { runId } = await handle.describe();
     const run = new Client({ connection }).workflow.getHandle(handle.workflowId, runId);

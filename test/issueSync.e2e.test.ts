@@ -3,7 +3,7 @@
  * (test/support/fakeTrackers.ts): two tenants, rate limits, auth failures, crash and resume.
  */
 import type { Job, JobsOptions, Queue } from 'bullmq';
-import { jobInstanceKey, trackerCreationMark } from '../src/jobs/ids';
+import { jobInstanceOf, jobInstanceKey, trackerCreationMark } from '../src/jobs/ids';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { FakeTrackers } from './support/fakeTrackers';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
@@ -261,9 +261,7 @@ test('a create-issue whose earlier attempt created the tracker issue and died be
     { projectId: '1', data: { title: 'Left behind', description: 'by a crash', project: 'CRASH' } },
     { delay: 2_000 },
   );
-  const mark = trackerCreationMark(
-    jobInstanceKey({ tenantKey: tenantA, queue: 'issue-sync', jobId: job.id!, createdAt: job.timestamp }),
-  );
+  const mark = trackerCreationMark(jobInstanceKey(jobInstanceOf(tenantA, 'issue-sync', job)));
   fake.jira.set('CRASH', [
     { number: 1, title: 'Someone else’s', body: '', state: 'To Do', labels: [] },
     { number: 2, title: 'Left behind', body: 'by a crash', state: 'To Do', labels: [mark] },

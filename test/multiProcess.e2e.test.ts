@@ -15,7 +15,7 @@ import type { Job, Queue } from 'bullmq';
 import { Client, Connection } from '@temporalio/client';
 import { auditLogIdFor } from '../src/activities/audit';
 import { stableRowId } from '../src/activities/deps';
-import { jobInstanceKey, workflowIdForJob } from '../src/jobs/ids';
+import { jobInstanceOf, jobInstanceKey, workflowIdForJob } from '../src/jobs/ids';
 import type { QueueName } from '../src/jobs/queues';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { startApp, stopApp, waitFor, type AppProcess } from './support/processes';
@@ -129,12 +129,7 @@ async function enqueueNotifications(phase: 1 | 2): Promise<void> {
 }
 
 function instanceOf(entry: Enqueued) {
-  return {
-    tenantKey: tenants[entry.side],
-    queue: entry.queue,
-    jobId: entry.job.id!,
-    createdAt: entry.job.timestamp,
-  };
+  return jobInstanceOf(tenants[entry.side], entry.queue, entry.job);
 }
 
 /** The workflows a job ran in: the batch its log names, else its own. */

@@ -14,7 +14,7 @@ import { services, uniqueSuffix } from './support/services';
 import { startStack, stackEnv, stopStack } from './support/stack';
 import { withTemporal } from './support/temporal';
 import { jobFinished, testplanitQueue } from './support/testplanit';
-import { workflowIdForJob } from '../src/jobs/ids';
+import { jobInstanceOf, workflowIdForJob } from '../src/jobs/ids';
 import { DOCUMENT_SOURCES } from '../src/search/documents';
 import { createPrismaClient } from '../src/tenancy/prismaPool';
 
@@ -539,14 +539,7 @@ test('cancel stops a rebuild cleanly: the job fails as cancelled, the live index
   const job = await reindex(tenantA, 'repositoryCases');
   await waitForProgress(job, 20, 85);
   await withTemporal((client) =>
-    client.workflow
-      .getHandle(
-        workflowIdForJob(
-          { tenantKey: tenantA, queue: 'elasticsearch-reindex', jobId: job.id!, createdAt: job.timestamp },
-          0,
-        ),
-      )
-      .cancel(),
+    client.workflow.getHandle(workflowIdForJob(jobInstanceOf(tenantA, 'elasticsearch-reindex', job), 0)).cancel(),
   );
   const done = await finished(job);
   expect(await done.getState()).toBe('failed');

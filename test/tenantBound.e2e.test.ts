@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { Queue, type Job } from 'bullmq';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { workflowIdForJob } from '../src/jobs/ids';
+import { jobInstanceOf, workflowIdForJob } from '../src/jobs/ids';
 import { QUEUE_SETTINGS } from '../src/jobs/queues';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics, withAdmin } from './support/databases';
 import { waitFor, type AppProcess } from './support/processes';
@@ -127,7 +127,7 @@ async function finished(queue: Queue, job: Job): Promise<Job> {
 
 /** The workflow of a job's first attempt, if one was ever started. */
 async function workflowExists(tenantKey: string, job: Job): Promise<boolean> {
-  const workflowId = workflowIdForJob({ tenantKey, queue: 'audit-logs', jobId: job.id!, createdAt: job.timestamp }, 0);
+  const workflowId = workflowIdForJob(jobInstanceOf(tenantKey, 'audit-logs', job), 0);
   return temporal.workflow
     .getHandle(workflowId)
     .describe()
@@ -278,10 +278,7 @@ test('no configured secret appears in a log line, a job field or a workflow hist
   // error text and is retried by Temporal (the job stays active); the worker logs each failure.
   const shared = queueAs(admin, sharedPrefix);
   const gone = await shared.add('audit-event', auditEventData({ tenantId: tenantGone, entityId: 'gone' }));
-  const goneWorkflowId = workflowIdForJob(
-    { tenantKey: tenantGone, queue: 'audit-logs', jobId: gone.id!, createdAt: gone.timestamp },
-    0,
-  );
+  const goneWorkflowId = workflowIdForJob(jobInstanceOf(tenantGone, 'audit-logs', gone), 0);
   await waitFor(
     async () => (worker.output().includes(goneWorkflowId) && /does not exist/.test(worker.output()) ? true : undefined),
     60_000,

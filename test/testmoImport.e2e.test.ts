@@ -22,7 +22,7 @@ import {
   seedImportLookups,
   TestS3Server,
 } from './support/testmo';
-import { workflowIdForJob } from '../src/jobs/ids';
+import { jobInstanceOf, workflowIdForJob } from '../src/jobs/ids';
 
 const suffix = uniqueSuffix();
 const tenantA = `ta_${suffix}`;
@@ -359,7 +359,7 @@ test('a worker SIGKILLed mid-import is replaced and the import completes with ev
   expect(row.processedCount).toBe(row.totalCount);
   const continued = await withTemporal((client) =>
     client.workflow.count(
-      `WorkflowId = "${workflowIdForJob({ tenantKey: tenantB, queue: 'testmo-imports', jobId: job.id!, createdAt: job.timestamp }, 0)}" AND ExecutionStatus = "ContinuedAsNew"`,
+      `WorkflowId = "${workflowIdForJob(jobInstanceOf(tenantB, 'testmo-imports', job), 0)}" AND ExecutionStatus = "ContinuedAsNew"`,
     ),
   );
   expect(continued.count).toBeGreaterThanOrEqual(1);
@@ -375,11 +375,7 @@ test('cancelling the workflow from Temporal (the Web UI) stops an analysis and l
     50,
   );
   await withTemporal((client) =>
-    client.workflow
-      .getHandle(
-        workflowIdForJob({ tenantKey: tenantA, queue: 'testmo-imports', jobId: job.id!, createdAt: job.timestamp }, 0),
-      )
-      .cancel(),
+    client.workflow.getHandle(workflowIdForJob(jobInstanceOf(tenantA, 'testmo-imports', job), 0)).cancel(),
   );
   const done = await finished(job);
   expect(await done.getState()).toBe('failed');

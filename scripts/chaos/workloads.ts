@@ -25,7 +25,7 @@ import {
 } from '../../test/support/testmo';
 import { auditEventData, testplanitQueue } from '../../test/support/testplanit';
 import { auditLogIdFor } from '../../src/activities/audit';
-import { jobInstanceKey, tenantKeyOf } from '../../src/jobs/ids';
+import { jobInstanceOf, jobInstanceKey, tenantKeyOf } from '../../src/jobs/ids';
 import { waitFor } from '../../test/support/processes';
 
 export interface CheckRow {
@@ -111,16 +111,7 @@ export function auditEvents(ctx: ChaosContext): Workload {
           (job) => job.data?.tenantId === tenant && String(job.data?.event?.entityId).startsWith('chaos-'),
         );
         const owed = new Set(
-          mine.map((job) =>
-            auditLogIdFor(
-              jobInstanceKey({
-                tenantKey: tenantKeyOf(tenant),
-                queue: 'audit-logs',
-                jobId: job.id!,
-                createdAt: job.timestamp,
-              }),
-            ),
-          ),
+          mine.map((job) => auditLogIdFor(jobInstanceKey(jobInstanceOf(tenantKeyOf(tenant), 'audit-logs', job)))),
         );
         const found = await query<{ id: string }>(
           databaseUrl(ctx.dbOf(tenant)),

@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import { describeTenant, type JobStatus, type JobWorkflowInput } from '../jobs/jobInput';
 import { describePayloadIssues } from '../jobs/payloads';
 import type { QueueName } from '../jobs/queues';
-import { jobInstanceKey, SINGLE_TENANT_KEY, workflowIdForJob, type JobInstance } from '../jobs/ids';
+import { jobInstanceOf, jobInstanceKey, SINGLE_TENANT_KEY, workflowIdForJob } from '../jobs/ids';
 import { findRoute, type JobRoute } from '../jobs/routes';
 import type { Logger } from '../logging';
 import { TenancyError } from '../tenancy/errors';
@@ -135,7 +135,7 @@ export function createJobProcessor(queue: QueueName, deps: ProcessorDeps) {
       );
     }
 
-    const instance: JobInstance = { tenantKey: tenant.key, queue, jobId, createdAt: job.timestamp };
+    const instance = jobInstanceOf(tenant.key, queue, job);
     const workflowId = workflowIdForJob(instance, job.attemptsMade);
     const input: JobWorkflowInput<unknown> = {
       origin: {

@@ -41,6 +41,19 @@ export interface JobInstance {
   createdAt: number;
 }
 
+/**
+ * The instance of a stored BullMQ job (its id and `timestamp`), as the bridge sees it: the bridge
+ * and every check of what a job wrote build it here, so they cannot disagree on what names a job.
+ */
+export function jobInstanceOf(
+  tenantKey: string,
+  queue: QueueName,
+  job: { id?: string; timestamp: number },
+): JobInstance {
+  if (job.id === undefined) throw new Error(`A ${queue} job without an id has not been stored`);
+  return { tenantKey, queue, jobId: job.id, createdAt: job.timestamp };
+}
+
 /** Same for every delivery and attempt of one job and different for any other job: the key of its writes. */
 export function jobInstanceKey({ tenantKey, queue, jobId, createdAt }: JobInstance): string {
   return `${tenantKey}/${queue}/${jobId}@${createdAt}`;
