@@ -46,6 +46,7 @@ export type EntityType = keyof typeof ENTITY_TARGETS;
 const keyOf = (type: EntityType, sourceId: number) => `${type}:${sourceId}`;
 
 /** `sourceId` is a PostgreSQL int. */
+const INT_MIN = -2_147_483_648;
 const INT_MAX = 2_147_483_647;
 
 export class IdMap {
@@ -63,7 +64,7 @@ export class IdMap {
       ...new Set(
         [...sourceIds].filter(
           // An id beyond the int column's range is mapped to nothing (it could not have been stored).
-          (id): id is number => id !== undefined && Math.abs(id) <= INT_MAX && !this.known.has(keyOf(type, id)),
+          (id): id is number => id !== undefined && id >= INT_MIN && id <= INT_MAX && !this.known.has(keyOf(type, id)),
         ),
       ),
     ];
