@@ -5,8 +5,9 @@
  * iterations, completion and failure with the job's retries) and differs in three ways:
  * - one blocking connection for all markers (markerWatcher.ts) and one command connection for all
  *   sources, so connections do not grow with tenants;
- * - several fetches in flight at once, pipelined on that connection, instead of one after another,
- *   so a backlog reaches the fair gate in a few round trips rather than one per job;
+ * - several jobs per fetch (BullMQ's moveToActive run N times in one script call, takeJobs.ts) and
+ *   several fetches in flight at once, so a backlog reaches the fair gate in a few round trips and
+ *   a few client-side commands rather than one of each per job;
  * - fetches go round-robin across the prefixes that have jobs, so one tenant's flood does not fill
  *   the in-flight budget before another tenant's first job is even read.
  */
@@ -17,6 +18,7 @@ import type { QueueName } from '../jobs/queues';
 import type { Logger } from '../logging';
 import type { JobSource } from './jobSource';
 import type { MarkerTarget, MarkerWatcher } from './markerWatcher';
+import { MAX_JOBS_PER_TAKE } from './takeJobs';
 
 export type SourceProcessor = (job: Job, token: string, source: JobSource) => Promise<unknown>;
 
@@ -34,9 +36,9 @@ export interface ConsumerOptions {
 }
 
 /**
- * Fetches in flight at once for the whole queue. Each source starts at one after a marker and
- * doubles its share with every fetch that finds a job (halving back to one on an empty fetch), so
- * a backlog drains in a few round trips while a lone job costs one script call, not a hundred.
+ * Jobs being fetched at once for the whole queue. Each source starts at one after a marker and
+ * doubles its share with every fetch that takes all it asked for (back to one when a fetch comes
+ * back short), so a backlog drains in a few round trips while a lone job costs one small call.
  */
 const FETCH_PIPELINE = 128;
 /** Completion and failure are retried this often on a Redis error; then the stalled check redelivers. */
@@ -48,8 +50,9 @@ interface SourceState {
   ready: boolean;
   /** Bumped whenever `ready` is set, so an empty fetch issued earlier cannot clear a newer signal. */
   readySeq: number;
+  /** Jobs asked for by this source's fetches in flight. */
   fetching: number;
-  /** How many fetches this source may have in flight now (see FETCH_PIPELINE). */
+  /** How many jobs this source may be fetching at once now (see FETCH_PIPELINE). */
   fetchWindow: number;
   delayTimer?: NodeJS.Timeout;
   /** jobId -> lock token of the jobs this consumer holds. */
@@ -149,61 +152,82 @@ export class QueueConsumer {
     this.pump();
   }
 
-  /** Issues fetches round-robin across ready sources while the budget and the pipeline allow. */
+  /**
+   * Issues fetches round-robin across ready sources while the budget and the pipeline allow; each
+   * asks for as many jobs as the source's window, the budget and its tenant's room leave.
+   */
   private pump(): void {
     if (this.stopped) return;
     const states = [...this.sources.values()];
     while (this.inFlight < this.opts.maxInFlight && this.fetching < FETCH_PIPELINE) {
       let picked: SourceState | undefined;
+      let count = 0;
       for (let i = 0; i < states.length; i++) {
         const state = states[(this.rotation + i) % states.length]!;
-        if (state.ready && state.fetching < state.fetchWindow && this.hasRoom(state)) {
+        count = state.ready
+          ? Math.min(
+              state.fetchWindow - state.fetching,
+              this.roomOf(state),
+              this.opts.maxInFlight - this.inFlight,
+              FETCH_PIPELINE - this.fetching,
+              MAX_JOBS_PER_TAKE,
+            )
+          : 0;
+        if (count > 0) {
           picked = state;
           this.rotation = (this.rotation + i + 1) % states.length;
           break;
         }
       }
       if (!picked) return;
-      this.fetchFrom(picked);
+      this.fetchFrom(picked, count);
     }
   }
 
-  /** Whether `state` may hold one more job (see maxHeldPerTenantPrefix). */
-  private hasRoom(state: SourceState): boolean {
-    return (
-      state.source.boundTenantId === undefined || state.held.size + state.fetching < this.opts.maxHeldPerTenantPrefix
-    );
+  /** How many more jobs `state` may hold (see maxHeldPerTenantPrefix). */
+  private roomOf(state: SourceState): number {
+    return state.source.boundTenantId === undefined
+      ? Number.POSITIVE_INFINITY
+      : this.opts.maxHeldPerTenantPrefix - state.held.size - state.fetching;
   }
 
-  private fetchFrom(state: SourceState): void {
+  private hasRoom(state: SourceState): boolean {
+    return this.roomOf(state) > 0;
+  }
+
+  /** Fetches up to `count` jobs; the budget holds a slot for each until the fetch says how many came. */
+  private fetchFrom(state: SourceState, count: number): void {
     const token = `${this.consumerId}:${this.tokenSeq++}`;
     const seq = state.readySeq;
-    this.inFlight++;
-    this.fetching++;
-    state.fetching++;
+    this.inFlight += count;
+    this.fetching += count;
+    state.fetching += count;
     state.source
-      .fetch(token)
+      .fetch(token, count)
       .then(
         (fetched) => {
-          if (fetched.job) {
+          // Slots asked for and not filled go back; taken jobs keep theirs until they settle.
+          this.inFlight -= count - fetched.jobs.length;
+          if (fetched.jobs.length === count) {
             state.fetchWindow = Math.min(state.fetchWindow * 2, FETCH_PIPELINE);
-            return this.hold(state, fetched.job, token);
+          } else {
+            state.fetchWindow = 1;
+            if (state.readySeq === seq) state.ready = false;
+            if (fetched.delayedUntil > 0) this.signal(state, fetched.delayedUntil);
           }
-          state.fetchWindow = 1;
-          if (state.readySeq === seq) state.ready = false;
-          if (fetched.delayedUntil > 0) this.signal(state, fetched.delayedUntil);
-          this.inFlight--;
+          state.fetching -= count;
+          for (const job of fetched.jobs) this.hold(state, job, token);
         },
         (error: unknown) => {
-          this.inFlight--;
+          this.inFlight -= count;
+          state.fetching -= count;
           if (state.readySeq === seq) state.ready = false;
           this.logger.warn(`Fetching from ${state.source.prefix}:${this.queue} failed: ${(error as Error).message}`);
           // The periodic sweep tries again; a marker may also wake the source sooner.
         },
       )
       .finally(() => {
-        this.fetching--;
-        state.fetching--;
+        this.fetching -= count;
         this.pump();
         this.watcher.wake();
       });

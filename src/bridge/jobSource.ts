@@ -4,9 +4,10 @@
  * moveStalledJobsToWait) on a connection shared by every source, so a bridge serving 200 tenants
  * needs neither a BullMQ Worker nor a blocking connection per tenant and queue (see consumer.ts).
  */
-import { Job, JobScheduler, QueueBase, Repeat, type JobJsonRaw, type RedisClient } from 'bullmq';
+import { array2obj, Job, JobScheduler, QueueBase, Repeat, type JobJsonRaw, type RedisClient } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { QueueName } from '../jobs/queues';
+import { takeJobs } from './takeJobs';
 
 export interface JobSourceOptions {
   /** The tenant this prefix belongs to; undefined for the shared prefix, where jobs name their tenant. */
@@ -16,11 +17,31 @@ export interface JobSourceOptions {
   maxStalledCount: number;
 }
 
-/** What one fetch found: a job, or nothing now and perhaps a delayed job due at `delayedUntil`. */
-export type Fetched = { job: Job; delayedUntil?: undefined } | { job?: undefined; delayedUntil: number };
+/**
+ * What one fetch took: up to the jobs asked for, in the queue's order. Fewer means the queue ran
+ * out; then `delayedUntil` says when its next delayed job is due (0: none).
+ */
+export interface Fetched {
+  jobs: Job[];
+  delayedUntil: number;
+}
 
 /** The states whose depth operators watch. */
 export const DEPTH_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
+
+const MOVE_TO_ACTIVE_KEYS = [
+  'wait',
+  'active',
+  'prioritized',
+  'events',
+  'stalled',
+  'limiter',
+  'delayed',
+  'paused',
+  'meta',
+  'pc',
+  'marker',
+] as const;
 
 export class JobSource extends QueueBase {
   readonly queue: QueueName;
@@ -34,6 +55,10 @@ export class JobSource extends QueueBase {
    * @param fetchClient shared by every source for moveToActive alone: Redis serves commands
    *   of one connection in order, so a burst of job logs must not queue ahead of a tenant's next fetch.
    */
+  private readonly lockDurationMs: number;
+  /** moveToActive's keys, in its order. */
+  private readonly takeKeys: string[];
+
   constructor(
     queue: QueueName,
     prefix: string,
@@ -54,6 +79,8 @@ export class JobSource extends QueueBase {
     this.queue = queue;
     this.prefix = prefix;
     this.boundTenantId = opts.boundTenantId;
+    this.lockDurationMs = opts.lockDurationMs;
+    this.takeKeys = MOVE_TO_ACTIVE_KEYS.map((key) => this.toKey(key));
   }
 
   /** `<prefix>:<queue>:marker`: BullMQ adds to it when a job becomes ready or a delay is set. */
@@ -61,19 +88,23 @@ export class JobSource extends QueueBase {
     return this.toKey('marker');
   }
 
-  /** Takes the next job, locked with `token`, or says when the next delayed job is due (0: none). */
-  async fetch(token: string): Promise<Fetched> {
-    const [raw, jobId, , delayUntil] = (await this.scripts.moveToActive(this.fetchClient, token)) as [
-      JobJsonRaw | undefined,
-      string,
-      number,
-      number,
-    ];
-    if (!raw) return { delayedUntil: Number(delayUntil) || 0 };
-    const job = Job.fromJSON(this, raw, jobId);
-    job.token = token;
-    await this.scheduleNextIteration(job);
-    return { job };
+  /** Takes up to `count` jobs in one script call, each locked with `token` (see takeJobs.ts). */
+  async fetch(token: string, count: number): Promise<Fetched> {
+    const replies = await takeJobs(this.fetchClient, this.takeKeys, this.toKey(''), token, this.lockDurationMs, count);
+    const jobs: Job[] = [];
+    let delayedUntil = 0;
+    for (const [fields, jobId, , nextDelayedAt] of replies) {
+      if (!fields || !jobId) {
+        delayedUntil = Number(nextDelayedAt) || 0;
+        break;
+      }
+      const job = Job.fromJSON(this, array2obj(fields) as unknown as JobJsonRaw, jobId);
+      job.token = token;
+      jobs.push(job);
+    }
+    // In the queue's order, as a Worker would, so each recurring job's next iteration follows it.
+    for (const job of jobs) await this.scheduleNextIteration(job);
+    return { jobs, delayedUntil };
   }
 
   /** BullMQ's counts of this queue's jobs by state, in one script call. */
