@@ -4,7 +4,7 @@
  * Worker's getNextJob one job at a time, the other with JobSource.fetch, and what Redis holds
  * afterwards must be the same job by job (order, locks, attempts, events, what is left behind).
  */
-import { Queue, Worker, type JobsOptions } from 'bullmq';
+import { Queue, RedisConnection, Worker, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobSource } from '../src/bridge/jobSource';
 import { services, uniqueSuffix } from './support/services';
@@ -49,8 +49,11 @@ describe('taking several jobs per script call', () => {
     return queue;
   }
 
-  function sourceFor(prefix: string): JobSource {
-    const source = new JobSource(QUEUE, prefix, connection(), connection(), {
+  /** As the bridge makes its fetch client: BullMQ's wrapper of an ioredis connection. */
+  async function sourceFor(prefix: string): Promise<JobSource> {
+    const fetches = new RedisConnection(connection(), { shared: false, blocking: false });
+    closers.push(fetches);
+    const source = new JobSource(QUEUE, prefix, connection(), await fetches.client, {
       lockDurationMs: LOCK_MS,
       stalledIntervalMs: 30_000,
       maxStalledCount: 1,
@@ -101,7 +104,7 @@ describe('taking several jobs per script call', () => {
       workerOrder.push(job.id!);
     }
 
-    const fetched = await sourceFor(takePrefix).fetch('the-token', 20);
+    const fetched = await (await sourceFor(takePrefix)).fetch('the-token', 20);
     expect(fetched.jobs.map((job) => job.id)).toEqual(workerOrder);
     expect(workerOrder).toHaveLength(JOBS.length);
     expect(fetched.jobs.every((job) => job.token === 'the-token' && job.name === 'audit-event')).toBe(true);
@@ -118,7 +121,7 @@ describe('taking several jobs per script call', () => {
     const prefix = `tpw-take-n-${uniqueSuffix()}`;
     await queueWithJobs(prefix);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const source = sourceFor(prefix);
+    const source = await sourceFor(prefix);
 
     const first = await source.fetch('t1', 3);
     const rest = await source.fetch('t2', 10);
@@ -136,7 +139,7 @@ describe('taking several jobs per script call', () => {
     queues.push(queue);
     const before = Date.now();
     await queue.add('audit-event', {}, { jobId: 'later', delay: 60_000 });
-    const source = sourceFor(prefix);
+    const source = await sourceFor(prefix);
 
     const nothingYet = await source.fetch('t', 5);
     expect(nothingYet.jobs).toEqual([]);
