@@ -21,6 +21,14 @@ import { deliverOnce, type DeliveryOutcome } from './emailDelivery';
 
 const DEFAULT_LOCALE = 'en_US';
 
+/**
+ * A create-notification job's Notification id, derived from the job's idempotency key: a retried
+ * or redelivered activity inserts the same row at most once (createMany with skipDuplicates).
+ */
+export function notificationIdFor(idempotencyKey: string): string {
+  return stableRowId('n', idempotencyKey);
+}
+
 async function globalDefaultMode(db: DatabaseClient): Promise<NotificationMode> {
   const settings = await db.appConfig.findUnique({ where: { key: 'notificationSettings' } });
   const mode = (settings?.value as { defaultMode?: NotificationMode } | null)?.defaultMode;
@@ -107,7 +115,7 @@ export function createNotificationActivities(deps: ActivityDeps) {
           logForJob(deps, origin, `Skipping notification for user ${payload.userId}: notifications disabled`);
           return { mode };
         }
-        const id = stableRowId('n', origin.idempotencyKey);
+        const id = notificationIdFor(origin.idempotencyKey);
         await db.notification.createMany({
           data: [
             {
