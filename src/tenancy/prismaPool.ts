@@ -7,6 +7,7 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
+import { Pool, type PoolClient } from 'pg';
 import type { Logger } from '../logging';
 import type { ResolvedTenant } from './registry';
 
@@ -20,14 +21,38 @@ export interface PrismaPoolOptions {
 export type DatabaseClient = PrismaClient;
 export type DatabaseClientFactory = (databaseUrl: string, options: PrismaPoolOptions) => DatabaseClient;
 
-export const createPrismaClient: DatabaseClientFactory = (databaseUrl, options) =>
-  new PrismaClient({
-    adapter: new PrismaPg({
-      connectionString: databaseUrl,
-      max: options.connectionsPerClient,
-      idleTimeoutMillis: options.idleTimeoutMs,
-    }),
+export const createPrismaClient: DatabaseClientFactory = (databaseUrl, options) => {
+  const pool = new Pool({
+    connectionString: databaseUrl,
+    max: options.connectionsPerClient,
+    idleTimeoutMillis: options.idleTimeoutMs,
   });
+  releaseClientsWhoseConnectionEnds(pool);
+  // The adapter ends the pool on $disconnect, as it does a pool it made itself.
+  return new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+};
+
+/**
+ * Hands a checked-out pg client back to its pool, destroyed, when its connection ends (PostgreSQL
+ * restarted, the backend terminated). Prisma's pg adapter (6.19) never releases the client of an
+ * interactive transaction whose connection dies inside it: each such death took one connection of
+ * the tenant's pool for good, and `pool.end()`, so `$disconnect`, so a worker's stop, waited for it
+ * forever (a chaos run's worker stuck in "activity dependencies" after a PostgreSQL restart).
+ * test/prismaPool.e2e.test.ts kills a transaction's backend and checks the pool recovers.
+ */
+export function releaseClientsWhoseConnectionEnds(pool: Pool): void {
+  const checkedOut = new Set<PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_error, client) => checkedOut.delete(client));
+  pool.on('connect', (client) => {
+    client.on('end', () => {
+      if (!checkedOut.delete(client)) return;
+      client.release(new Error('the connection ended while the client was checked out'));
+      // A late release by its user (a rollback after the failure) must not throw: it is already back.
+      client.release = () => undefined;
+    });
+  });
+}
 
 interface PoolEntry {
   tenantKey: string;
