@@ -160,7 +160,11 @@ async function main(role: Role): Promise<void> {
     await run('bridge', () => bridge?.close());
     await run('Temporal client', () => temporalClient?.close());
     await run('workers', () => workers?.shutdown());
-    await run('activity dependencies', () => activityDeps?.close());
+    await run('activity dependencies', () =>
+      activityDeps?.close((part) => {
+        step = `activity dependencies: ${part}`;
+      }),
+    );
     logger.info('Shutdown complete');
     process.exit(0);
   };

@@ -18,7 +18,8 @@ export function createActivityDeps(
   logger: Logger,
 ): {
   deps: ActivityDeps;
-  close: () => Promise<void>;
+  /** Closes everything; `onStep` hears which part it is closing, so a stop that hangs names it. */
+  close: (onStep?: (part: string) => void) => Promise<void>;
   /** Whether Redis answers (readiness). */
   ping: () => Promise<boolean>;
   poolSizes: () => { databaseClients: number; searchClients: number };
@@ -63,12 +64,16 @@ export function createActivityDeps(
     },
     ping: async () => (await redis.ping()) === 'PONG',
     poolSizes: () => ({ databaseClients: databases.size, searchClients: search.size }),
-    async close() {
+    async close(onStep = () => undefined) {
       mailer?.close();
       testmoExports.close();
+      onStep('BullMQ queues');
       await Promise.all([...queues.values()].map((queue) => queue.close()));
+      onStep('database clients');
       await databases.close();
+      onStep('Elasticsearch clients');
       await search.close();
+      onStep('Redis');
       await redis.quit().catch(() => redis.disconnect());
     },
   };
