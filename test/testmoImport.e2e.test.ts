@@ -20,6 +20,7 @@ import {
   importJobRow,
   markImportStarted,
   seedImportLookups,
+  stagedRowsByCheckpoint,
   TestS3Server,
 } from './support/testmo';
 import { jobInstanceOf, workflowIdForJob } from '../src/jobs/ids';
@@ -348,12 +349,7 @@ test('a worker SIGKILLed mid-import is replaced and the import completes with ev
     reason: undefined,
   });
   expect(await importedCounts(urlB)).toEqual(large.expected);
-  const [staged] = await query<{ open: string }>(
-    urlB,
-    `SELECT count(*) FILTER (WHERE NOT processed) AS open FROM "TestmoImportStaging" WHERE "jobId" = $1`,
-    [jobId],
-  );
-  expect(Number(staged!.open)).toBe(0);
+  expect((await stagedRowsByCheckpoint(urlB, jobId)).open).toBe(0);
   const row = await importJobRow(urlB, jobId);
   expect(row.status).toBe('COMPLETED');
   expect(row.processedCount).toBe(row.totalCount);
@@ -409,13 +405,8 @@ test('cancelRequested from the web app stops the import at a chunk boundary and 
   const row = await importJobRow(urlB, jobId);
   expect(row).toMatchObject({ status: 'CANCELED', statusMessage: 'Import was canceled' });
   expect(row.processedCount).toBeLessThan(row.totalCount);
-  // The checkpoint and the rows agree: what was marked processed is exactly what was written.
-  const [staged] = await query<{ done: string }>(
-    urlB,
-    `SELECT count(*) FILTER (WHERE processed) AS done FROM "TestmoImportStaging" WHERE "jobId" = $1`,
-    [jobId],
-  );
-  expect(Number(staged!.done)).toBe(row.processedCount);
+  // The checkpoints and the job row agree: the rows the checkpoints cover are exactly those counted.
+  expect((await stagedRowsByCheckpoint(urlB, jobId)).done).toBe(row.processedCount);
 }, 300_000);
 
 test('malformed JSON, a missing dataset, a missing upload and bad automation data fail their job with the reason; the worker carries on', async () => {

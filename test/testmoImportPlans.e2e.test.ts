@@ -204,8 +204,8 @@ test('20,000 nested folders and 20,000 cases import with linear plans, every fol
   expect(row).toMatchObject({ status: 'COMPLETED', statusMessage: 'Import completed successfully.' });
   expect(row.entityProgress!.repositoryFolders).toEqual({ total: FOLDERS, created: FOLDERS, mapped: 0 });
 
-  // Linear work: every staged row is read a handful of times (the chunk's read, its processed
-  // mark, the parent links). The trapped plan reads the staged folders once per folder: 10^8.
+  // Linear work: every staged row is read a handful of times (the chunk's read, the parent
+  // links). The trapped plan reads the staged folders once per folder: 10^8.
   const [staged] = await query<{ n: string }>(url, `SELECT count(*)::text AS n FROM "TestmoImportStaging"`);
   const stagedRows = Number(staged!.n);
   const read = await tuplesRead('TestmoImportStaging');

@@ -1,9 +1,14 @@
 /**
  * `import` mode, one chunk at a time. Each chunk is one transaction: it takes the job's chunk
  * lock (so a stale attempt and its retry never take the same rows), imports the next staged rows of the
- * current phase, writes their id-map entries and the phase's checkpoint, marks them processed
- * and moves the progress on. Whatever point a worker dies at, the next chunk starts exactly
- * after the last committed one.
+ * current phase, writes their id-map entries and the phase's checkpoint (the last row index it
+ * imported) and moves the progress on. Whatever point a worker dies at, the next chunk starts
+ * exactly after the last committed one.
+ *
+ * The staged rows are only read. TestPlanIt's `processed` column is left as staged: its own importer
+ * has no resume and reads nothing back from it (contract, import mode), and the checkpoint already
+ * says which rows are done; rewriting every staged row (and its three indexes) took about 12 % of a
+ * 100 MB import's time.
  */
 import type { Prisma } from '@prisma/client';
 import { describePayloadIssues } from '../jobs/payloads';
@@ -217,8 +222,6 @@ export async function importChunk(
     );
     steps?.step('writing the id map');
     await ids.flush();
-    await tx.$executeRaw`UPDATE "TestmoImportStaging" SET processed = true, "updatedAt" = now()
-      WHERE "jobId" = ${jobId} AND "datasetName" = ${phase.dataset} AND "rowIndex" BETWEEN ${staged[0]!.rowIndex} AND ${staged[staged.length - 1]!.rowIndex}`;
     await writeCheckpoint(tx, jobId, entity, staged[staged.length - 1]!.rowIndex);
     rowsAfter = staged[staged.length - 1]!.rowIndex + 1;
 

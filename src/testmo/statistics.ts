@@ -25,7 +25,7 @@ type Queryable = Pick<Tx, '$executeRawUnsafe'>;
 /** The columns of the import's own tables that its statements filter and join on. */
 const KEY_COLUMNS: Record<string, string[]> = {
   // Only the key columns: the rowData and text columns are large and nothing filters on them.
-  TestmoImportStaging: ['jobId', 'datasetName', 'rowIndex', 'processed'],
+  TestmoImportStaging: ['jobId', 'datasetName', 'rowIndex'],
   TestmoImportMapping: ['jobId', 'entityType', 'sourceId'],
 };
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { IMPORT_PHASES } from '../../src/testmo/phases';
 import { query } from './databases';
 
 export const TEST_BUCKET = 'testplanit-uploads';
@@ -133,6 +134,25 @@ export async function importJobRow(url: string, jobId: string): Promise<ImportJo
   );
   if (!row) throw new Error(`no TestmoImportJob ${jobId}`);
   return row;
+}
+
+/**
+ * Staged rows each phase's checkpoint covers (`done`: at or before the last row index it imported)
+ * and those it does not yet (`open`), summed over the phases: `done` is what the job row's
+ * `processedCount` must say, since both are written by the same chunk transactions.
+ */
+export async function stagedRowsByCheckpoint(url: string, jobId: string): Promise<{ done: number; open: number }> {
+  const [counts] = await query<{ done: string; open: string }>(
+    url,
+    `SELECT count(*) FILTER (WHERE s."rowIndex" <= coalesce(m."targetId"::int, -1))::text AS done,
+            count(*) FILTER (WHERE s."rowIndex" > coalesce(m."targetId"::int, -1))::text AS open
+       FROM unnest($2::text[], $3::text[]) AS p(entity, dataset)
+       JOIN "TestmoImportStaging" s ON s."jobId" = $1 AND s."datasetName" = p.dataset
+       LEFT JOIN "TestmoImportMapping" m
+         ON m."jobId" = $1 AND m."entityType" = 'checkpoint:' || p.entity AND m."sourceId" = 0`,
+    [jobId, IMPORT_PHASES.map((phase) => phase.entity), IMPORT_PHASES.map((phase) => phase.dataset)],
+  );
+  return { done: Number(counts!.done), open: Number(counts!.open) };
 }
 
 /**
