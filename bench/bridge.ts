@@ -144,7 +144,7 @@ async function plainBullmq(concurrency: number): Promise<Row> {
     reindex: { chunkSize: 1_000, bulkFlushBytes: 5_000_000, bulkConcurrency: 2 },
     defaultBaseUrl: 'http://localhost:3000',
     testmoExports: new ExportStore({ region: 'us-east-1' }),
-    testmoImport: { chunkSize: 500, stagingBatchSize: 1_000 },
+    testmoImport: { chunkSize: 500, chunkRunMs: 3_000, stagingBatchSize: 1_000 },
     enqueueJob: () => Promise.reject(new Error('audit events enqueue nothing')),
   });
   const worker = new Worker(

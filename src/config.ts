@@ -103,6 +103,11 @@ export interface TestmoImportSettings {
   localDir?: string;
   /** Staged rows imported per chunk transaction (each chunk is one checkpoint). */
   chunkSize: number;
+  /**
+   * One activity call runs chunks back to back for about this long (each still its own
+   * transaction and checkpoint), so a short chunk does not pay a Temporal round trip of its own.
+   */
+  chunkRunMs: number;
   /** Rows per staging insert while analysing. */
   stagingBatchSize: number;
 }
@@ -386,6 +391,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
         },
         localDir: env.TESTMO_IMPORT_LOCAL_DIR || undefined,
         chunkSize: int('TESTMO_IMPORT_CHUNK_SIZE', 2_000),
+        chunkRunMs: int('TESTMO_IMPORT_CHUNK_RUN_MS', 3_000),
         stagingBatchSize: int('TESTMO_STAGING_BATCH_SIZE', 1_000),
       },
       reindex: {

@@ -104,6 +104,8 @@ beforeAll(async () => {
       // Only the import queue: the reindex queued after an import is inspected, not run.
       // Small chunks, so the large import continues as new (every 400 chunks) while it is tested.
       TESTMO_IMPORT_CHUNK_SIZE: '150',
+      // One chunk per activity call, so the large import crosses the workflow's continue-as-new.
+      TESTMO_IMPORT_CHUNK_RUN_MS: '1',
       BRIDGE_QUEUES: 'testmo-imports',
       WORKER_QUEUES: 'testmo-imports',
       ...s3.env(),

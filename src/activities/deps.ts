@@ -28,7 +28,7 @@ export interface ActivityDeps {
   /** Decrypts TestPlanIt's stored integration credentials; undefined when they are stored in clear. */
   encryptionKey?: string;
   testmoExports: ExportStore;
-  testmoImport: Pick<TestmoImportSettings, 'chunkSize' | 'stagingBatchSize'>;
+  testmoImport: Pick<TestmoImportSettings, 'chunkSize' | 'chunkRunMs' | 'stagingBatchSize'>;
   /**
    * Adds a job to one of TestPlanIt's BullMQ queues with that queue's default options, as the
    * web app would (the reindex after an import); a job id already present is not added again.

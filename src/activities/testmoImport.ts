@@ -126,16 +126,31 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
      * importing rows, running 2m 10s"), which readTestmoImportProgress hands the workflow for the
      * BullMQ job's log: a phase whose closing statement takes minutes still looks alive.
      */
+    /**
+     * The phase's next chunks, back to back for about TESTMO_IMPORT_CHUNK_RUN_MS: each chunk is
+     * still its own transaction and checkpoint (a retry reads on after the last committed one), and
+     * a cancel from the web app or Temporal is honoured between chunks. Returns the last chunk's
+     * outcome, whose counts are the job row's: the workflow needs nothing from the ones before.
+     */
     importTestmoChunk: ({ origin, jobId, entity }: ImportJobRef & { entity: string }): Promise<ChunkOutcome> =>
       failingClearly(() =>
-        withTenantDatabase(deps, origin, (db) => {
-          const steps = new ChunkStepStatus(db, jobId, entity);
-          return heartbeatingWhile(
-            () => importChunk(db, jobId, entity, deps.testmoImport.chunkSize, steps),
-            undefined,
-            () => steps.tick(),
-            (error) => logForJob(deps, origin, `Import ${jobId}: could not show the running step: ${String(error)}`),
-          );
+        withTenantDatabase(deps, origin, async (db) => {
+          const started = Date.now();
+          for (;;) {
+            const steps = new ChunkStepStatus(db, jobId, entity);
+            const outcome = await heartbeatingWhile(
+              () => importChunk(db, jobId, entity, deps.testmoImport.chunkSize, steps),
+              undefined,
+              () => steps.tick(),
+              (error) => logForJob(deps, origin, `Import ${jobId}: could not show the running step: ${String(error)}`),
+            );
+            if (
+              outcome.status !== 'imported' ||
+              Date.now() - started >= deps.testmoImport.chunkRunMs ||
+              cancellationRequested()
+            )
+              return outcome;
+          }
         }),
       ),
 
