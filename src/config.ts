@@ -396,12 +396,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
       },
       reindex: {
         // Measured with bench:reindex (README): 5,000-row chunks (one SQL statement each, the
-        // next read while this one is written) sent as ~2 MB bulk requests, two in flight, keep
-        // Elasticsearch busy; 1,000-row chunks left it idle between chunks, and one 5 MB request
-        // per chunk left the second request slot unused.
+        // next read while this one is written) sent as ~2 MB bulk requests keep Elasticsearch
+        // busy; 1,000-row chunks left it idle between chunks. Four requests in flight rather than
+        // two: while the worker's thread builds the next chunk's documents it sends nothing, and
+        // the requests already queued keep Elasticsearch working through that time (a 100,000-
+        // document load 15.0 s against 16.4 s with two, on two cores).
         chunkSize: int('REINDEX_CHUNK_SIZE', 5_000),
         bulkFlushBytes: int('REINDEX_BULK_FLUSH_BYTES', 2_000_000),
-        bulkConcurrency: int('REINDEX_BULK_CONCURRENCY', 2),
+        bulkConcurrency: int('REINDEX_BULK_CONCURRENCY', 4),
       },
     };
   } catch (error) {
