@@ -11,6 +11,7 @@ import type { Logger } from '../logging';
 import type { ElasticsearchClients } from '../tenancy/elasticsearch';
 import { TenancyError } from '../tenancy/errors';
 import type { DatabaseClient, TenantPrismaPool } from '../tenancy/prismaPool';
+import type { Pool } from 'pg';
 import type { ResolvedTenant, TenantRegistry } from '../tenancy/registry';
 
 /** Everything activities touch, injected so tests can build activities over real test services. */
@@ -43,7 +44,7 @@ export interface ActivityDeps {
 export async function withTenantDatabase<T>(
   deps: ActivityDeps,
   origin: JobOrigin,
-  work: (db: DatabaseClient, tenant: ResolvedTenant) => Promise<T>,
+  work: (db: DatabaseClient, tenant: ResolvedTenant, pg: Pool) => Promise<T>,
 ): Promise<T> {
   let tenant: ResolvedTenant;
   try {
@@ -57,7 +58,7 @@ export async function withTenantDatabase<T>(
     }
     throw error;
   }
-  return deps.databases.use(tenant, (db) => work(db, tenant));
+  return deps.databases.use(tenant, (db, pg) => work(db, tenant, pg));
 }
 
 /** A deterministic, cuid-sized row id for a write that must happen once per idempotency key. */

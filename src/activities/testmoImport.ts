@@ -73,9 +73,9 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
   return {
     analyzeTestmoExport: ({ origin, jobId }: ImportJobRef): Promise<AnalyzeOutcome> =>
       failingClearly(() =>
-        withTenantDatabase(deps, origin, async (db) => {
+        withTenantDatabase(deps, origin, async (db, _tenant, pg) => {
           logForJob(deps, origin, `Analysing Testmo export of import ${jobId}`);
-          const outcome = await analyzeExport(db, deps.testmoExports, jobId, {
+          const outcome = await analyzeExport(db, pg, deps.testmoExports, jobId, {
             batchSize: deps.testmoImport.stagingBatchSize,
             onBatch: (progress) => heartbeat(progress),
             cancelled: cancellationRequested,

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { Prisma } from '@prisma/client';
+import type { Pool } from 'pg';
 import type { DatabaseClient } from '../tenancy/prismaPool';
 import { readTestmoExport, TestmoExportFormatError } from './exportReader';
 import type { ExportStore } from './exportSource';
@@ -51,6 +52,8 @@ const PROGRESS_WRITE_INTERVAL_MS = 1_000;
 
 export async function analyzeExport(
   db: DatabaseClient,
+  /** The pg pool under `db`: staged rows are written through it (see TenantConnections). */
+  pg: Pool,
   store: ExportStore,
   jobId: string,
   options: AnalyzeOptions,
@@ -96,7 +99,7 @@ export async function analyzeExport(
 
   const flush = async (): Promise<boolean> => {
     if (batch.length > 0) {
-      await insertRows(db, 'TestmoImportStaging', batch);
+      await insertRows(pg, 'TestmoImportStaging', batch);
       rowsStaged += batch.length;
       batch = [];
     }
