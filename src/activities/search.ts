@@ -141,28 +141,6 @@ export function createSearchActivities(deps: ActivityDeps) {
     return ids.length === 0 ? { ids, documents: [], gone: [] } : readDocuments(db, input.entity, ids);
   }
 
-  /**
-   * The scope of a rebuild's first load segment: the first live project of an entity loaded
-   * project by project (the plan's order), the whole tenant otherwise; none without live projects.
-   */
-  async function firstLoadScope(db: DatabaseClient, entity: SearchEntity): Promise<DocumentScope | undefined> {
-    if (!DOCUMENT_SOURCES[entity].perProject) return {};
-    const first = await db.projects.findFirst({
-      where: { isDeleted: false },
-      select: { id: true },
-      orderBy: { id: 'asc' },
-    });
-    return first ? { projectId: first.id } : undefined;
-  }
-
-  /** Reads `input`'s page after `afterId` now, for the chunk activity that will ask for it. */
-  function startReadAhead(tenant: ResolvedTenant, input: ChunkInput, afterId: number): void {
-    // The read-ahead holds its own lease on the tenant's client.
-    readAhead.start(readAheadKey(input, afterId), () =>
-      deps.databases.use(tenant, (db) => readPage(db, input, afterId)),
-    );
-  }
-
   /** A read-ahead belongs to one job's load of one index and scope, at one cursor. */
   const readAheadKey = (input: ChunkInput, afterId: number) =>
     [
@@ -270,15 +248,6 @@ export function createSearchActivities(deps: ActivityDeps) {
         }
         await beginChangeTracking(db, alias, index);
         const horizon = await transactionHorizon(db);
-        // The load's first page is read while the index is created and the workflow counts it:
-        // read after the horizon, it is as good as the first chunk's own read (see readAhead).
-        const firstScope = await firstLoadScope(db, input.entity);
-        if (firstScope)
-          startReadAhead(
-            tenant,
-            { origin: input.origin, entity: input.entity, index, scope: firstScope, afterId: 0 },
-            0,
-          );
         await createBuildIndex(client, index, alias, input.entity);
         logForJob(deps, input.origin, `Rebuilding ${alias} into ${index}`);
         return { index, alias, horizon };
@@ -296,7 +265,11 @@ export function createSearchActivities(deps: ActivityDeps) {
         // A read-ahead that failed is read again here: its error is this attempt's only if it recurs.
         const read =
           (ahead && (await ahead.catch(() => undefined))) || (await readPage(search.db, input, input.afterId));
-        const readAheadFrom = (next: ChunkInput, afterId: number) => startReadAhead(search.tenant, next, afterId);
+        // The read-ahead holds its own lease on the tenant's client.
+        const readAheadFrom = (next: ChunkInput, afterId: number) =>
+          readAhead.start(readAheadKey(next, afterId), () =>
+            deps.databases.use(search.tenant, (db) => readPage(db, next, afterId)),
+          );
         if (read.ids.length === chunkSize) readAheadFrom(input, read.ids[read.ids.length - 1]!);
         else await readAheadNextProject(search, input, readAheadFrom);
         if (read.ids.length === 0) return { lastId: null, indexed: 0, deleted: 0 };
