@@ -337,7 +337,11 @@ export function createSearchActivities(deps: ActivityDeps) {
       );
     },
 
-    /** Moves the live alias to the rebuilt index in one atomic call, then drops what it left. */
+    /**
+     * Moves the live alias to the rebuilt index in one atomic call, then drops what it left. The
+     * index is refreshed first: the catch-up's writes since finishRebuild's refresh would otherwise
+     * show only at the next periodic refresh, up to a second after searches moved to the index.
+     */
     async swapLiveIndex(input: {
       origin: JobOrigin;
       entity: SearchEntity;
@@ -345,6 +349,7 @@ export function createSearchActivities(deps: ActivityDeps) {
     }): Promise<{ alias: string; replaced: string[] }> {
       return withTenantSearch(input.origin, async ({ client, tenant }) => {
         const alias = aliasOf(tenant, input.entity);
+        await client.indices.refresh({ index: input.index });
         const { previous, replacedConcrete } = await swapAlias(client, alias, input.index);
         await deleteIndices(client, previous);
         const migrated = replacedConcrete ? ` (replacing the index TestPlanIt created under that name)` : '';
