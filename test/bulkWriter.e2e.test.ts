@@ -5,6 +5,7 @@
  */
 import { Client } from '@elastic/elasticsearch';
 import { BULK_RESPONSE_FILTER, describeRejections, writeDocuments } from '../src/search/bulkWriter';
+import { serialized } from '../src/search/documents/source';
 import { services, uniqueSuffix } from './support/services';
 
 const es = new Client({ node: services.elasticsearchNode });
@@ -25,13 +26,13 @@ afterAll(async () => {
 });
 
 test('counts what was written and deleted across many small requests, and a missing delete as done', async () => {
-  const documents = Array.from({ length: 120 }, (_, i) => ({ id: i + 1, name: `case ${i + 1}` }));
+  const documents = Array.from({ length: 120 }, (_, i) => serialized({ id: i + 1, name: `case ${i + 1}` }));
   const written = await writeDocuments(es, index, documents, [], { ...options, refresh: true });
   expect(written).toEqual({ indexed: 120, deleted: 0, rejected: [] });
   expect((await es.count({ index })).count).toBe(120);
 
   // 2 and 3 exist, 9999 never did: all three deletes leave the index as wanted.
-  const deleted = await writeDocuments(es, index, [{ id: 1, name: 'renamed' }], [2, 3, 9_999], {
+  const deleted = await writeDocuments(es, index, [serialized({ id: 1, name: 'renamed' })], [2, 3, 9_999], {
     ...options,
     refresh: true,
   });
@@ -46,7 +47,7 @@ test('reports each rejected document with its id, status and reason, and counts 
     { id: 202, name: 'also fine', unmapped: 'a field the strict mapping refuses' },
     { id: 203, name: 'fine too' },
     { id: 204, name: 'refused as well', other: 1 },
-  ];
+  ].map(serialized);
   const result = await writeDocuments(es, index, documents, [], options);
   expect(result.indexed).toBe(2);
   expect(result.deleted).toBe(0);

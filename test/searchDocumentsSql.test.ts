@@ -5,9 +5,10 @@
  * plus the edge cases it lacks. Counting, paging and pruning pick exactly the documents the build
  * makes.
  */
-import { DOCUMENT_SOURCES, type SearchDocument } from '../src/search/documents';
+import type { Pool } from 'pg';
+import { DOCUMENT_SOURCES, serializedDocuments, type SearchDocument } from '../src/search/documents';
 import { SEARCH_ENTITIES, type SearchEntity } from '../src/search/entities';
-import { createPrismaClient, type DatabaseClient } from '../src/tenancy/prismaPool';
+import { connectTenantDatabase, type DatabaseClient } from '../src/tenancy/prismaPool';
 import { createTenantDatabase, databaseUrl, dropDatabase, query, seedBasics } from './support/databases';
 import { prismaCaseDocuments } from './support/prismaCaseDocuments';
 import { prismaDocuments } from './support/prismaDocuments';
@@ -17,6 +18,7 @@ import { uniqueSuffix } from './support/services';
 const name = `tpw_docsql_${uniqueSuffix()}`;
 const url = databaseUrl(name);
 let db: DatabaseClient;
+let pg: Pool;
 
 /** Edge cases the realistic data does not have, each on its own case. */
 async function seedEdgeCases(): Promise<void> {
@@ -315,7 +317,7 @@ beforeAll(async () => {
   await seedEntityEdgeCases();
   // Cases of a deleted project are not in the index.
   await query(url, `UPDATE "Projects" SET "isDeleted" = true WHERE id = 3`);
-  db = createPrismaClient(url, { maxClients: 1, connectionsPerClient: 2, idleTimeoutMs: 1_000 });
+  ({ prisma: db, pg } = connectTenantDatabase(url, { maxClients: 1, connectionsPerClient: 2, idleTimeoutMs: 1_000 }));
 }, 120_000);
 
 afterAll(async () => {
@@ -341,6 +343,9 @@ test('one SQL statement per chunk builds exactly the documents the Prisma builde
     expect(fromSql).toEqual(fromPrisma);
     // What Elasticsearch receives, key order and Date serialisation included.
     expect(JSON.stringify(fromSql)).toBe(JSON.stringify(fromPrisma));
+    // The reindex's path (one row at a time through pg, each document serialized as built) sends the same.
+    const sent = await serializedDocuments(DOCUMENT_SOURCES.repositoryCases, db, pg, chunk);
+    expect(sent).toEqual(fromPrisma.map((doc) => ({ id: doc.id, json: JSON.stringify(doc) })));
     compared += fromSql.length;
   }
   // Archived cases and the deleted project's are left out; every other case was compared.
@@ -394,8 +399,11 @@ test.each(SEARCH_ENTITIES.filter((entity) => entity !== 'repositoryCases'))(
       expect(JSON.stringify(fromSql)).toBe(JSON.stringify(fromPrisma));
       built.push(...fromSql);
     }
-    // One chunk of everything gives the same documents as the small chunks.
+    // One chunk of everything gives the same documents as the small chunks, and the reindex sends them.
     expect(JSON.stringify(await source.build(db, ids))).toBe(JSON.stringify(built));
+    expect((await serializedDocuments(source, db, pg, ids)).map((doc) => doc.json)).toEqual(
+      built.map((doc) => JSON.stringify(doc)),
+    );
     // Counting and paging pick exactly the documents the build makes.
     expect(await source.count(db, {})).toBe(built.length);
     expect(await allPageIds(entity, {})).toEqual(built.map((doc) => doc.id));

@@ -7,12 +7,18 @@
  * documents; index creation and alias moves check what is already there.
  */
 import type { Client } from '@elastic/elasticsearch';
+import type { Pool } from 'pg';
 import { failure } from '../failures/types';
 import type { JobOrigin } from '../jobs/jobInput';
 import { describeRejections, writeDocuments } from '../search/bulkWriter';
 import { beginChangeTracking, changedDocumentIds, endChangeTracking, transactionHorizon } from '../search/changes';
 import { ChunkPrefetch } from '../search/chunkPrefetch';
-import { DOCUMENT_SOURCES, type DocumentScope, type SearchDocument } from '../search/documents';
+import {
+  DOCUMENT_SOURCES,
+  serializedDocuments,
+  type DocumentScope,
+  type SerializedDocument,
+} from '../search/documents';
 import { entitiesFor, INDEX_BASE, type SearchEntity } from '../search/entities';
 import {
   abandonedBuilds,
@@ -62,6 +68,7 @@ export interface ChunkResult {
 
 interface TenantSearch {
   db: DatabaseClient;
+  pg: Pool;
   client: Client;
   tenant: ResolvedTenant;
 }
@@ -69,7 +76,7 @@ interface TenantSearch {
 /** A chunk read: its ids, the documents of those that belong in the index, and the others. */
 interface ChunkRead {
   ids: number[];
-  documents: SearchDocument[];
+  documents: SerializedDocument[];
   gone: number[];
 }
 
@@ -89,10 +96,10 @@ export function createSearchActivities(deps: ActivityDeps) {
   const readAhead = new ChunkPrefetch<ChunkRead>({ ttlMs: READ_AHEAD_TTL_MS, maxEntries: READ_AHEAD_MAX });
 
   function withTenantSearch<T>(origin: JobOrigin, work: (search: TenantSearch) => Promise<T>): Promise<T> {
-    return withTenantDatabase(deps, origin, (db, tenant) => {
+    return withTenantDatabase(deps, origin, (db, tenant, pg) => {
       const client = deps.search.forTenant(tenant);
       if (!client) throw failure('SearchNotConfigured', NOT_CONFIGURED);
-      return work({ db, client, tenant });
+      return work({ db, pg, client, tenant });
     });
   }
 
@@ -129,16 +136,16 @@ export function createSearchActivities(deps: ActivityDeps) {
   }
 
   /** The documents of `ids`; those that no longer qualify are `gone` (to be deleted). */
-  async function readDocuments(db: DatabaseClient, entity: SearchEntity, ids: number[]): Promise<ChunkRead> {
-    const documents = await DOCUMENT_SOURCES[entity].build(db, ids);
+  async function readDocuments(db: DatabaseClient, pg: Pool, entity: SearchEntity, ids: number[]): Promise<ChunkRead> {
+    const documents = await serializedDocuments(DOCUMENT_SOURCES[entity], db, pg, ids);
     const built = new Set(documents.map((document) => document.id));
     return { ids, documents, gone: ids.filter((id) => !built.has(id)) };
   }
 
   /** The next page of the load after `afterId`, with its documents. */
-  async function readPage(db: DatabaseClient, input: ChunkInput, afterId: number): Promise<ChunkRead> {
+  async function readPage(db: DatabaseClient, pg: Pool, input: ChunkInput, afterId: number): Promise<ChunkRead> {
     const ids = await DOCUMENT_SOURCES[input.entity].pageIds(db, input.scope, afterId, chunkSize);
-    return ids.length === 0 ? { ids, documents: [], gone: [] } : readDocuments(db, input.entity, ids);
+    return ids.length === 0 ? { ids, documents: [], gone: [] } : readDocuments(db, pg, input.entity, ids);
   }
 
   /** A read-ahead belongs to one job's load of one index and scope, at one cursor. */
@@ -182,7 +189,7 @@ export function createSearchActivities(deps: ActivityDeps) {
   /** Builds and writes the documents of `ids`; ids that no longer qualify are deleted. */
   async function writeByIds(search: TenantSearch, entity: SearchEntity, index: string, ids: number[], refresh = false) {
     heartbeat();
-    return writeRead(search, index, await readDocuments(search.db, entity, ids), refresh);
+    return writeRead(search, index, await readDocuments(search.db, search.pg, entity, ids), refresh);
   }
 
   return {
@@ -264,11 +271,12 @@ export function createSearchActivities(deps: ActivityDeps) {
         const ahead = readAhead.take(readAheadKey(input, input.afterId));
         // A read-ahead that failed is read again here: its error is this attempt's only if it recurs.
         const read =
-          (ahead && (await ahead.catch(() => undefined))) || (await readPage(search.db, input, input.afterId));
+          (ahead && (await ahead.catch(() => undefined))) ||
+          (await readPage(search.db, search.pg, input, input.afterId));
         // The read-ahead holds its own lease on the tenant's client.
         const readAheadFrom = (next: ChunkInput, afterId: number) =>
           readAhead.start(readAheadKey(next, afterId), () =>
-            deps.databases.use(search.tenant, (db) => readPage(db, next, afterId)),
+            deps.databases.use(search.tenant, (db, pg) => readPage(db, pg, next, afterId)),
           );
         if (read.ids.length === chunkSize) readAheadFrom(input, read.ids[read.ids.length - 1]!);
         else await readAheadNextProject(search, input, readAheadFrom);

@@ -11,7 +11,7 @@
  * helper reads, instead of its index, id, version, sequence number and shard counts.
  */
 import type { Client } from '@elastic/elasticsearch';
-import type { SearchDocument } from './documents';
+import type { SerializedDocument } from './documents';
 
 export interface BulkWriteOptions {
   /** Bytes per bulk request before the helper sends it. */
@@ -42,12 +42,12 @@ export interface BulkWriteResult {
   rejected: RejectedItem[];
 }
 
-type Operation = { kind: 'index'; document: SearchDocument } | { kind: 'delete'; id: number };
+type Operation = { kind: 'index'; document: SerializedDocument } | { kind: 'delete'; id: number };
 
 export async function writeDocuments(
   client: Client,
   index: string,
-  documents: SearchDocument[],
+  documents: SerializedDocument[],
   deleteIds: number[],
   options: BulkWriteOptions,
 ): Promise<BulkWriteResult> {
@@ -76,7 +76,8 @@ export async function writeDocuments(
     filter_path: BULK_RESPONSE_FILTER,
     onDocument: (operation) =>
       operation.kind === 'index'
-        ? [{ index: { _index: index, _id: String(operation.document.id) } }, operation.document]
+        ? // The helper sends a string payload as it is.
+          [{ index: { _index: index, _id: String(operation.document.id) } }, operation.document.json]
         : { delete: { _index: index, _id: String(operation.id) } },
     onDrop: (dropped) => {
       const action = dropped.operation as { index?: { _id?: string }; delete?: { _id?: string } };

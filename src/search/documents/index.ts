@@ -8,7 +8,8 @@ import { sharedStepSource } from './sharedSteps';
 import type { DocumentSource } from './source';
 import { testRunSource } from './testRuns';
 
-export type { DocumentScope, DocumentSource, SearchDocument } from './source';
+export { serializedDocuments } from './source';
+export type { DocumentScope, DocumentSource, SearchDocument, SerializedDocument } from './source';
 
 export const DOCUMENT_SOURCES: Record<SearchEntity, DocumentSource> = {
   projects: projectSource,

@@ -12,6 +12,7 @@ import {
   direct,
   jsonDate,
   referencing,
+  serialized,
   stateStyle,
   via,
   type DocumentScope,
@@ -94,18 +95,18 @@ interface CaseRow {
 }
 
 /**
- * Every case of `ids` that belongs in the index, with its project, template, state, creator,
- * folder path, tags, steps and custom field values, and the chunk's lookups (ChunkLookups), in
- * ONE statement: a chunk costs one round trip instead of a query per relation. The whole chunk
- * comes as one JSON value (parsed at once, not row by row and column by column); rich text stays
- * JSON, made plain text in JS (src/search/text.ts). Orders are those of
- * the Prisma builder this replaced, with the id as the tie-break it left to the database.
+ * Every case of `$1` (an int[]) that belongs in the index, with its project, template, state,
+ * creator, folder path, tags, steps and custom field values, and the chunk's lookups
+ * (ChunkLookups), in ONE statement: a chunk costs one round trip instead of a query per relation.
+ * Each case comes as one row of JSON text, parsed, built and serialized before the next is parsed
+ * (SerializedDocument): the driver parses nothing, and no chunk-sized object graph is ever alive.
+ * Rich text stays JSON, made plain text in JS (src/search/text.ts). Orders are those of the
+ * Prisma builder this replaced, with the id as the tie-break it left to the database.
  */
-async function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
-  const [result] = await db.$queryRaw<Array<{ rows: CaseRow[] | null }>>`
+const CASE_ROWS_SQL = `
     WITH RECURSIVE cases AS (
       SELECT c.* FROM "RepositoryCases" c JOIN "Projects" p ON p.id = c."projectId"
-      WHERE c.id = ANY(${ids}::int[]) AND NOT c."isArchived" AND NOT p."isDeleted"
+      WHERE c.id = ANY($1::int[]) AND NOT c."isArchived" AND NOT p."isDeleted"
     ),
     chain AS (
       SELECT f.id AS leaf, f."parentId", f.name, 0 AS depth FROM "RepositoryFolders" f
@@ -118,10 +119,10 @@ async function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
     tags AS (
       SELECT ct."A" AS "caseId", json_agg(json_build_object('id', t.id, 'name', t.name) ORDER BY t.id) AS tags
       FROM "_RepositoryCasesToTags" ct JOIN "Tags" t ON t.id = ct."B"
-      WHERE ct."A" = ANY(${ids}::int[]) GROUP BY ct."A"
+      WHERE ct."A" = ANY($1::int[]) GROUP BY ct."A"
     ),
     live_steps AS MATERIALIZED (
-      SELECT s.* FROM "Steps" s WHERE s."testCaseId" = ANY(${ids}::int[]) AND NOT s."isDeleted"
+      SELECT s.* FROM "Steps" s WHERE s."testCaseId" = ANY($1::int[]) AND NOT s."isDeleted"
     ),
     steps AS (
       SELECT s."testCaseId" AS "caseId", json_agg(json_build_object(
@@ -136,7 +137,7 @@ async function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
       FROM "SharedStepGroup" g WHERE g.id IN (SELECT "sharedStepGroupId" FROM live_steps)
     ),
     field_values AS MATERIALIZED (
-      SELECT v.id, v."testCaseId", v."fieldId", v.value FROM "CaseFieldValues" v WHERE v."testCaseId" = ANY(${ids}::int[])
+      SELECT v.id, v."testCaseId", v."fieldId", v.value FROM "CaseFieldValues" v WHERE v."testCaseId" = ANY($1::int[])
     ),
     case_values AS (
       SELECT "testCaseId" AS "caseId", json_agg(json_build_array("fieldId", value) ORDER BY id) AS "values"
@@ -180,8 +181,16 @@ async function caseRows(db: DatabaseClient, ids: number[]): Promise<CaseRow[]> {
       LEFT JOIN steps ON steps."caseId" = c.id
       LEFT JOIN case_values ON case_values."caseId" = c.id
     )
-    SELECT json_agg(d ORDER BY d.id) AS rows FROM documents d`;
-  return result?.rows ?? [];
+    SELECT row_to_json(d)::text AS row FROM documents d ORDER BY d.id`;
+
+/** The documents of the statement's rows, in order; the lookups come with the first. */
+function* caseDocuments(rows: Array<{ row: string }>): Generator<SearchDocument> {
+  let lookups: ChunkLookups = { fields: {}, groups: {} };
+  for (const [index, { row }] of rows.entries()) {
+    const parsed = JSON.parse(row) as CaseRow;
+    if (index === 0 && parsed.lookups) lookups = parsed.lookups;
+    yield caseDocument(parsed, lookups);
+  }
 }
 
 interface StepDocument {
@@ -293,9 +302,10 @@ export const repositoryCaseSource: DocumentSource = {
     return rows.map((row) => row.id);
   },
   async build(db, ids) {
-    const rows = await caseRows(db, ids);
-    const lookups = rows[0]?.lookups ?? { fields: {}, groups: {} };
-    return rows.map((row) => caseDocument(row, lookups));
+    return [...caseDocuments(await db.$queryRawUnsafe<Array<{ row: string }>>(CASE_ROWS_SQL, ids))];
+  },
+  async serialize(_db, pg, ids) {
+    return Array.from(caseDocuments((await pg.query<{ row: string }>(CASE_ROWS_SQL, [ids])).rows), serialized);
   },
   changeSources: [
     direct('RepositoryCases', 'id'),
