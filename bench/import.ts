@@ -102,7 +102,14 @@ interface Row {
   slowestPhases: Array<[string, number]>;
   databaseMb: number;
   /** The rows the import wrote, loaded again by a plain COPY: how many, and in how many seconds. */
-  ceiling: { rows: number; seconds: number };
+  ceiling: Ceiling;
+}
+
+/** Rows COPYed and the seconds it took: the plain ceiling, and `keyed` (see copyCeiling). */
+interface Ceiling {
+  rows: number;
+  seconds: number;
+  keyed: { rows: number; seconds: number };
 }
 
 /**
@@ -151,24 +158,45 @@ function psql(url: string, command: string): number {
  * its staging tables left out) loaded with a plain COPY into empty copies of those tables (same
  * columns, defaults, checks and indexes; no foreign keys, no id mapping, no transformation).
  * Returns the rows and the seconds the COPYs took.
+ *
+ * Beside it, for reading the ratio, the floor of any importer that keeps TestPlanIt's integrity
+ * and can resume: the same COPYs into copies that also carry the tables' foreign keys (pointing
+ * at the tenant's own tables, which hold every referenced row), plus the id map the import writes
+ * (`TestmoImportMapping`, without which a resumed or repeated import could not tell what it
+ * already created).
  */
-async function copyCeiling(url: string, before: Map<string, number>): Promise<{ rows: number; seconds: number }> {
+async function copyCeiling(url: string, before: Map<string, number>): Promise<Ceiling> {
   const after = await tableRows(url);
-  const written = [...after].filter(([table, n]) => n > (before.get(table) ?? 0) && !/^Testmo/.test(table));
+  const grew = ([table, n]: [string, number]) => n > (before.get(table) ?? 0);
+  const written = [...after].filter((entry) => grew(entry) && !/^Testmo/.test(entry[0]));
+  const idMap = [...after].filter((entry) => grew(entry) && entry[0] === 'TestmoImportMapping');
   await query(url, 'DROP SCHEMA IF EXISTS ceiling CASCADE; CREATE SCHEMA ceiling');
-  let rows = 0;
-  let seconds = 0;
-  for (const [table, n] of written) {
+  await query(url, 'DROP SCHEMA IF EXISTS keyed CASCADE; CREATE SCHEMA keyed');
+  const plain = { rows: 0, seconds: 0 };
+  const keyed = { rows: 0, seconds: 0 };
+  for (const [table, n] of [...written, ...idMap]) {
     const file = join(scratch, `ceiling-${table}.copy`);
     psql(url, `\\copy (SELECT * FROM public."${table}") TO '${file}'`);
-    await query(url, `CREATE TABLE ceiling."${table}" (LIKE public."${table}" INCLUDING ALL)`);
-    // The COPY's own time, as psql measures it: not psql's start or its connection.
-    seconds += psql(url, `\\copy ceiling."${table}" FROM '${file}'`);
-    rows += n;
+    if (table !== 'TestmoImportMapping') {
+      await query(url, `CREATE TABLE ceiling."${table}" (LIKE public."${table}" INCLUDING ALL)`);
+      // The COPY's own time, as psql measures it: not psql's start or its connection.
+      plain.seconds += psql(url, `\\copy ceiling."${table}" FROM '${file}'`);
+      plain.rows += n;
+    }
+    await query(url, `CREATE TABLE keyed."${table}" (LIKE public."${table}" INCLUDING ALL)`);
+    const foreignKeys = await query<{ definition: string }>(
+      url,
+      `SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'`,
+      [`public."${table}"`],
+    );
+    // Unqualified, the referenced tables resolve to public's, which the import filled.
+    for (const { definition } of foreignKeys) await query(url, `ALTER TABLE keyed."${table}" ADD ${definition}`);
+    keyed.seconds += psql(url, `\\copy keyed."${table}" FROM '${file}'`);
+    keyed.rows += n;
     fs.rmSync(file, { force: true });
   }
-  await query(url, 'DROP SCHEMA ceiling CASCADE');
-  return { rows, seconds };
+  await query(url, 'DROP SCHEMA ceiling CASCADE; DROP SCHEMA keyed CASCADE');
+  return { ...plain, keyed };
 }
 
 async function benchSize(size: string, s3: TestS3Server): Promise<Row> {
@@ -339,6 +367,16 @@ async function main(): Promise<void> {
         (r.ceiling.rows / r.ceiling.seconds).toFixed(0),
         `x${(r.ceiling.seconds / r.importSeconds).toFixed(2)}`,
       ].join(' | '),
+    );
+  }
+  console.log(
+    "\nfor reading that ratio: the same COPYs with what keeping TestPlanIt's integrity costs any importer, the tables' foreign keys checked and the id map written",
+  );
+  console.log('size | rows with the id map | COPY with keys s | import / COPY with keys');
+  for (const r of results) {
+    const { keyed } = r.ceiling;
+    console.log(
+      [r.size, keyed.rows, keyed.seconds.toFixed(1), `x${(keyed.seconds / r.importSeconds).toFixed(2)}`].join(' | '),
     );
   }
   console.log("\nslowest import phases (seconds, from the job row's phase summaries):");
