@@ -24,6 +24,7 @@ import {
   fairnessRatio,
   forecastRatio,
   importCopyRatio,
+  importKeyedCopyRatio,
   importPeakRss,
   importWorkerPeakRss,
   markdownTable,
@@ -141,6 +142,13 @@ export const GOALS: Goal[] = [
     target: { op: '>=', limit: 0.5 },
     source: 'the "import / COPY" column of the ceiling table, lowest over the sizes',
     read: importCopyRatio,
+  },
+  {
+    bench: 'import',
+    figure: 'import / COPY with foreign keys and the id map',
+    unit: 'x',
+    source: 'the "import / COPY with keys" column of the keyed floor table, lowest over the sizes',
+    read: importKeyedCopyRatio,
   },
   {
     bench: 'import',

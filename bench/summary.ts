@@ -234,6 +234,26 @@ export function importCopyRatio(stdout: string): Reading {
   return lowest(readings, 'import ceiling table row');
 }
 
+/**
+ * The import against the floor of an importer that keeps TestPlanIt's foreign keys and its id map:
+ * the last column of the `size | rows with the id map | ... | import / COPY with keys` table,
+ * lowest over the sizes.
+ */
+export function importKeyedCopyRatio(stdout: string): Reading {
+  const lines = stdout.split('\n');
+  const header = lines.findIndex((l) => l.startsWith('size | rows with the id map'));
+  if (header < 0)
+    throw new Error('no "size | rows with the id map | ... | import / COPY with keys" table in the output');
+  const readings: Reading[] = [];
+  for (const line of lines.slice(header + 1)) {
+    const cells = line.split(' | ').map((c) => c.trim());
+    const ratio = /^x(\S+)$/.exec(cells[cells.length - 1] ?? '');
+    if (cells.length < 4 || !ratio) break;
+    readings.push({ value: number(ratio[1]!, `${cells[0]} import / COPY with keys`), note: cells[0] });
+  }
+  return lowest(readings, 'import keyed floor table row');
+}
+
 // --- bench:schedules ---------------------------------------------------------------------------
 
 /** `create, staggered  <ms>  <schedules/s>  <result>`: schedules created per second. */

@@ -13,6 +13,7 @@ import {
   fairnessRatio,
   forecastRatio,
   importCopyRatio,
+  importKeyedCopyRatio,
   importPeakRss,
   importWorkerPeakRss,
   markdownTable,
@@ -96,6 +97,10 @@ size | MB | rows | analyse s | analyse rows/s | import s | import rows/s | idle 
 import against its ceiling: the rows it wrote, loaded by a plain COPY into empty copies of the tables
 size | table rows written | import s | COPY s | import rows/s | COPY rows/s | import / COPY
 10MB | 57156 | 19.2 | 1.4 | 2978 | 40953 | x0.07
+
+for reading that ratio: the same COPYs with what keeping TestPlanIt's integrity costs any importer, the tables' foreign keys checked and the id map written
+size | rows with the id map | COPY with keys s | import / COPY with keys
+10MB | 78974 | 1.0 | x0.19
 
 slowest import phases (seconds, from the job row's phase summaries):
 10MB: repositoryCaseSteps 4.8, repositoryCases 3.6, repositoryCaseValues 3.1, automationRunTests 3.1, testRunResults 1.6
@@ -192,6 +197,15 @@ describe('parsers, on real output', () => {
     expect(importCopyRatio(twoSizes)).toEqual({ value: 0.07, note: '10MB' });
     expect(() => importCopyRatio(SAMPLES.import.replace(/^import against[\s\S]*?\n\n/m, ''))).toThrow(
       'no "size | table rows written',
+    );
+  });
+
+  test('bench:import: the import / COPY with keys column of the keyed floor table, the lowest over sizes', () => {
+    expect(importKeyedCopyRatio(SAMPLES.import)).toEqual({ value: 0.19, note: '10MB' });
+    const twoSizes = SAMPLES.import.replace(/^(10MB \| 78974 .*)$/m, '$1\n100MB | 788289 | 10.1 | x0.26');
+    expect(importKeyedCopyRatio(twoSizes)).toEqual({ value: 0.19, note: '10MB' });
+    expect(() => importKeyedCopyRatio(SAMPLES.import.replace(/^for reading that ratio[\s\S]*?\n\n/m, ''))).toThrow(
+      'no "size | rows with the id map',
     );
   });
 
