@@ -134,12 +134,12 @@ export function createTestmoImportActivities(deps: ActivityDeps) {
      */
     importTestmoChunk: ({ origin, jobId, entity }: ImportJobRef & { entity: string }): Promise<ChunkOutcome> =>
       failingClearly(() =>
-        withTenantDatabase(deps, origin, async (db) => {
+        withTenantDatabase(deps, origin, async (db, _tenant, pg) => {
           const started = Date.now();
           for (;;) {
             const steps = new ChunkStepStatus(db, jobId, entity);
             const outcome = await heartbeatingWhile(
-              () => importChunk(db, jobId, entity, deps.testmoImport.chunkSize, steps),
+              () => importChunk(db, pg, jobId, entity, deps.testmoImport.chunkSize, steps),
               undefined,
               () => steps.tick(),
               (error) => logForJob(deps, origin, `Import ${jobId}: could not show the running step: ${String(error)}`),

@@ -10,6 +10,7 @@ import { PrismaClient } from '@prisma/client';
 import { Pool, type PoolClient } from 'pg';
 import type { Logger } from '../logging';
 import type { ResolvedTenant } from './registry';
+import { TransactionAwarePool } from './transactionConnection';
 
 export interface PrismaPoolOptions {
   maxClients: number;
@@ -34,7 +35,9 @@ export interface TenantConnections {
 export type TenantConnectionsFactory = (databaseUrl: string, options: PrismaPoolOptions) => TenantConnections;
 
 export const connectTenantDatabase: TenantConnectionsFactory = (databaseUrl, options) => {
-  const pool = new Pool({
+  // Aware of transactions: a chunk's large statements run on its transaction's own connection
+  // (transactionConnection.ts).
+  const pool = new TransactionAwarePool({
     connectionString: databaseUrl,
     max: options.connectionsPerClient,
     idleTimeoutMillis: options.idleTimeoutMs,

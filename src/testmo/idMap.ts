@@ -5,9 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Prisma } from '@prisma/client';
-import { Pool } from 'pg';
+import type { ClientBase, Pool } from 'pg';
 
 export type Tx = Prisma.TransactionClient;
+
+/**
+ * Where the statements that carry a chunk's rows run: the chunk transaction's own pg connection
+ * (src/tenancy/transactionConnection.ts), or the tenant's pg pool outside a transaction (the
+ * analysis's staging). pg sends a parameter as it is; Prisma's query compiler escapes a text
+ * parameter into its request and parses it back, about 25 ms for a chunk's 1.4 MB of JSON.
+ */
+export type Sql = Pool | ClientBase;
 
 /** Mapping `entityType`s; the target table is named beside each. */
 export const ENTITY_TARGETS = {
@@ -55,7 +63,7 @@ export class IdMap {
   private readonly pending: Prisma.TestmoImportMappingCreateManyInput[] = [];
 
   constructor(
-    private readonly tx: Tx,
+    private readonly sql: Sql,
     private readonly jobId: string,
   ) {}
 
@@ -70,15 +78,13 @@ export class IdMap {
       ),
     ];
     if (wanted.length === 0) return;
-    // One array parameter, not Prisma's `IN ($3, ..., $2002)`: PostgreSQL takes about as long
-    // either way, but the client building and binding thousands of parameters for each of a
-    // chunk's few loads took ~12% of a 100 MB import (13.6 s of 111 s; 4.3 s this way).
-    const rows = await this.tx.$queryRawUnsafe<Array<{ sourceId: number; targetId: string | null }>>(
+    // One array parameter, not `IN ($3, ..., $2002)`: PostgreSQL takes about as long either way,
+    // but a client building and binding thousands of parameters for each of a chunk's few loads
+    // took ~12% of a 100 MB import (13.6 s of 111 s through Prisma; 4.3 s this way).
+    const { rows } = await this.sql.query<{ sourceId: number; targetId: string | null }>(
       `SELECT "sourceId", "targetId" FROM "TestmoImportMapping"
         WHERE "jobId" = $1 AND "entityType" = $2 AND "sourceId" = ANY($3::int[])`,
-      this.jobId,
-      type,
-      wanted,
+      [this.jobId, type, wanted],
     );
     for (const row of rows) if (row.targetId !== null) this.known.set(keyOf(type, row.sourceId), row.targetId);
   }
@@ -108,7 +114,7 @@ export class IdMap {
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     await insertRows(
-      this.tx,
+      this.sql,
       'TestmoImportMapping',
       this.pending.splice(0).map((pair) => ({ id: randomUUID(), ...pair })),
       { ignoreConflicts: true },
@@ -122,36 +128,27 @@ export class IdMap {
  * for the thousand-row chunks of an import; columns a row leaves out get NULL, not the default,
  * so every row of a call names the same columns.
  *
- * Through a pg pool (statements outside a transaction: the analysis's staging) the rows' JSON is
- * sent as it is. Through a Prisma transaction it travels as base64: Prisma's query compiler
- * escapes a text parameter into its request and parses it back, which for a chunk's 2 MB of JSON
- * full of quotes (rich text is JSON too) took about 120 ms of the worker's CPU per statement;
- * base64 has nothing to escape (about 45 ms; pg about 2 ms). The values are the same.
+ * The rows' JSON is one text parameter, sent by pg as it is (see Sql).
  */
 export async function insertRows(
-  target: Tx | Pool,
+  sql: Sql,
   table: string,
   rows: Array<Record<string, unknown>>,
   options: { ignoreConflicts?: boolean } = {},
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))].map((column) => `"${column}"`).join(', ');
-  const insert = (json: string) =>
-    `INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::"${table}", ${json})${options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : ''}`;
-  const json = JSON.stringify(rows);
-  if (target instanceof Pool) return (await target.query(insert('$1::jsonb'), [json])).rowCount ?? 0;
-  return target.$executeRawUnsafe(
-    insert(`convert_from(decode($1, 'base64'), 'UTF8')::jsonb`),
-    Buffer.from(json, 'utf8').toString('base64'),
-  );
+  const insert = `INSERT INTO "${table}" (${columns}) SELECT ${columns} FROM jsonb_populate_recordset(NULL::"${table}", $1::jsonb)${options.ignoreConflicts ? ' ON CONFLICT DO NOTHING' : ''}`;
+  return (await sql.query(insert, [JSON.stringify(rows)])).rowCount ?? 0;
 }
 
 /** `n` fresh ids from a table's own sequence, so rows and their map entries are written together. */
-export async function allocateIds(tx: Tx, table: string, n: number): Promise<number[]> {
+export async function allocateIds(sql: Sql, table: string, n: number): Promise<number[]> {
   if (n === 0) return [];
-  const rows = await tx.$queryRawUnsafe<Array<{ id: bigint | number }>>(
+  // int8, which pg hands over as a string.
+  const { rows } = await sql.query<{ id: string }>(
     `SELECT nextval(pg_get_serial_sequence('"${table}"', 'id')) AS id FROM generate_series(1, $1::int)`,
-    n,
+    [n],
   );
   return rows.map((row) => Number(row.id));
 }

@@ -11,8 +11,10 @@
  * 100 MB import's time.
  */
 import type { Prisma } from '@prisma/client';
+import type { Pool } from 'pg';
 import { describePayloadIssues } from '../jobs/payloads';
 import type { DatabaseClient } from '../tenancy/prismaPool';
+import { transactionWithConnection } from '../tenancy/transactionConnection';
 import { mappingConfiguration } from './configuration';
 import { IdMap, type Tx } from './idMap';
 import {
@@ -140,6 +142,7 @@ interface LockedJob {
 
 export async function importChunk(
   db: DatabaseClient,
+  pg: Pool,
   jobId: string,
   entity: string,
   chunkSize: number,
@@ -151,109 +154,115 @@ export async function importChunk(
   let rowsBefore = 0;
   let rowsAfter = 0;
   let committedMessage: string | undefined;
-  const outcome = await db.$transaction(async (tx): Promise<ChunkOutcome> => {
-    // Chunks of one job take turns on a transaction-scoped advisory lock (a stale attempt and
-    // its retry never take the same rows), not on the job row: the row stays writable, so the
-    // heartbeat can show a statement that runs long (see activities/testmoImport.ts) and a
-    // cancel from the web app is not kept waiting.
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`testmo-import:${jobId}`}, 0))::text`;
-    const [job] = await tx.$queryRaw<LockedJob[]>`
+  // The chunk's rows go through the transaction's own pg connection (`sql`), the rest through Prisma.
+  const outcome = await transactionWithConnection(
+    db,
+    pg,
+    async (tx, sql): Promise<ChunkOutcome> => {
+      // Chunks of one job take turns on a transaction-scoped advisory lock (a stale attempt and
+      // its retry never take the same rows), not on the job row: the row stays writable, so the
+      // heartbeat can show a statement that runs long (see activities/testmoImport.ts) and a
+      // cancel from the web app is not kept waiting.
+      await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`testmo-import:${jobId}`}, 0))::text`;
+      const [job] = await tx.$queryRaw<LockedJob[]>`
       SELECT status::text AS status, "statusMessage", "cancelRequested", "processedCount", "totalCount", "skippedCount", "entityProgress", "activityLog",
              configuration, "createdById", "lastImportStartedAt"
         FROM "TestmoImportJob" WHERE id = ${jobId}`;
-    if (!job) throw new ImportJobMissingError(`Testmo import job ${jobId} does not exist`);
-    if (isFinal(job.status)) return { status: 'stopped' } as const;
-    if (job.cancelRequested) return { status: 'canceled' } as const;
-    steps?.shown(job.statusMessage);
+      if (!job) throw new ImportJobMissingError(`Testmo import job ${jobId} does not exist`);
+      if (isFinal(job.status)) return { status: 'stopped' } as const;
+      if (job.cancelRequested) return { status: 'canceled' } as const;
+      steps?.shown(job.statusMessage);
 
-    const progress = job.entityProgress ?? {};
-    const entry = (progress[entity] ??= { total: 0, created: 0, mapped: 0 });
-    const checkpoint = await readCheckpoint(tx, jobId, entity);
-    rowsBefore = rowsAfter = checkpoint + 1;
-    steps?.step('reading staged rows');
-    const staged = await tx.testmoImportStaging.findMany({
-      where: { jobId, datasetName: phase.dataset, rowIndex: { gt: checkpoint } },
-      orderBy: { rowIndex: 'asc' },
-      take: size,
-      select: {
-        id: true,
-        rowIndex: true,
-        rowData: true,
-        text1: true,
-        text2: true,
-        text3: true,
-        text4: true,
-        fieldName: true,
-        fieldValue: true,
-      },
-    });
+      const progress = job.entityProgress ?? {};
+      const entry = (progress[entity] ??= { total: 0, created: 0, mapped: 0 });
+      const checkpoint = await readCheckpoint(tx, jobId, entity);
+      rowsBefore = rowsAfter = checkpoint + 1;
+      steps?.step('reading staged rows');
+      const staged = await tx.testmoImportStaging.findMany({
+        where: { jobId, datasetName: phase.dataset, rowIndex: { gt: checkpoint } },
+        orderBy: { rowIndex: 'asc' },
+        take: size,
+        select: {
+          id: true,
+          rowIndex: true,
+          rowData: true,
+          text1: true,
+          text2: true,
+          text3: true,
+          text4: true,
+          fieldName: true,
+          fieldValue: true,
+        },
+      });
 
-    // The phase's last chunk also finishes it, in the same transaction.
-    const finishPhase = async () => {
-      steps?.step(phase.finishStep ?? 'finishing the phase');
-      await phase.finish?.({ tx, jobId, importerId: job.createdById });
-      const summarised = (job.activityLog ?? []).some(
-        (logged) => logged.type === 'summary' && logged.entity === entity,
-      );
-      if (!summarised) {
-        await appendActivity(tx, jobId, [
-          {
-            type: 'summary',
-            timestamp: new Date().toISOString(),
-            entity,
-            total: entry.total,
-            created: entry.created,
-            mapped: entry.mapped,
-          },
-        ]);
+      // The phase's last chunk also finishes it, in the same transaction.
+      const finishPhase = async () => {
+        steps?.step(phase.finishStep ?? 'finishing the phase');
+        await phase.finish?.({ tx, sql, jobId, importerId: job.createdById });
+        const summarised = (job.activityLog ?? []).some(
+          (logged) => logged.type === 'summary' && logged.entity === entity,
+        );
+        if (!summarised) {
+          await appendActivity(tx, jobId, [
+            {
+              type: 'summary',
+              timestamp: new Date().toISOString(),
+              entity,
+              total: entry.total,
+              created: entry.created,
+              mapped: entry.mapped,
+            },
+          ]);
+        }
+      };
+      if (staged.length === 0) {
+        await finishPhase();
+        return { status: 'phaseDone', processedCount: job.processedCount, totalCount: job.totalCount } as const;
       }
-    };
-    if (staged.length === 0) {
-      await finishPhase();
-      return { status: 'phaseDone', processedCount: job.processedCount, totalCount: job.totalCount } as const;
-    }
 
-    const config = mappingConfiguration.parse(job.configuration);
-    const ids = new IdMap(tx, jobId);
-    steps?.step('importing rows');
-    const outcome = await phase.importRows(
-      { tx, jobId, config, ids, importerId: job.createdById, defaults: new Defaults(tx) },
-      staged.map((row) => ({ rowIndex: row.rowIndex, row: rowOf(row) })),
-    );
-    steps?.step('writing the id map');
-    await ids.flush();
-    await writeCheckpoint(tx, jobId, entity, staged[staged.length - 1]!.rowIndex);
-    rowsAfter = staged[staged.length - 1]!.rowIndex + 1;
+      const config = mappingConfiguration.parse(job.configuration);
+      const ids = new IdMap(sql, jobId);
+      steps?.step('importing rows');
+      const outcome = await phase.importRows(
+        { tx, sql, jobId, config, ids, importerId: job.createdById, defaults: new Defaults(tx) },
+        staged.map((row) => ({ rowIndex: row.rowIndex, row: rowOf(row) })),
+      );
+      steps?.step('writing the id map');
+      await ids.flush();
+      await writeCheckpoint(tx, jobId, entity, staged[staged.length - 1]!.rowIndex);
+      rowsAfter = staged[staged.length - 1]!.rowIndex + 1;
 
-    entry.created += outcome.created;
-    entry.mapped += outcome.mapped;
-    const processedCount = job.processedCount + staged.length;
-    const done = Math.min(entry.total, entry.created + entry.mapped + outcome.skipped);
-    committedMessage = `Importing ${entity}: ${done.toLocaleString('en-US')} / ${entry.total.toLocaleString('en-US')} processed`;
-    await tx.testmoImportJob.update({
-      where: { id: jobId },
-      data: {
-        processedCount,
-        skippedCount: job.skippedCount + outcome.skipped,
-        currentEntity: entity,
-        statusMessage: committedMessage,
-        entityProgress: progress as Prisma.InputJsonValue,
-        ...rateAndEta(processedCount, job.totalCount, job.lastImportStartedAt),
-      },
-    });
-    const last = staged[staged.length - 1]!.rowIndex;
-    const more =
-      staged.length === size &&
-      (await tx.testmoImportStaging.findFirst({
-        where: { jobId, datasetName: phase.dataset, rowIndex: { gt: last } },
-        select: { id: true },
-      }));
-    if (!more) {
-      await finishPhase();
-      return { status: 'phaseDone', processedCount, totalCount: job.totalCount } as const;
-    }
-    return { status: 'imported', rows: staged.length, processedCount, totalCount: job.totalCount } as const;
-  }, TRANSACTION);
+      entry.created += outcome.created;
+      entry.mapped += outcome.mapped;
+      const processedCount = job.processedCount + staged.length;
+      const done = Math.min(entry.total, entry.created + entry.mapped + outcome.skipped);
+      committedMessage = `Importing ${entity}: ${done.toLocaleString('en-US')} / ${entry.total.toLocaleString('en-US')} processed`;
+      await tx.testmoImportJob.update({
+        where: { id: jobId },
+        data: {
+          processedCount,
+          skippedCount: job.skippedCount + outcome.skipped,
+          currentEntity: entity,
+          statusMessage: committedMessage,
+          entityProgress: progress as Prisma.InputJsonValue,
+          ...rateAndEta(processedCount, job.totalCount, job.lastImportStartedAt),
+        },
+      });
+      const last = staged[staged.length - 1]!.rowIndex;
+      const more =
+        staged.length === size &&
+        (await tx.testmoImportStaging.findFirst({
+          where: { jobId, datasetName: phase.dataset, rowIndex: { gt: last } },
+          select: { id: true },
+        }));
+      if (!more) {
+        await finishPhase();
+        return { status: 'phaseDone', processedCount, totalCount: job.totalCount } as const;
+      }
+      return { status: 'imported', rows: staged.length, processedCount, totalCount: job.totalCount } as const;
+    },
+    TRANSACTION,
+  );
   if (committedMessage !== undefined) steps?.shown(committedMessage);
   // After the commit, so the sample includes the chunk's rows and ANALYZE holds its lock only
   // for itself: at the end of a phase (the next ones look up its ids) and whenever the phase has

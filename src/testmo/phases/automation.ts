@@ -113,10 +113,10 @@ class AutomationFolders {
         ORDER BY r.id LIMIT 1`,
       projectId,
     );
-    const repositoryId = live?.repositoryId ?? (await this.insertReturningId(tx, 'Repositories', { projectId }));
+    const repositoryId = live?.repositoryId ?? (await this.insertReturningId('Repositories', { projectId }));
     const rootId =
       live?.rootId ??
-      (await this.insertReturningId(tx, 'RepositoryFolders', {
+      (await this.insertReturningId('RepositoryFolders', {
         projectId,
         repositoryId,
         name: 'Root',
@@ -127,9 +127,9 @@ class AutomationFolders {
     return found;
   }
 
-  private async insertReturningId(tx: Tx, table: string, row: Record<string, unknown>): Promise<number> {
-    const [id] = await allocateIds(tx, table, 1);
-    await insertRows(tx, table, [{ id, ...row }]);
+  private async insertReturningId(table: string, row: Record<string, unknown>): Promise<number> {
+    const [id] = await allocateIds(this.ctx.sql, table, 1);
+    await insertRows(this.ctx.sql, table, [{ id, ...row }]);
     return id!;
   }
 
@@ -215,7 +215,7 @@ export const automationCasesPhase: ImportPhase = {
         return new Map(found.map((row) => [caseKey(row.projectId, row.className, row.name), row.id]));
       },
       create: async (items) => {
-        const ids = await allocateIds(ctx.tx, 'RepositoryCases', items.length);
+        const ids = await allocateIds(ctx.sql, 'RepositoryCases', items.length);
         const data: Array<Prisma.RepositoryCasesCreateManyInput & { id: number }> = [];
         for (const [index, { row, key }] of items.entries()) {
           const [projectId, className, name] = JSON.parse(key) as [number, string | null, string];
@@ -236,7 +236,7 @@ export const automationCasesPhase: ImportPhase = {
             creatorId: userOf(ctx, row.created_by),
           });
         }
-        await insertRows(ctx.tx, 'RepositoryCases', data);
+        await insertRows(ctx.sql, 'RepositoryCases', data);
         return ids;
       },
     });
@@ -296,9 +296,9 @@ export const automationRunsPhase: ImportPhase = {
         };
       },
     });
-    const suiteIds = await allocateIds(ctx.tx, 'JUnitTestSuite', suites.length);
+    const suiteIds = await allocateIds(ctx.sql, 'JUnitTestSuite', suites.length);
     await insertRows(
-      ctx.tx,
+      ctx.sql,
       'JUnitTestSuite',
       suites.map(({ suite }, index) => ({ id: suiteIds[index]!, ...suite })),
     );
@@ -535,7 +535,7 @@ export const automationRunLinksPhase: ImportPhase = {
         createdById: userOf(ctx, row.created_by),
       });
     }
-    outcome.created += await insertRows(ctx.tx, 'Attachments', links);
+    outcome.created += await insertRows(ctx.sql, 'Attachments', links);
     return outcome;
   },
 };

@@ -73,7 +73,7 @@ export const caseStepsPhase: ImportPhase = {
       }
       steps.push({ testCaseId, order: toInt(row.display_order) ?? 0, step, expectedResult });
     }
-    outcome.created += await insertRows(ctx.tx, 'Steps', steps);
+    outcome.created += await insertRows(ctx.sql, 'Steps', steps);
     return outcome;
   },
 };
@@ -139,7 +139,7 @@ export const caseValuesPhase: ImportPhase = {
     const inserts = [...values.values()].filter((item) => item.id === undefined);
     const updates = [...values.values()].filter((item) => item.id !== undefined);
     outcome.created += await insertRows(
-      ctx.tx,
+      ctx.sql,
       'CaseFieldValues',
       inserts.map(({ testCaseId, fieldId, value }) => ({ testCaseId, fieldId, value })),
     );

@@ -28,8 +28,8 @@ async function insertNumbered<T>(
   items: T[],
   build: (item: T, id: number) => Promise<Record<string, unknown>> | Record<string, unknown>,
 ): Promise<number[]> {
-  const ids = await allocateIds(ctx.tx, table, items.length);
-  await insertRows(ctx.tx, table, await Promise.all(items.map((item, index) => build(item, ids[index]!))));
+  const ids = await allocateIds(ctx.sql, table, items.length);
+  await insertRows(ctx.sql, table, await Promise.all(items.map((item, index) => build(item, ids[index]!))));
   return ids;
 }
 
@@ -382,7 +382,7 @@ export const usersPhase: ImportPhase = {
           createdById: ctx.importerId,
           updatedAt: new Date(),
         }));
-        await insertRows(ctx.tx, 'User', data);
+        await insertRows(ctx.sql, 'User', data);
         return data.map((user) => user.id);
       },
     }),

@@ -1,7 +1,7 @@
 /** What every import phase works with, and the shared ways of writing a chunk of rows. */
 import type { MappingConfiguration, MappingSection } from '../configuration';
 import { entryFor } from '../configuration';
-import { allocateIds, ENTITY_TARGETS, insertRows, type EntityType, type IdMap, type Tx } from '../idMap';
+import { allocateIds, ENTITY_TARGETS, insertRows, type EntityType, type IdMap, type Sql, type Tx } from '../idMap';
 import { toInt } from '../values';
 
 export interface StagedRow {
@@ -17,6 +17,8 @@ export interface ChunkOutcome {
 
 export interface PhaseContext {
   tx: Tx;
+  /** The same transaction's own pg connection, for the statements that carry the chunk's rows (../idMap.ts, Sql). */
+  sql: Sql;
   jobId: string;
   config: MappingConfiguration;
   ids: IdMap;
@@ -278,7 +280,7 @@ export async function importCreated<Data extends { id: number }>(
     return true;
   });
   await ctx.ids.load(entity.type, column(fresh, 'id'));
-  const ids = await allocateIds(ctx.tx, ENTITY_TARGETS[entity.type], fresh.length);
+  const ids = await allocateIds(ctx.sql, ENTITY_TARGETS[entity.type], fresh.length);
   const data: Data[] = [];
   for (const [index, { row }] of fresh.entries()) {
     const sourceId = toInt(row.id)!;
@@ -295,7 +297,7 @@ export async function importCreated<Data extends { id: number }>(
     ctx.ids.set(entity.type, sourceId, built.id, 'created');
     outcome.created += 1;
   }
-  await insertRows(ctx.tx, ENTITY_TARGETS[entity.type], data);
+  await insertRows(ctx.sql, ENTITY_TARGETS[entity.type], data);
   return outcome;
 }
 

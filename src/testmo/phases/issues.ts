@@ -32,7 +32,7 @@ export const issuesPhase: ImportPhase = {
         return new Map(found.map((issue) => [`${issue.integrationId}\u0000${issue.externalId}`, issue.id]));
       },
       create: async (items) => {
-        const ids = await allocateIds(ctx.tx, 'Issue', items.length);
+        const ids = await allocateIds(ctx.sql, 'Issue', items.length);
         const data = items.map(({ row, key }, index) => {
           const [integrationId, displayId] = key.split('\u0000') as [string, string];
           return {
@@ -46,7 +46,7 @@ export const issuesPhase: ImportPhase = {
             createdById: ctx.importerId,
           };
         });
-        await insertRows(ctx.tx, 'Issue', data);
+        await insertRows(ctx.sql, 'Issue', data);
         return ids;
       },
     });

@@ -35,7 +35,7 @@ export const projectsPhase: ImportPhase = {
           ),
         ),
       create: async (items) => {
-        const ids = await allocateIds(ctx.tx, 'Projects', items.length);
+        const ids = await allocateIds(ctx.sql, 'Projects', items.length);
         const data = items.map(({ row, key }, index) => ({
           id: ids[index]!,
           name: key,
@@ -46,7 +46,7 @@ export const projectsPhase: ImportPhase = {
           createdAt: toDate(row.created_at) ?? new Date(),
           createdBy: userOf(ctx, row.created_by),
         }));
-        await insertRows(ctx.tx, 'Projects', data);
+        await insertRows(ctx.sql, 'Projects', data);
         return ids;
       },
     });
@@ -134,9 +134,9 @@ export const repositoriesPhase: ImportPhase = {
       if (ctx.ids.get('repositoryRoot', sourceId) !== undefined) continue;
       roots.push({ sourceId, projectId, repositoryId, name: 'Root', creatorId: ctx.importerId });
     }
-    const rootIds = await allocateIds(ctx.tx, 'RepositoryFolders', roots.length);
+    const rootIds = await allocateIds(ctx.sql, 'RepositoryFolders', roots.length);
     await insertRows(
-      ctx.tx,
+      ctx.sql,
       'RepositoryFolders',
       roots.map(({ sourceId: _, ...root }, index) => ({ ...root, id: rootIds[index]! })),
     );
